@@ -1,0 +1,42 @@
+"""One access helper per entity: another unit's object answers 404, never 403.
+
+Views fetch through these and nothing else, so the scoping rule lives in one place: a staff
+member sees their own unit and every unit below it; a superuser sees everything.
+"""
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from .models import AdministrativeUnit, Agency, Role, membership_of
+
+__all__ = ["membership_of", "workplace_of", "require_role", "get_unit_for_user", "get_agency_for_user"]
+
+
+def workplace_of(user) -> AdministrativeUnit | None:
+    membership = membership_of(user)
+    return membership.unit if membership else None
+
+
+def require_role(user, *roles: str) -> None:
+    """Raise 403 unless the user holds one of ``roles`` (superusers always pass)."""
+    if user.is_superuser:
+        return
+    membership = membership_of(user)
+    if membership is None or membership.role not in roles:
+        raise PermissionDenied
+
+
+def get_unit_for_user(user, code: str, *, write: bool = False) -> AdministrativeUnit:
+    unit = get_object_or_404(AdministrativeUnit.objects.for_user(user), code=code)
+    if write and not user.is_superuser:
+        require_role(user, Role.ADMINISTRATOR, Role.DISTRICT_OFFICE, Role.UNIT_LEADER)
+    return unit
+
+
+def get_agency_for_user(user, pk: int) -> Agency:
+    try:
+        return Agency.objects.for_user(user).select_related("unit").get(pk=pk)
+    except Agency.DoesNotExist:
+        raise Http404 from None

@@ -1,0 +1,66 @@
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import AdministrativeUnit, Agency, Holiday, StaffMembership
+from .services import unit_save
+
+
+@admin.register(AdministrativeUnit)
+class AdministrativeUnitAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "kind", "parent", "is_active"]
+    list_filter = ["level", "kind", "is_active"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["parent"]
+    readonly_fields = ["path", "depth"]
+    list_select_related = ["parent"]
+
+    def save_model(self, request, obj, form, change):
+        try:
+            unit_save(unit=obj)
+        except ValueError as exc:
+            messages.error(request, str(exc))
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["identifier", "name", "kind", "unit", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["identifier", "name", "unit__name"]
+    autocomplete_fields = ["unit"]
+    list_select_related = ["unit"]
+
+
+@admin.register(StaffMembership)
+class StaffMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "unit", "agency"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "unit__name"]
+    autocomplete_fields = ["user", "unit", "agency"]
+    list_select_related = ["user", "unit", "agency"]
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ["date", "name", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+
+
+class StaffMembershipInline(admin.StackedInline):
+    model = StaffMembership
+    can_delete = False
+    autocomplete_fields = ["unit", "agency"]
+    verbose_name = verbose_name_plural = _("workplace")
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class MotCuaUserAdmin(UserAdmin):
+    inlines = [StaffMembershipInline]
+    list_display = ["username", "first_name", "last_name", "is_active", "is_staff"]

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from .access import get_unit_for_user, membership_of
+from .forms import DueDateForm
+from .models import AdministrativeUnit, Agency, Holiday, StaffMembership
+from .selectors import work_calendar
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    membership = membership_of(request.user)
+    unit = membership.unit if membership else None
+    calendar = work_calendar()
+    now = timezone.localtime()
+    today = now.date()
+    context = {
+        "unit": unit,
+        "is_working_day": calendar.is_working_day(today),
+        "next_working_moment": calendar.next_working_moment(now),
+        "upcoming_holidays": Holiday.objects.filter(date__gte=today).order_by("date")[:5],
+    }
+    if unit is not None:
+        context["subtree_counts"] = unit.descendants().aggregate(
+            total=Count("id"),
+            districts=Count("id", filter=Q(level="district")),
+            communes=Count("id", filter=Q(level="commune")),
+        )
+        context["agency_count"] = Agency.objects.for_unit(unit).count()
+    return render(request, "motcua/home.html", context)
+
+
+@login_required
+def unit_list(request: HttpRequest) -> HttpResponse:
+    units = AdministrativeUnit.objects.for_user(request.user).annotate(agency_count=Count("agencies"))
+    query = request.GET.get("q", "").strip()
+    if query:
+        units = units.filter(Q(name__icontains=query) | Q(code=query))
+    page = Paginator(units.order_by("path"), 100).get_page(request.GET.get("page"))
+    return render(request, "motcua/unit_list.html", {"page": page, "query": query})
+
+
+@login_required
+def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
+    unit = get_unit_for_user(request.user, code)
+    membership = membership_of(request.user)
+    # Ancestors above the user's own unit are named but not linked: they are outside its scope.
+    breadcrumbs = [
+        (ancestor, request.user.is_superuser or (membership and membership.unit.contains(ancestor)))
+        for ancestor in unit.ancestors()
+    ]
+    context = {
+        "unit": unit,
+        "breadcrumbs": breadcrumbs,
+        "children": unit.children.annotate(
+            agency_count=Count("agencies", distinct=True),
+            child_count=Count("children", distinct=True),
+        ).order_by("name"),
+        "agencies": unit.agencies.order_by("kind", "name"),
+        "staff": StaffMembership.objects.filter(unit=unit)
+        .select_related("user", "agency")
+        .order_by("role", "user__last_name"),
+    }
+    return render(request, "motcua/unit_detail.html", context)
+
+
+@login_required
+def working_calendar(request: HttpRequest) -> HttpResponse:
+    calendar = work_calendar()
+    today = timezone.localdate()
+    year = today.year
+    try:
+        year = int(request.GET.get("year", year))
+    except ValueError:
+        pass
+    form = DueDateForm(request.GET if "received_at" in request.GET else None)
+    result = None
+    if form.is_valid():
+        received_at = form.cleaned_data["received_at"]
+        start = calendar.next_working_moment(received_at)
+        due = calendar.add_working_time(received_at, days=form.cleaned_data["processing_days"])
+        result = {"start": start, "due": due}
+    holidays = Holiday.objects.filter(date__year=year).order_by("date")
+    return render(
+        request,
+        "motcua/calendar.html",
+        {
+            "form": form,
+            "result": result,
+            "holidays": holidays,
+            "year": year,
+            "sessions": calendar.sessions,
+            "previous_year": year - 1,
+            "next_year": year + 1,
+        },
+    )
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers and docker-compose: the database answers, the cache answers."""
+    from django.core.cache import cache
+
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # report, don't crash: this page exists to say what is down
+        checks["database"] = f"error: {exc.__class__.__name__}"
+    try:
+        cache.set("healthz", "ok", 10)
+        checks["cache"] = "ok" if cache.get("healthz") == "ok" else "error"
+    except Exception as exc:
+        checks["cache"] = f"error: {exc.__class__.__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
