@@ -91,7 +91,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -178,7 +177,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 
 # Internationalisation: source strings in English, the portal speaks Vietnamese.
 LANGUAGE_CODE = "vi"
-LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
+# One language for everyone: the browser's Accept-Language never switches the portal to English.
+LANGUAGES = [("vi", _("Vietnamese"))]
 LOCALE_PATHS = [BASE_DIR / "motcua" / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True

@@ -142,3 +142,11 @@ def catalogue(path: Path) -> dict[str, str]:
             field = None
     entries.pop("", None)
     return entries
+
+
+def test_working_sessions_that_do_not_make_eight_hours_are_refused():
+    """13:30–17:00 is 7.5 hours with the morning session: the portal refuses to start."""
+    env = {"PATH": os.environ["PATH"], "WORKING_SESSIONS": "07:30-11:30,13:30-17:00"}
+    out = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert out.returncode != 0
+    assert "motcua.E001" in out.stderr
