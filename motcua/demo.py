@@ -122,5 +122,7 @@ def demo_seed() -> dict[str, int]:
     }
 
 
+
+
 def demo_user_table() -> list[DemoUser]:
     return _demo_users()

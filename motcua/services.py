@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from .models import AdministrativeUnit, Holiday, HolidayKind, UnitKind, UnitLevel
 from .tabular import Row
+from .text import strip_diacritics
 
 LEVEL_RANK = {UnitLevel.PROVINCE: 0, UnitLevel.DISTRICT: 1, UnitLevel.COMMUNE: 2}
 
@@ -50,17 +50,12 @@ NAME_PREFIXES: dict[str, list[tuple[str, str]]] = {
 CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,15}$")
 
 
-def _strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-
-
-_LEVEL_WORDS_PLAIN = {_strip_accents(word): value for word, value in LEVEL_WORDS.items()}
+_LEVEL_WORDS_PLAIN = {strip_diacritics(word): value for word, value in LEVEL_WORDS.items()}
 
 
 def parse_level(text: str) -> tuple[str, str | None] | None:
     key = " ".join(text.strip().lower().split())
-    return LEVEL_WORDS.get(key) or _LEVEL_WORDS_PLAIN.get(_strip_accents(key))
+    return LEVEL_WORDS.get(key) or _LEVEL_WORDS_PLAIN.get(strip_diacritics(key))
 
 
 def kind_from_name(level: str, name: str) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from import_export.formats.base_formats import CSV, XLSX
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -189,6 +190,10 @@ USE_THOUSAND_SEPARATOR = True
 # Working time (see motcua/calendar.py): sessions must add up to WORKING_DAY_HOURS.
 WORKING_SESSIONS = env_sessions("WORKING_SESSIONS", "07:30-11:30,13:30-17:30")
 WORKING_DAY_HOURS = env_int("WORKING_DAY_HOURS", 8)
+
+# django-import-export: every import runs in one transaction (all rows or none); CSV and Excel only.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_FORMATS = [CSV, XLSX]
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

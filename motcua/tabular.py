@@ -10,10 +10,15 @@ import io
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import BinaryIO
 
 from django.utils.translation import gettext as _
+
+from .text import search_key
+
+HEADER_SEARCH_ROWS = 15
 
 
 class TabularError(ValueError):
@@ -34,11 +39,21 @@ def normalise_header(text: str) -> str:
 
 
 def _cell(value) -> str:
+    """A cell as text: NFC, trimmed (also non-breaking spaces), Excel dates as dd/mm/yyyy."""
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, datetime):
+        value = value.strftime("%d/%m/%Y") if value.time() == time(0) else value.strftime("%d/%m/%Y %H:%M")
+    elif isinstance(value, date):
+        value = value.strftime("%d/%m/%Y")
+    elif isinstance(value, time):
+        value = value.strftime("%H:%M")
+    elif isinstance(value, float) and value.is_integer():
         value = int(value)
-    return unicodedata.normalize("NFC", str(value)).strip()
+    return unicodedata.normalize("NFC", str(value)).replace("\u00a0", " ").strip()
+
+
+cell_text = _cell
 
 
 def read_rows(
@@ -59,6 +74,8 @@ def read_rows(
     else:
         data = source.read()
     name = (filename or "").lower()
+    if name.endswith(".xls") and not name.endswith(".xlsx") or data[:4] == b"\xd0\xcf\x11\xe0":
+        raise TabularError(_("Old Excel files (.xls) cannot be read: save the file as .xlsx or CSV (UTF-8) and try again."))
     if name.endswith(".xlsx") or data[:4] == b"PK\x03\x04":
         table = _xlsx_table(data)
     else:
@@ -66,19 +83,34 @@ def read_rows(
     if not table:
         raise TabularError(_("The file is empty."))
 
-    aliases = {normalise_header(k): v for k, v in (aliases or {}).items()}
-    header = []
-    for cell in table[0]:
-        key = normalise_header(cell)
-        header.append(aliases.get(key, key))
-    missing = [column for column in required if column not in header]
-    if missing:
-        raise TabularError(
-            _("Missing column(s): %(columns)s. The first row must be the header.")
-            % {"columns": ", ".join(missing)}
-        )
+    aliases = {search_key(k): v for k, v in (aliases or {}).items()}
+    required = list(required)
+
+    def columns(cells) -> list[str]:
+        names = []
+        for cell in cells:
+            key = normalise_header(_cell(cell))
+            names.append(aliases.get(search_key(key), key))
+        return names
+
+    # Real files carry title rows (often merged cells) above the header: the header is the first
+    # of the top rows that names every required column.
+    header_index = 0
+    if required:
+        for index, cells in enumerate(table[:HEADER_SEARCH_ROWS]):
+            if all(column in columns(cells) for column in required):
+                header_index = index
+                break
+        else:
+            first = next((i for i, cells in enumerate(table) if any(_cell(c) for c in cells)), 0)
+            missing = [column for column in required if column not in columns(table[first])]
+            raise TabularError(
+                _("Missing column(s): %(columns)s. The header row must name them (checked the first %(rows)s rows).")
+                % {"columns": ", ".join(missing), "rows": HEADER_SEARCH_ROWS}
+            )
+    header = columns(table[header_index])
     rows = []
-    for offset, cells in enumerate(table[1:], start=2):
+    for offset, cells in enumerate(table[header_index + 1 :], start=header_index + 2):
         values = {column: _cell(value) for column, value in zip(header, cells) if column}
         if any(values.values()):
             rows.append(Row(line=offset, values=values))

@@ -22,6 +22,9 @@ core_patterns = (
 
 urlpatterns = [
     path("", include(core_patterns)),
+    path("thu-tuc/", include("procedures.urls")),
+    path("ra-soat/", include("procedures.review_urls")),
+    path("cong-khai/", include("procedures.public_urls")),
     path(
         "dang-nhap/",
         auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm, redirect_authenticated_user=True),

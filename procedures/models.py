@@ -1,0 +1,293 @@
+"""The procedure catalogue (danh mục thủ tục hành chính): fields, procedures with their fees and
+dossier components, each change kept as a version, the units that post them, and the yearly review.
+"""
+from __future__ import annotations
+
+from datetime import time
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+
+from motcua.models import AdministrativeUnit, UnitLevel
+from motcua.text import search_key
+
+
+class Field(models.Model):
+    """Lĩnh vực: Hộ tịch, Chứng thực, Bảo trợ xã hội, Đất đai …"""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        verbose_name = _("field")
+        verbose_name_plural = _("fields")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Sector(models.TextChoices):
+    LOCAL = "local", _("Local government")
+    POLICE = "police", _("Police")
+    SOCIAL_INSURANCE = "social_insurance", _("Social insurance")
+    MILITARY = "military", _("Military")
+    LAND_REGISTRATION = "land_registration", _("Land registration")
+
+
+class OnlineLevel(models.TextChoices):
+    FULL = "full", _("Full online")
+    PARTIAL = "partial", _("Partly online")
+    NONE = "none", _("Not online")
+
+
+class ProcedureStatus(models.TextChoices):
+    IN_FORCE = "in_force", _("In force")
+    AMENDED = "amended", _("Amended")
+    REPLACED = "replaced", _("Replaced")
+    ABOLISHED = "abolished", _("Abolished")
+
+
+DEFAULT_CUTOFF = time(15, 0)
+
+
+class ProcedureQuerySet(models.QuerySet):
+    def in_force(self) -> ProcedureQuerySet:
+        return self.filter(status__in=[ProcedureStatus.IN_FORCE, ProcedureStatus.AMENDED])
+
+    def search(self, text: str) -> ProcedureQuerySet:
+        """Every word must appear in the code or name, with or without diacritics."""
+        qs = self
+        for word in search_key(text).split():
+            qs = qs.filter(search_text__contains=word)
+        return qs
+
+    def posted_in(self, unit: AdministrativeUnit) -> ProcedureQuerySet:
+        """Procedures posted by the unit or any unit below it."""
+        return self.filter(
+            postings__unit__path__startswith=unit.path, postings__is_active=True
+        ).distinct()
+
+    def counts(self) -> dict[str, int]:
+        """The seeds' headline: total, local ones by level, vertical ones by sector (one query)."""
+        local = Q(sector=Sector.LOCAL)
+        return self.aggregate(
+            total=Count("id"),
+            province=Count("id", filter=local & Q(level=UnitLevel.PROVINCE)),
+            district=Count("id", filter=local & Q(level=UnitLevel.DISTRICT)),
+            commune=Count("id", filter=local & Q(level=UnitLevel.COMMUNE)),
+            police=Count("id", filter=Q(sector=Sector.POLICE)),
+            social_insurance=Count("id", filter=Q(sector=Sector.SOCIAL_INSURANCE)),
+            military=Count("id", filter=Q(sector=Sector.MILITARY)),
+            land_registration=Count("id", filter=Q(sector=Sector.LAND_REGISTRATION)),
+        )
+
+
+class Procedure(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True, help_text=_("National code, e.g. 1.001193"))
+    name = models.TextField(_("name"))
+    field = models.ForeignKey(Field, verbose_name=_("field"), on_delete=models.PROTECT, related_name="procedures")
+    level = models.CharField(_("level"), max_length=16, choices=UnitLevel.choices)
+    sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices, default=Sector.LOCAL)
+    agency = models.CharField(_("implementing agency"), max_length=200, blank=True)
+    processing_days = models.DecimalField(
+        _("processing time (working days)"),
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text=_("0 means the same working day."),
+    )
+    cutoff_applies = models.BooleanField(
+        _("cut-off applies"), default=False, help_text=_("Received at or after the cut-off: counting starts the next working day.")
+    )
+    cutoff_time = models.TimeField(_("cut-off time"), default=DEFAULT_CUTOFF)
+    fee_text = models.TextField(_("fees as posted"), blank=True)
+    result = models.TextField(_("result"), blank=True)
+    legal_basis = models.TextField(_("legal basis"), blank=True)
+    online_level = models.CharField(_("online service"), max_length=10, choices=OnlineLevel.choices, default=OnlineLevel.NONE)
+    interconnected_with = models.CharField(
+        _("inter-connected with"), max_length=16, choices=UnitLevel.choices, blank=True
+    )
+    location_independent = models.BooleanField(_("location-independent"), default=False)
+    decision_number = models.CharField(_("publication decision"), max_length=64, blank=True)
+    decision_date = models.DateField(_("decision date"), null=True, blank=True)
+    decision_issuer = models.CharField(_("issued by"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=ProcedureStatus.choices, default=ProcedureStatus.IN_FORCE)
+    effective_from = models.DateField(_("effective from"), null=True, blank=True)
+    effective_until = models.DateField(_("effective until"), null=True, blank=True)
+    replaced_by = models.ForeignKey(
+        "self", verbose_name=_("replaced by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="replaces"
+    )
+    # Code and name without diacritics, lower-case: what search compares against. Kept by services.
+    search_text = models.TextField(editable=False, default="")
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProcedureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("procedure")
+        verbose_name_plural = _("procedures")
+        ordering = ["field__name", "code"]
+        indexes = [models.Index(fields=["level", "sector"], name="procedure_level_sector_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+    def refresh_search_text(self) -> None:
+        self.search_text = search_key(f"{self.code} {self.name}")
+
+    @property
+    def is_vertical(self) -> bool:
+        return self.sector != Sector.LOCAL
+
+
+class ProcedureFee(models.Model):
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="fees")
+    name = models.CharField(_("name"), max_length=200)
+    amount = models.PositiveBigIntegerField(_("amount (đồng)"))
+    note = models.TextField(_("note"), blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("fee")
+        verbose_name_plural = _("fees")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.amount}"
+
+
+class ProcedureComponent(models.Model):
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="components")
+    name = models.TextField(_("name"))
+    originals = models.PositiveSmallIntegerField(_("originals"), default=1)
+    copies = models.PositiveSmallIntegerField(_("copies"), default=0)
+    required = models.BooleanField(_("required"), default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("dossier component")
+        verbose_name_plural = _("dossier components")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProcedureVersion(models.Model):
+    """A procedure's terms from ``valid_from`` on, and what changed, who changed it and how."""
+
+    class Source(models.TextChoices):
+        IMPORT = "import", _("Import")
+        EDIT = "edit", _("Edit")
+        ADMIN = "admin", _("Administration")
+        DEMO = "demo", _("Demo data")
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    valid_from = models.DateTimeField(_("valid from"))
+    terms = models.JSONField(_("terms"), help_text=_("Processing time, cut-off and fees of this version."))
+    changes = models.JSONField(_("changes"), default=dict, help_text=_("Field → [before, after]."))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+
+    class Meta:
+        verbose_name = _("procedure version")
+        verbose_name_plural = _("procedure versions")
+        ordering = ["procedure", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "number"], name="procedure_version_unique_number"),
+        ]
+        # The dossier intake looks up "the version in force at this moment" for one procedure.
+        indexes = [models.Index(fields=["procedure", "valid_from"], name="procedure_version_valid_idx")]
+
+
+class PostingQuerySet(models.QuerySet):
+    def for_unit(self, unit: AdministrativeUnit) -> PostingQuerySet:
+        return self.filter(unit__path__startswith=unit.path)
+
+
+class Posting(models.Model):
+    """A unit handles a procedure and posts it publicly (niêm yết công khai) at the desk and online."""
+
+    unit = models.ForeignKey(AdministrativeUnit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="postings")
+    procedure = models.ForeignKey(Procedure, verbose_name=_("procedure"), on_delete=models.CASCADE, related_name="postings")
+    posted_at_desk = models.DateField(_("posted at the desk"), null=True, blank=True)
+    posted_on_website = models.DateField(_("posted on the website"), null=True, blank=True)
+    is_active = models.BooleanField(_("handled by the unit"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PostingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("posting")
+        verbose_name_plural = _("postings")
+        constraints = [models.UniqueConstraint(fields=["unit", "procedure"], name="posting_unique_unit_procedure")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} – {self.procedure.code}"
+
+
+class ReviewRound(models.Model):
+    """A unit's yearly review of its procedures (rà soát, đánh giá TTHC)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        SUBMITTED = "submitted", _("Submitted")
+
+    unit = models.ForeignKey(AdministrativeUnit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="review_rounds")
+    year = models.PositiveSmallIntegerField(_("year"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("opened by")
+    )
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("submitted by")
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("review round")
+        verbose_name_plural = _("review rounds")
+        ordering = ["-year", "unit__path"]
+        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="review_round_unique_unit_year")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} – {self.year}"
+
+
+class ReviewItem(models.Model):
+    class Decision(models.TextChoices):
+        KEEP = "keep", _("Keep as it is")
+        SIMPLIFY = "simplify", _("Propose a simplification")
+
+    round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="items")
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="review_items")
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, default=Decision.KEEP)
+    # The terms when reviewed, so totals stay right after the catalogue changes.
+    current_days = models.DecimalField(_("current time (days)"), max_digits=6, decimal_places=2)
+    current_fee = models.PositiveBigIntegerField(_("current fee (đồng)"), default=0)
+    proposed_days = models.DecimalField(_("proposed time (days)"), max_digits=6, decimal_places=2, null=True, blank=True)
+    proposed_fee = models.PositiveBigIntegerField(_("proposed fee (đồng)"), null=True, blank=True)
+    components_removed = models.TextField(_("components to remove"), blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    yearly_saving = models.PositiveBigIntegerField(
+        _("estimated yearly saving (đồng)"), null=True, blank=True, help_text=_("Compliance cost saved per year.")
+    )
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("review item")
+        verbose_name_plural = _("review items")
+        ordering = ["procedure__field__name", "procedure__code"]
+        constraints = [models.UniqueConstraint(fields=["round", "procedure"], name="review_item_unique_procedure")]

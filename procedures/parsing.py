@@ -1,0 +1,253 @@
+"""Reading and writing the catalogue's cells as officers type them (pure functions).
+
+Fees: ``Lệ phí: 8.000 đồng ; Phí: 2.000 đồng`` or ``Không``. Components:
+``Tờ khai (1 bản chính, 0 bản sao) ; Giấy chứng sinh (1 bản chính) [không bắt buộc]``. The writers
+produce exactly what the readers accept, so an exported file imports back unchanged.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+from motcua.models import UnitLevel
+from motcua.text import search_key
+
+from .models import OnlineLevel, ProcedureStatus, Sector
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; the message is shown to the officer as is."""
+
+
+def _lookup(table: dict[str, str], text: str, message: str) -> str:
+    key = search_key(text)
+    if key in table:
+        return table[key]
+    raise CellError(message)
+
+
+LEVELS = {
+    "province": UnitLevel.PROVINCE, "tinh": UnitLevel.PROVINCE, "cap tinh": UnitLevel.PROVINCE,
+    "district": UnitLevel.DISTRICT, "huyen": UnitLevel.DISTRICT, "cap huyen": UnitLevel.DISTRICT,
+    "commune": UnitLevel.COMMUNE, "xa": UnitLevel.COMMUNE, "cap xa": UnitLevel.COMMUNE,
+}
+SECTORS = {
+    "local": Sector.LOCAL, "": Sector.LOCAL, "dia phuong": Sector.LOCAL, "chinh quyen dia phuong": Sector.LOCAL,
+    "police": Sector.POLICE, "cong an": Sector.POLICE,
+    "social_insurance": Sector.SOCIAL_INSURANCE, "social insurance": Sector.SOCIAL_INSURANCE,
+    "bao hiem xa hoi": Sector.SOCIAL_INSURANCE, "bhxh": Sector.SOCIAL_INSURANCE,
+    "military": Sector.MILITARY, "quan su": Sector.MILITARY, "quoc phong": Sector.MILITARY,
+    "land_registration": Sector.LAND_REGISTRATION, "land registration": Sector.LAND_REGISTRATION,
+    "dang ky dat dai": Sector.LAND_REGISTRATION, "van phong dang ky dat dai": Sector.LAND_REGISTRATION,
+}
+ONLINE_LEVELS = {
+    "full": OnlineLevel.FULL, "toan trinh": OnlineLevel.FULL, "muc do 4": OnlineLevel.FULL,
+    "partial": OnlineLevel.PARTIAL, "mot phan": OnlineLevel.PARTIAL, "muc do 3": OnlineLevel.PARTIAL,
+    "none": OnlineLevel.NONE, "": OnlineLevel.NONE, "khong": OnlineLevel.NONE, "truc tiep": OnlineLevel.NONE,
+}
+STATUSES = {
+    "in_force": ProcedureStatus.IN_FORCE, "": ProcedureStatus.IN_FORCE, "con hieu luc": ProcedureStatus.IN_FORCE,
+    "dang co hieu luc": ProcedureStatus.IN_FORCE, "hieu luc": ProcedureStatus.IN_FORCE,
+    "amended": ProcedureStatus.AMENDED, "sua doi": ProcedureStatus.AMENDED, "sua doi, bo sung": ProcedureStatus.AMENDED,
+    "bo sung": ProcedureStatus.AMENDED,
+    "replaced": ProcedureStatus.REPLACED, "thay the": ProcedureStatus.REPLACED,
+    "abolished": ProcedureStatus.ABOLISHED, "bai bo": ProcedureStatus.ABOLISHED,
+}
+YES = {"yes", "co", "x", "1", "true", "dung"}
+NO = {"no", "khong", "0", "false", "", "sai"}
+
+
+def parse_level(text: str) -> str:
+    return _lookup(LEVELS, text, _("the level “%(value)s” is not province, district or commune (tỉnh, huyện, xã)") % {"value": text})
+
+
+def parse_sector(text: str) -> str:
+    return _lookup(SECTORS, text, _("the sector “%(value)s” is not one of: local, police, social insurance, military, land registration") % {"value": text})
+
+
+def parse_online_level(text: str) -> str:
+    return _lookup(ONLINE_LEVELS, text, _("the online level “%(value)s” is not full, partial or none (toàn trình, một phần, không)") % {"value": text})
+
+
+def parse_status(text: str) -> str:
+    return _lookup(STATUSES, text, _("the status “%(value)s” is not in force, amended, replaced or abolished") % {"value": text})
+
+
+def parse_bool(text: str) -> bool:
+    key = search_key(text)
+    if key in YES:
+        return True
+    if key in NO:
+        return False
+    raise CellError(_("“%(value)s” is neither yes nor no (có / không)") % {"value": text})
+
+
+def parse_interconnected(text: str) -> str:
+    """Empty, a level (the one it is inter-connected with), or yes meaning the level above."""
+    key = search_key(text)
+    if key in NO:
+        return ""
+    if key in LEVELS:
+        return LEVELS[key]
+    if key in YES:
+        return UnitLevel.DISTRICT
+    raise CellError(_("inter-connected must be empty or a level (tỉnh, huyện, xã), not “%(value)s”") % {"value": text})
+
+
+def parse_days(text: str) -> Decimal:
+    """'3', '0.5', '0,5', '3 ngày làm việc', 'Trong ngày' → working days."""
+    key = search_key(text)
+    if key in {"trong ngay", "ngay trong ngay", "trong ngay lam viec"}:
+        return Decimal(0)
+    match = re.fullmatch(r"(\d+(?:[.,]\d+)?)\s*(?:ngay(?: lam viec)?)?", key)
+    if not match:
+        raise CellError(_("the processing time “%(value)s” is not a number of working days") % {"value": text})
+    try:
+        days = Decimal(match.group(1).replace(",", "."))
+    except InvalidOperation:  # pragma: no cover - the pattern guarantees a number
+        raise CellError(_("the processing time “%(value)s” is not a number of working days") % {"value": text}) from None
+    if days > 9999:
+        raise CellError(_("the processing time “%(value)s” is too long") % {"value": text})
+    return days.quantize(Decimal("0.01")).normalize() if days % 1 else days.quantize(Decimal(1))
+
+
+def parse_cutoff(text: str) -> time | None:
+    """Empty → no cut-off rule; '15:00', '15h', '15h00' → that time."""
+    key = search_key(text)
+    if key in NO:
+        return None
+    if key in YES:
+        return time(15, 0)
+    match = re.fullmatch(r"(\d{1,2})(?:[:h](\d{2})?)?", key)
+    if not match or int(match.group(1)) > 23 or int(match.group(2) or 0) > 59:
+        raise CellError(_("the cut-off “%(value)s” is not a time like 15:00") % {"value": text})
+    return time(int(match.group(1)), int(match.group(2) or 0))
+
+
+def parse_date(text: str) -> date | None:
+    """dd/mm/yyyy, yyyy-mm-dd, or what Excel gives (a date or a datetime at midnight)."""
+    text = text.strip()
+    if not text:
+        return None
+    for pattern in ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise CellError(_("the date “%(value)s” is not a date like 31/12/2024") % {"value": text})
+
+
+@dataclass(frozen=True)
+class FeeSpec:
+    name: str
+    amount: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ComponentSpec:
+    name: str
+    originals: int = 1
+    copies: int = 0
+    required: bool = True
+
+
+_FREE = {"khong", "mien", "mien phi", "khong co", "khong thu", "0", "0 dong", "-"}
+_AMOUNT = re.compile(r"(\d{1,3}(?:[.,]\d{3})+|\d+)\s*(?:đồng|đ|vnd|vnđ)?", re.IGNORECASE)
+
+
+def _split(text: str) -> list[str]:
+    """Split on ';' and new lines, but not inside parentheses: notes may hold their own ';'."""
+    parts, depth, current = [], 0, []
+    for ch in text or "":
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        if (ch == ";" and depth == 0) or ch == "\n":
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return [part.strip() for part in parts if part.strip()]
+
+
+def parse_fees(text: str) -> list[FeeSpec]:
+    """``Lệ phí: 8.000 đồng ; Phí: 2.000 đồng (ghi chú)`` → fees; ``Không`` → none."""
+    if search_key(text) in _FREE or not text.strip():
+        return []
+    fees = []
+    for part in _split(text):
+        if search_key(part) in _FREE:
+            continue
+        name, _sep, rest = part.partition(":")
+        if not _sep:
+            name, rest = _("Fee"), part
+        match = _AMOUNT.search(rest)
+        if not match:
+            raise CellError(_("the fee “%(value)s” has no amount in đồng") % {"value": part})
+        amount = int(re.sub(r"[.,]", "", match.group(1)))
+        note = rest[match.end():].strip().strip("()").strip()
+        fees.append(FeeSpec(name=name.strip() or _("Fee"), amount=amount, note=note))
+    return fees
+
+
+def format_fees(fees: list[FeeSpec]) -> str:
+    if not fees:
+        return "Không"
+    parts = []
+    for fee in fees:
+        amount = f"{fee.amount:,}".replace(",", ".")
+        parts.append(f"{fee.name}: {amount} đồng" + (f" ({fee.note})" if fee.note else ""))
+    return " ; ".join(parts)
+
+
+_COMPONENT = re.compile(r"^(?P<name>.+?)\s*\((?P<counts>[^()]*bản[^()]*)\)\s*(?P<optional>\[không bắt buộc\])?$", re.IGNORECASE)
+
+
+def parse_components(text: str) -> list[ComponentSpec]:
+    components = []
+    for part in _split(text):
+        optional = bool(re.search(r"\[\s*không bắt buộc\s*\]", part, re.IGNORECASE))
+        bare = re.sub(r"\s*\[\s*không bắt buộc\s*\]", "", part, flags=re.IGNORECASE).strip()
+        match = _COMPONENT.match(bare)
+        originals, copies, name = 1, 0, bare
+        if match:
+            name = match.group("name").strip()
+            counts = search_key(match.group("counts"))
+            found_originals = re.search(r"(\d+)\s*ban chinh", counts)
+            found_copies = re.search(r"(\d+)\s*ban sao", counts)
+            originals = int(found_originals.group(1)) if found_originals else 0
+            copies = int(found_copies.group(1)) if found_copies else 0
+            if not found_originals and not found_copies:
+                originals, name = 1, bare
+        if not name:
+            raise CellError(_("a dossier component has no name"))
+        components.append(ComponentSpec(name=name, originals=originals, copies=copies, required=not optional))
+    return components
+
+
+def format_components(components: list[ComponentSpec]) -> str:
+    return " ; ".join(
+        f"{c.name} ({c.originals} bản chính, {c.copies} bản sao)" + ("" if c.required else " [không bắt buộc]")
+        for c in components
+    )
+
+
+def format_days(days: Decimal) -> str:
+    return format(days.normalize(), "f") if days % 1 else str(int(days))
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formula(value):
+    """A cell an officer's spreadsheet would run as a formula is written as text instead."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value

@@ -1,0 +1,266 @@
+"""Writes on the catalogue. Every change of a procedure goes through ``procedure_save``, which
+numbers a new version, records who changed what and keeps the terms a dossier will snapshot."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from motcua.models import AdministrativeUnit
+
+from .models import (
+    Field,
+    Posting,
+    Procedure,
+    ProcedureComponent,
+    ProcedureFee,
+    ProcedureVersion,
+    ReviewItem,
+    ReviewRound,
+)
+from .parsing import ComponentSpec, FeeSpec, format_components, format_days, format_fees
+
+# The procedure's own columns that a version records (fees and components are added as text).
+TRACKED_FIELDS = [
+    "name", "field_id", "level", "sector", "agency", "processing_days", "cutoff_applies", "cutoff_time",
+    "fee_text", "result", "legal_basis", "online_level", "interconnected_with", "location_independent",
+    "decision_number", "decision_date", "decision_issuer", "status", "effective_from", "effective_until",
+    "replaced_by_id",
+]
+
+
+class CatalogueError(Exception):
+    """A change refused for a reason the officer must read (already translated)."""
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return format_days(value)
+    if isinstance(value, (date, datetime)) or hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _state(procedure: Procedure, fees: list[FeeSpec], components: list[ComponentSpec]) -> dict:
+    state = {name: _plain(getattr(procedure, name)) for name in TRACKED_FIELDS}
+    state["fees"] = format_fees(fees)
+    state["components"] = format_components(components)
+    return state
+
+
+def fees_of(procedure: Procedure) -> list[FeeSpec]:
+    return [FeeSpec(f.name, f.amount, f.note) for f in procedure.fees.all()]
+
+
+def components_of(procedure: Procedure) -> list[ComponentSpec]:
+    return [ComponentSpec(c.name, c.originals, c.copies, c.required) for c in procedure.components.all()]
+
+
+def terms_of(procedure: Procedure, fees: list[FeeSpec]) -> dict:
+    """What a dossier keeps of the procedure when it is received."""
+    return {
+        "processing_days": format_days(Decimal(procedure.processing_days)),
+        "cutoff_applies": procedure.cutoff_applies,
+        "cutoff_time": procedure.cutoff_time.strftime("%H:%M"),
+        "fees": [{"name": f.name, "amount": f.amount, "note": f.note} for f in fees],
+        "fee_total": sum(f.amount for f in fees),
+        "fee_text": procedure.fee_text,
+    }
+
+
+@dataclass(frozen=True)
+class ProcedureTerms:
+    version: int
+    processing_days: Decimal
+    cutoff_applies: bool
+    cutoff_time: str
+    fees: list[dict] = field(default_factory=list)
+    fee_total: int = 0
+
+
+def procedure_terms_at(*, procedure: Procedure, moment: datetime) -> ProcedureTerms:
+    """The processing time, cut-off and fees of the version in force at ``moment``."""
+    version = (
+        procedure.versions.filter(valid_from__lte=moment).order_by("-valid_from", "-number").first()
+        or procedure.versions.order_by("number").first()
+    )
+    if version is None:
+        raise CatalogueError(_("The procedure %(code)s has no recorded version.") % {"code": procedure.code})
+    terms = version.terms
+    return ProcedureTerms(
+        version=version.number,
+        processing_days=Decimal(terms["processing_days"]),
+        cutoff_applies=terms["cutoff_applies"],
+        cutoff_time=terms["cutoff_time"],
+        fees=terms["fees"],
+        fee_total=terms["fee_total"],
+    )
+
+
+@transaction.atomic
+def procedure_save(
+    *,
+    procedure: Procedure,
+    fees: list[FeeSpec] | None = None,
+    components: list[ComponentSpec] | None = None,
+    by=None,
+    source: str = ProcedureVersion.Source.EDIT,
+    at: datetime | None = None,
+) -> bool:
+    """Save a procedure with its fees and components; record a version if anything changed.
+
+    ``fees``/``components`` of None keep the stored ones. Returns whether anything changed.
+    """
+    at = at or timezone.now()
+    is_new = procedure.pk is None
+    if is_new:
+        before = {}
+        old_fees, old_components = [], []
+    else:
+        stored = Procedure.objects.select_for_update().get(pk=procedure.pk)
+        old_fees, old_components = fees_of(stored), components_of(stored)
+        before = _state(stored, old_fees, old_components)
+    fees = old_fees if fees is None else fees
+    components = old_components if components is None else components
+    if fees and not procedure.fee_text:
+        procedure.fee_text = format_fees(fees)
+    after = _state(procedure, fees, components)
+    changes = {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}
+    if not is_new and not changes:
+        return False
+
+    procedure.refresh_search_text()
+    if not is_new:
+        procedure.version = (procedure.versions.aggregate(last=Max("number"))["last"] or 0) + 1
+    procedure.save()
+    if is_new or "fees" in changes:
+        procedure.fees.all().delete()
+        ProcedureFee.objects.bulk_create(
+            ProcedureFee(procedure=procedure, name=f.name, amount=f.amount, note=f.note, position=i)
+            for i, f in enumerate(fees)
+        )
+    if is_new or "components" in changes:
+        procedure.components.all().delete()
+        ProcedureComponent.objects.bulk_create(
+            ProcedureComponent(
+                procedure=procedure, name=c.name, originals=c.originals, copies=c.copies, required=c.required, position=i
+            )
+            for i, c in enumerate(components)
+        )
+    ProcedureVersion.objects.create(
+        procedure=procedure,
+        number=procedure.version,
+        valid_from=at,
+        terms=terms_of(procedure, fees),
+        changes={} if is_new else changes,
+        changed_by=by if getattr(by, "pk", None) else None,
+        source=source,
+    )
+    return True
+
+
+def field_get_or_create(*, code: str, name: str) -> Field:
+    """A field by code (or by name when the file gives no code); created when unknown."""
+    if code:
+        found, _created = Field.objects.get_or_create(code=code, defaults={"name": name or code})
+        return found
+    found = Field.objects.filter(name__iexact=name).first()
+    if found:
+        return found
+    base = "".join(word[0] for word in name.split() if word).upper()[:10] or "LV"
+    code, n = base, 1
+    while Field.objects.filter(code=code).exists():
+        n += 1
+        code = f"{base}{n}"
+    return Field.objects.create(code=code, name=name)
+
+
+@transaction.atomic
+def posting_set(
+    *,
+    unit: AdministrativeUnit,
+    procedure: Procedure,
+    is_active: bool = True,
+    posted_at_desk: date | None = None,
+    posted_on_website: date | None = None,
+) -> Posting:
+    posting, _created = Posting.objects.get_or_create(unit=unit, procedure=procedure)
+    posting.is_active = is_active
+    posting.posted_at_desk = posted_at_desk
+    posting.posted_on_website = posted_on_website
+    posting.save()
+    return posting
+
+
+@transaction.atomic
+def review_open(*, unit: AdministrativeUnit, year: int, by) -> ReviewRound:
+    """Open the unit's review round for a year, listing every procedure the unit handles."""
+    round_, created = ReviewRound.objects.get_or_create(unit=unit, year=year, defaults={"opened_by": by})
+    if not created:
+        return round_
+    procedures = Procedure.objects.filter(postings__unit=unit, postings__is_active=True).prefetch_related("fees")
+    ReviewItem.objects.bulk_create(
+        ReviewItem(
+            round=round_,
+            procedure=p,
+            current_days=p.processing_days,
+            current_fee=sum(f.amount for f in p.fees.all()),
+        )
+        for p in procedures
+    )
+    return round_
+
+
+@transaction.atomic
+def review_item_record(
+    *,
+    item: ReviewItem,
+    decision: str,
+    by,
+    proposed_days: Decimal | None = None,
+    proposed_fee: int | None = None,
+    components_removed: str = "",
+    reason: str = "",
+    yearly_saving: int | None = None,
+) -> ReviewItem:
+    if item.round.status != ReviewRound.Status.OPEN:
+        raise CatalogueError(_("This review round has been submitted and can no longer change."))
+    if decision == ReviewItem.Decision.SIMPLIFY:
+        if proposed_days is None and proposed_fee is None and not components_removed.strip():
+            raise CatalogueError(_("A simplification must propose a shorter time, a lower fee or fewer components."))
+        if proposed_days is not None and proposed_days > item.current_days:
+            raise CatalogueError(_("The proposed time cannot be longer than the current one."))
+        if proposed_fee is not None and proposed_fee > item.current_fee:
+            raise CatalogueError(_("The proposed fee cannot be higher than the current one."))
+        if not reason.strip():
+            raise CatalogueError(_("Give the reason for the simplification."))
+    else:
+        proposed_days = proposed_fee = yearly_saving = None
+        components_removed = ""
+    item.decision = decision
+    item.proposed_days = proposed_days
+    item.proposed_fee = proposed_fee
+    item.components_removed = components_removed.strip()
+    item.reason = reason.strip()
+    item.yearly_saving = yearly_saving
+    item.reviewed_by = by
+    item.reviewed_at = timezone.now()
+    item.save()
+    return item
+
+
+@transaction.atomic
+def review_submit(*, round_: ReviewRound, by) -> ReviewRound:
+    round_ = ReviewRound.objects.select_for_update().get(pk=round_.pk)
+    if round_.status != ReviewRound.Status.OPEN:
+        raise CatalogueError(_("This review round has already been submitted."))
+    round_.status = ReviewRound.Status.SUBMITTED
+    round_.submitted_by = by
+    round_.submitted_at = timezone.now()
+    round_.save(update_fields=["status", "submitted_by", "submitted_at"])
+    return round_
