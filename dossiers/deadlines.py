@@ -1,0 +1,79 @@
+"""Due moments and outcomes (pure functions over the working calendar; no database).
+
+The rules, as DOMAIN.md states them: counting starts at receipt inside a session, otherwise at the
+next session; with the cut-off rule a receipt at or after the cut-off starts the next working day;
+N days are N × 8 working hours; 0 days is due at the end of the day counting starts in; paused
+working time moves the due moment; resolved after the due moment is late, on an earlier calendar
+day is early, otherwise on time.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from motcua.calendar import WorkCalendar
+
+EARLY, ON_TIME, LATE = "early", "on_time", "late"
+WITHIN_TIME, OVERDUE = "within_time", "overdue"
+
+
+def counting_start(received_at: datetime, calendar: WorkCalendar, *, cutoff: time | None = None) -> datetime:
+    """When the processing time starts to run for a dossier received at ``received_at``."""
+    local = received_at.astimezone(calendar.tz)
+    if cutoff is not None and local.time() >= cutoff:
+        return calendar.start_of_next_working_day(local)
+    return calendar.next_working_moment(local)
+
+
+def base_due(start: datetime, days: Decimal, calendar: WorkCalendar) -> datetime:
+    """Start + days × the working day; 0 days is the end of the working day counting starts in."""
+    days = Decimal(days)
+    if days == 0:
+        return calendar.end_of_working_day(start.astimezone(calendar.tz).date())
+    return calendar.add_working_time(start, days=days)
+
+
+def paused_working_time(
+    pauses: Iterable[tuple[datetime, datetime | None]], calendar: WorkCalendar, *, since: datetime, now: datetime
+) -> timedelta:
+    """Working time inside the pauses, from ``since`` on; an open pause runs until ``now``."""
+    total = timedelta(0)
+    for started, ended in pauses:
+        start = max(started, since)
+        end = ended or now
+        if end > start:
+            total += calendar.working_time_between(start, end)
+    return total
+
+
+def due_moment(
+    received_at: datetime,
+    days: Decimal,
+    calendar: WorkCalendar,
+    *,
+    cutoff: time | None = None,
+    pauses: Iterable[tuple[datetime, datetime | None]] = (),
+    now: datetime | None = None,
+) -> datetime:
+    """The appointment: base due moment moved forward by the paused working time."""
+    start = counting_start(received_at, calendar, cutoff=cutoff)
+    due = base_due(start, days, calendar)
+    extra = paused_working_time(pauses, calendar, since=start, now=now or received_at)
+    if extra > timedelta(0):
+        due = calendar.add_working_time(due, hours=Decimal(extra.total_seconds()) / 3600)
+    return due
+
+
+def classify_outcome(resolved_at: datetime, due_at: datetime, calendar: WorkCalendar) -> str:
+    """Late after the due moment; early on a calendar day (Vietnam time) before the due day."""
+    if resolved_at > due_at:
+        return LATE
+    if resolved_at.astimezone(calendar.tz).date() < due_at.astimezone(calendar.tz).date():
+        return EARLY
+    return ON_TIME
+
+
+def pending_state(due_at: datetime, at: datetime) -> str:
+    """A pending dossier is within time until its due moment passes."""
+    return WITHIN_TIME if at <= due_at else OVERDUE

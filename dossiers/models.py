@@ -1,0 +1,245 @@
+"""Dossiers (hồ sơ) from intake to return: the record, every transition with who and when, pauses,
+the one apology, and the per-unit daily counter behind the codes."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from motcua.models import AdministrativeUnit, Agency, membership_of
+from procedures.models import Procedure
+
+
+class Channel(models.TextChoices):
+    DIRECT = "direct", _("At the desk")
+    ONLINE = "online", _("Online")
+    POSTAL = "postal", _("By post")
+
+
+class ReturnChannel(models.TextChoices):
+    DESK = "desk", _("At the desk")
+    POST = "post", _("By post")
+    ONLINE = "online", _("Online")
+
+
+class Digitisation(models.TextChoices):
+    NONE = "none", _("Not digitised")
+    PARTIAL = "partial", _("Partly digitised")
+    FULL = "full", _("Fully digitised")
+
+
+class ApplicantKind(models.TextChoices):
+    PERSON = "person", _("Person")
+    ORGANISATION = "organisation", _("Organisation")
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    TRANSFERRED = "transferred", _("Transferred for processing")
+    IN_PROGRESS = "in_progress", _("In progress")
+    PAUSED = "paused", _("Paused")
+    RESOLVED = "resolved", _("Resolved, result ready")
+    RETURNED = "returned", _("Result returned")
+    REFUSED = "refused", _("Refused at intake")
+    RETURNED_UNRESOLVED = "returned_unresolved", _("Returned without resolution")
+    WITHDRAWN = "withdrawn", _("Withdrawn, processing stopped")
+
+    @classmethod
+    def pending(cls) -> list[str]:
+        return [cls.RECEIVED, cls.TRANSFERRED, cls.IN_PROGRESS, cls.PAUSED]
+
+    @classmethod
+    def closed_as_resolved(cls) -> list[str]:
+        """Counted as resolved in the reports (and classified by the same time rule)."""
+        return [cls.RESOLVED, cls.RETURNED, cls.RETURNED_UNRESOLVED, cls.WITHDRAWN]
+
+
+class Outcome(models.TextChoices):
+    EARLY = "early", _("Early")
+    ON_TIME = "on_time", _("On time")
+    LATE = "late", _("Late")
+
+
+class PauseKind(models.TextChoices):
+    SUPPLEMENT = "supplement", _("Waiting for supplements")
+    VERIFICATION = "verification", _("Waiting for another agency's verification")
+    LEGAL = "legal", _("Legal pause")
+
+
+class DossierQuerySet(models.QuerySet):
+    def for_unit(self, unit: AdministrativeUnit) -> DossierQuerySet:
+        """Dossiers received or handled by the unit or any unit below it."""
+        return self.filter(Q(receiving_unit__path__startswith=unit.path) | Q(handling_unit__path__startswith=unit.path))
+
+    def for_user(self, user) -> DossierQuerySet:
+        if user.is_superuser:
+            return self
+        membership = membership_of(user)
+        if membership is None:
+            return self.none()
+        return self.for_unit(membership.unit)
+
+    def pending(self) -> DossierQuerySet:
+        return self.filter(status__in=Status.pending())
+
+    def overdue(self, at) -> DossierQuerySet:
+        return self.pending().exclude(status=Status.PAUSED).filter(due_at__lt=at)
+
+
+class Dossier(models.Model):
+    code = models.CharField(_("code"), max_length=48, unique=True)
+    receiving_unit = models.ForeignKey(
+        AdministrativeUnit, verbose_name=_("receiving unit"), on_delete=models.PROTECT, related_name="received_dossiers"
+    )
+    handling_unit = models.ForeignKey(
+        AdministrativeUnit, verbose_name=_("handling unit"), on_delete=models.PROTECT, related_name="handled_dossiers"
+    )
+    procedure = models.ForeignKey(Procedure, verbose_name=_("procedure"), on_delete=models.PROTECT, related_name="dossiers")
+    # The procedure's terms in force when the dossier was received (its version), kept for good.
+    procedure_version = models.PositiveIntegerField(_("procedure version"), default=1)
+    processing_days = models.DecimalField(_("processing time (working days)"), max_digits=6, decimal_places=2)
+    cutoff_applies = models.BooleanField(_("cut-off applies"), default=False)
+    cutoff_time = models.TimeField(_("cut-off time"), null=True, blank=True)
+    fees = models.JSONField(_("fees"), default=list, blank=True)
+    fee_total = models.PositiveBigIntegerField(_("fee (đồng)"), default=0)
+
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("processing agency"), null=True, blank=True, on_delete=models.PROTECT, related_name="dossiers"
+    )
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("processing officer"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="assigned_dossiers",
+    )
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("received by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="received_dossiers",
+    )
+
+    applicant_kind = models.CharField(_("applicant"), max_length=16, choices=ApplicantKind.choices, default=ApplicantKind.PERSON)
+    applicant_name = models.CharField(_("applicant's name"), max_length=200)
+    applicant_id_number = models.CharField(_("identification number"), max_length=12, blank=True)
+    applicant_phone = models.CharField(_("phone"), max_length=20, blank=True)
+    applicant_address = models.CharField(_("address"), max_length=300, blank=True)
+    applicant_email = models.EmailField(_("e-mail"), blank=True)
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.DIRECT)
+    received_at = models.DateTimeField(_("received at"))
+    counting_from = models.DateTimeField(_("counting from"))
+    due_at = models.DateTimeField(_("due at"), help_text=_("The appointment, moved by paused working time."))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    return_channel = models.CharField(_("return channel"), max_length=10, choices=ReturnChannel.choices, blank=True)
+
+    components_digitised = models.CharField(
+        _("components digitised"), max_length=10, choices=Digitisation.choices, default=Digitisation.NONE
+    )
+    result_digitised = models.BooleanField(_("result digitised"), default=False)
+    paid_online = models.BooleanField(_("fee paid online"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+    imported = models.BooleanField(_("imported from the previous software"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DossierQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        ordering = ["-received_at"]
+        indexes = [
+            # Reports count by handling unit over a window of receipt or resolution.
+            models.Index(fields=["handling_unit", "received_at"], name="dossier_handling_received_idx"),
+            models.Index(fields=["handling_unit", "resolved_at"], name="dossier_handling_resolved_idx"),
+            # The desk board: a unit's pending dossiers by due moment.
+            models.Index(fields=["receiving_unit", "status", "due_at"], name="dossier_desk_board_idx"),
+            # Search at the desk by identification number or phone.
+            models.Index(fields=["applicant_id_number"], name="dossier_applicant_id_idx"),
+            models.Index(fields=["applicant_phone"], name="dossier_applicant_phone_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=models.F("received_at")),
+                name="dossier_resolved_after_received",
+            ),
+            models.CheckConstraint(
+                condition=Q(returned_at__isnull=True) | Q(resolved_at__isnull=False),
+                name="dossier_returned_only_when_resolved",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_interconnected(self) -> bool:
+        return self.receiving_unit_id != self.handling_unit_id
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in Status.pending()
+
+
+class DossierEvent(models.Model):
+    """One recorded step: every change of a dossier's state, with who, where and when."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=32)
+    from_status = models.CharField(_("from"), max_length=20, blank=True)
+    to_status = models.CharField(_("to"), max_length=20)
+    at = models.DateTimeField(_("at"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL)
+    unit = models.ForeignKey(AdministrativeUnit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.SET_NULL)
+    agency = models.ForeignKey(Agency, verbose_name=_("agency"), null=True, blank=True, on_delete=models.SET_NULL)
+    note = models.TextField(_("note"), blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dossier event")
+        verbose_name_plural = _("dossier events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["dossier", "at"], name="dossier_event_dossier_at_idx")]
+
+
+class Pause(models.Model):
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="pauses")
+    kind = models.CharField(_("kind"), max_length=16, choices=PauseKind.choices)
+    reason = models.TextField(_("reason"))
+    started_at = models.DateTimeField(_("from"))
+    ended_at = models.DateTimeField(_("until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pause")
+        verbose_name_plural = _("pauses")
+        ordering = ["started_at"]
+        constraints = [
+            # At most one open pause per dossier.
+            models.UniqueConstraint(fields=["dossier"], condition=Q(ended_at__isnull=True), name="pause_one_open_per_dossier"),
+        ]
+
+
+class Apology(models.Model):
+    """Phiếu xin lỗi và hẹn lại ngày trả kết quả: at most one per dossier."""
+
+    dossier = models.OneToOneField(Dossier, on_delete=models.CASCADE, related_name="apology")
+    reason = models.TextField(_("reason"))
+    new_due_at = models.DateTimeField(_("new appointment"))
+    issued_at = models.DateTimeField(_("issued at"))
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("apology")
+        verbose_name_plural = _("apologies")
+
+
+class DailyCounter(models.Model):
+    """The last dossier number of a receiving unit's day; its row lock serialises code allocation."""
+
+    unit = models.ForeignKey(AdministrativeUnit, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "day"], name="daily_counter_unique_unit_day")]

@@ -1,0 +1,57 @@
+"""Dossier codes: ``{identifier of the receiving unit}-{YYMMDD}-{NNNN}``, a daily sequence per unit.
+
+The counter row is incremented with an UPDATE, whose row lock holds until the intake transaction
+commits: twenty desk officers saving at once get twenty different numbers, and the unique
+constraint on the code is the last line of defence.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from motcua.models import AdministrativeUnit, Agency, AgencyKind
+
+from .models import DailyCounter
+
+
+class NumberingError(Exception):
+    pass
+
+
+def unit_identifier(unit: AdministrativeUnit) -> str:
+    """The electronic identifier (mã định danh) of the unit's People's Committee."""
+    identifier = (
+        Agency.objects.filter(unit=unit, kind=AgencyKind.PEOPLES_COMMITTEE, is_active=True)
+        .values_list("identifier", flat=True)
+        .first()
+    )
+    if not identifier:
+        raise NumberingError(
+            _("%(unit)s has no electronic identifier (People's Committee agency): ask the administrator to add it.")
+            % {"unit": unit.name}
+        )
+    return identifier
+
+
+def format_code(identifier: str, day: date, number: int) -> str:
+    return f"{identifier}-{day:%y%m%d}-{number:04d}"
+
+
+def next_number(unit: AdministrativeUnit, day: date) -> int:
+    """Allocate the next number of the unit's day. Must run inside the intake transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise NumberingError("next_number() must run inside a transaction")
+    try:
+        with transaction.atomic():
+            DailyCounter.objects.get_or_create(unit=unit, day=day)
+    except IntegrityError:  # another desk created the row at the same instant: it exists now
+        pass
+    DailyCounter.objects.filter(unit=unit, day=day).update(last=F("last") + 1)
+    return DailyCounter.objects.filter(unit=unit, day=day).values_list("last", flat=True).get()
+
+
+def allocate_code(unit: AdministrativeUnit, day: date) -> str:
+    return format_code(unit_identifier(unit), day, next_number(unit, day))
