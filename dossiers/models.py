@@ -243,3 +243,154 @@ class DailyCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["unit", "day"], name="daily_counter_unique_unit_day")]
+
+
+# -- Satisfaction (đánh giá sự hài lòng) -------------------------------------------------------
+
+
+class RatingLevel(models.TextChoices):
+    VERY_SATISFIED = "very_satisfied", _("Very satisfied")
+    SATISFIED = "satisfied", _("Satisfied")
+    UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+    @classmethod
+    def satisfied(cls) -> list[str]:
+        return [cls.VERY_SATISFIED, cls.SATISFIED]
+
+
+class RatingChannel(models.TextChoices):
+    KIOSK = "kiosk", _("Counter tablet")
+    ONLINE = "online", _("Online")
+    PAPER = "paper", _("Paper form")
+
+
+class RatingCriterion(models.TextChoices):
+    """The criteria of the one-stop regulation's satisfaction survey."""
+
+    TIME = "time", _("Processing time compared with the rules")
+    CONTACTS = "contacts", _("Number of contacts needed to complete the dossier")
+    ATTITUDE = "attitude", _("Attitude of the officers")
+    PUBLICITY = "publicity", _("Publicity of the procedure")
+    ONLINE_SERVICE = "online_service", _("Progress and quality of the online public service")
+
+
+class KioskDevice(models.Model):
+    """A counter tablet registered to a desk; it signs in with its own token, never a user session."""
+
+    unit = models.ForeignKey(AdministrativeUnit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="kiosks")
+    name = models.CharField(_("desk"), max_length=120)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("counter tablet")
+        verbose_name_plural = _("counter tablets")
+
+    def __str__(self) -> str:
+        return f"{self.unit} – {self.name}"
+
+
+class Rating(models.Model):
+    unit = models.ForeignKey(AdministrativeUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="ratings")
+    dossier = models.ForeignKey(Dossier, verbose_name=_("dossier"), null=True, blank=True, on_delete=models.SET_NULL, related_name="ratings")
+    procedure = models.ForeignKey(Procedure, verbose_name=_("procedure"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    field = models.ForeignKey("procedures.Field", verbose_name=_("field"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("officer"), null=True, blank=True, on_delete=models.SET_NULL, related_name="ratings"
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=RatingChannel.choices)
+    level = models.CharField(_("overall"), max_length=16, choices=RatingLevel.choices)
+    criteria = models.JSONField(_("criteria"), default=dict, blank=True, help_text=_("Criterion → level."))
+    comment = models.TextField(_("comment"), blank=True)
+    device = models.ForeignKey(KioskDevice, null=True, blank=True, on_delete=models.SET_NULL, related_name="ratings")
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    rated_at = models.DateTimeField(_("rated at"))
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        ordering = ["-rated_at"]
+        indexes = [models.Index(fields=["unit", "rated_at"], name="rating_unit_rated_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier"], condition=Q(channel="online"), name="rating_one_online_per_dossier"
+            ),
+        ]
+
+
+# -- Feedback tickets (phản ánh, kiến nghị) ----------------------------------------------------
+
+
+class TicketChannel(models.TextChoices):
+    WEBSITE = "website", _("Website")
+    IN_PERSON = "in_person", _("In person")
+    LETTER = "letter", _("Letter")
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("E-mail")
+
+
+class TicketStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    CLASSIFIED = "classified", _("Classified")
+    ASSIGNED = "assigned", _("Assigned to the competent agency")
+    FORWARDED = "forwarded", _("Forwarded outside")
+    ANSWERED = "answered", _("Answered")
+    PUBLISHED = "published", _("Published")
+    CLOSED = "closed", _("Closed")
+
+    @classmethod
+    def open(cls) -> list[str]:
+        return [cls.RECEIVED, cls.CLASSIFIED, cls.ASSIGNED]
+
+
+class TicketClass(models.TextChoices):
+    REGULATION = "regulation", _("About a regulation")
+    HANDLING = "handling", _("About an officer's conduct or the handling of a dossier")
+    OUT_OF_SCOPE = "out_of_scope", _("Out of scope")
+
+
+class FeedbackTicket(models.Model):
+    code = models.CharField(_("code"), max_length=48, unique=True)
+    unit = models.ForeignKey(AdministrativeUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="tickets")
+    channel = models.CharField(_("channel"), max_length=10, choices=TicketChannel.choices)
+    sender_name = models.CharField(_("sender"), max_length=200)
+    sender_contact = models.CharField(_("contact"), max_length=200, help_text=_("Phone or e-mail."))
+    sender_address = models.CharField(_("address"), max_length=300, blank=True)
+    content = models.TextField(_("content"))
+    procedure = models.ForeignKey(Procedure, verbose_name=_("procedure"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    dossier = models.ForeignKey(Dossier, verbose_name=_("dossier"), null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
+    received_at = models.DateTimeField(_("received at"))
+    due_at = models.DateTimeField(_("due at"))
+    status = models.CharField(_("status"), max_length=12, choices=TicketStatus.choices, default=TicketStatus.RECEIVED)
+    classification = models.CharField(_("class"), max_length=16, choices=TicketClass.choices, blank=True)
+    agency = models.ForeignKey(Agency, verbose_name=_("competent agency"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    forwarded_to = models.CharField(_("forwarded to"), max_length=300, blank=True)
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("feedback ticket")
+        verbose_name_plural = _("feedback tickets")
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["unit", "received_at"], name="ticket_unit_received_idx")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class TicketEvent(models.Model):
+    ticket = models.ForeignKey(FeedbackTicket, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=20)
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12)
+    at = models.DateTimeField(_("at"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]

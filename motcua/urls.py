@@ -25,6 +25,9 @@ urlpatterns = [
     path("thu-tuc/", include("procedures.urls")),
     path("ra-soat/", include("procedures.review_urls")),
     path("cong-khai/", include("procedures.public_urls")),
+    path("ho-so/", include("dossiers.urls")),
+    path("ho-so/in/", include("dossiers.print_urls")),
+    path("tra-cuu/", include("dossiers.public_urls")),
     path(
         "dang-nhap/",
         auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm, redirect_authenticated_user=True),

@@ -150,3 +150,21 @@ def test_working_sessions_that_do_not_make_eight_hours_are_refused():
     out = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert out.returncode != 0
     assert "motcua.E001" in out.stderr
+
+
+@pytest.mark.django_db
+def test_every_page_carries_the_security_headers(client, desk_officer_a):
+    for response in [client.get(reverse("login")), client.get("/khong-co/")]:
+        csp = response["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+        assert "frame-ancestors 'none'" in csp
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.django_db
+def test_pages_of_a_signed_in_user_are_never_cached(client, desk_officer_a):
+    client.login(username="desk.a", password=PASSWORD)
+    response = client.get(reverse("motcua:home"))
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
