@@ -58,3 +58,27 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     unit = factory.SubFactory(UnitFactory)
     role = Role.DESK_OFFICER
+
+
+def make_dossier(*, procedure, unit, received_at, due_at, code=None, handling_unit=None, status="received",
+                 resolved_at=None, outcome="", channel="direct", **fields):
+    """A dossier exactly as described, for figures built by hand (no services, no calendar)."""
+    from dossiers.models import Dossier
+
+    make_dossier.counter = getattr(make_dossier, "counter", 0) + 1
+    return Dossier.objects.create(
+        code=code or f"TEST-{make_dossier.counter:06d}",
+        receiving_unit=unit,
+        handling_unit=handling_unit or unit,
+        procedure=procedure,
+        processing_days=procedure.processing_days,
+        applicant_name="Nguyễn Văn An",
+        channel=channel,
+        received_at=received_at,
+        counting_from=received_at,
+        due_at=due_at,
+        status=status,
+        resolved_at=resolved_at,
+        outcome=outcome,
+        **fields,
+    )

@@ -1,0 +1,107 @@
+"""Reporting windows (pure): the 15th-to-14th windows of the one-stop reports and calendar periods.
+
+``2022`` annual 15/12/2021–14/12/2022; ``2022-Q1`` 15/12/2021–14/03/2022 (Q2 15/03–14/06, Q3
+15/06–14/09, Q4 15/09–14/12); ``2022-H1`` 15/12/2021–14/06/2022; ``2022-M9`` 15/12/2021–14/09/2022;
+a custom range ``2022-12-15..2023-05-29``; calendar periods ``cal:2022``, ``cal:2022-Q1``, ``cal:2022-03``
+(the national service-quality index uses calendar periods). Both ends inclusive, in Vietnam time.
+"""
+from __future__ import annotations
+
+import calendar as _calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+class PeriodError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str
+    first_day: date
+    last_day: date
+    kind: str  # annual, quarter, half, nine_months, custom, calendar_year, calendar_quarter, calendar_month
+
+    @property
+    def start(self) -> datetime:
+        """The first moment inside the window (local midnight of the first day)."""
+        return datetime.combine(self.first_day, time(0), tzinfo=VN_TZ)
+
+    @property
+    def end(self) -> datetime:
+        """The first moment after the window (local midnight after the last day): use ``< end``."""
+        return datetime.combine(self.last_day + timedelta(days=1), time(0), tzinfo=VN_TZ)
+
+    def __contains__(self, moment: datetime) -> bool:
+        return self.start <= moment < self.end
+
+    def label_vi(self) -> str:
+        return f"từ ngày {self.first_day:%d/%m/%Y} đến ngày {self.last_day:%d/%m/%Y}"
+
+
+def _window(year: int, first_month: int, last_month: int) -> tuple[date, date]:
+    """15th of the month before ``first_month`` to the 14th of ``last_month``."""
+    start_year, start_month = (year - 1, 12) if first_month == 1 else (year, first_month - 1)
+    return date(start_year, start_month, 15), date(year, last_month, 14)
+
+
+def _check_year(year: int) -> int:
+    if not 2000 <= year <= 2100:
+        raise PeriodError(f"year {year} out of range")
+    return year
+
+
+def parse_period(key: str) -> Period:
+    key = key.strip()
+    if m := re.fullmatch(r"(\d{4})", key):
+        first, last = _window(_check_year(int(m[1])), 1, 12)
+        return Period(key, first, last, "annual")
+    if m := re.fullmatch(r"(\d{4})-Q([1-4])", key, re.IGNORECASE):
+        q = int(m[2])
+        first, last = _window(_check_year(int(m[1])), 3 * q - 2, 3 * q)
+        return Period(key.upper(), first, last, "quarter")
+    if m := re.fullmatch(r"(\d{4})-H([12])", key, re.IGNORECASE):
+        h = int(m[2])
+        first, last = _window(_check_year(int(m[1])), 6 * h - 5, 6 * h)
+        return Period(key.upper(), first, last, "half")
+    if m := re.fullmatch(r"(\d{4})-M9", key, re.IGNORECASE):
+        first, last = _window(_check_year(int(m[1])), 1, 9)
+        return Period(key.upper(), first, last, "nine_months")
+    if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", key):
+        try:
+            first, last = date.fromisoformat(m[1]), date.fromisoformat(m[2])
+        except ValueError as exc:
+            raise PeriodError(str(exc)) from None
+        if last < first:
+            raise PeriodError("the range ends before it starts")
+        return Period(key, first, last, "custom")
+    if m := re.fullmatch(r"cal:(\d{4})", key, re.IGNORECASE):
+        year = _check_year(int(m[1]))
+        return Period(key.lower(), date(year, 1, 1), date(year, 12, 31), "calendar_year")
+    if m := re.fullmatch(r"cal:(\d{4})-Q([1-4])", key, re.IGNORECASE):
+        year, q = _check_year(int(m[1])), int(m[2])
+        last_month = 3 * q
+        return Period(f"cal:{year}-Q{q}", date(year, last_month - 2, 1),
+                      date(year, last_month, _calendar.monthrange(year, last_month)[1]), "calendar_quarter")
+    if m := re.fullmatch(r"(?:cal:)?(\d{4})-(\d{2})", key, re.IGNORECASE):
+        year, month = _check_year(int(m[1])), int(m[2])
+        if not 1 <= month <= 12:
+            raise PeriodError(f"month {month} out of range")
+        return Period(f"cal:{year}-{month:02d}", date(year, month, 1),
+                      date(year, month, _calendar.monthrange(year, month)[1]), "calendar_month")
+    raise PeriodError(f"unknown period {key!r}")
+
+
+def quarter_containing(day: date) -> Period:
+    """The 15th–14th quarter a day belongs to (15/12 starts Q1 of the next year)."""
+    year, month = day.year, day.month
+    if day.day >= 15:
+        month += 1
+        if month == 13:
+            year, month = year + 1, 1
+    return parse_period(f"{year}-Q{(month - 1) // 3 + 1}")
