@@ -106,3 +106,41 @@ def test_the_query_count_does_not_grow_with_the_dossiers(commune_a, district, pr
     with django_assert_max_num_queries(4):
         figures = compute_figures(district, Q1)
     assert figures.totals["received"]["new"] == 40
+
+
+def test_the_real_ngoc_ky_2022_table_comes_out_exactly(commune_a):
+    """DOMAIN.md: received 1.639; resolved 1.637 (early 1.635, on time 2); pending 2 within time;
+    online 1.164 = 71,02 %; components 1.161 (70,84 %), fully 1.132 (69,07 %); results 453/1.637 (27,67 %)."""
+    from dossiers.models import Dossier
+
+    fields = {  # field: (dossiers, online)
+        "Hộ tịch": (388, 327), "Chứng thực": (1197, 817), "Bảo trợ xã hội": (47, 17), "Xử lý đơn": (3, 3), "Khác": (4, 0),
+    }
+    rows, n = [], 0
+    for code, (name, (count, online)) in enumerate(fields.items()):
+        field = Field.objects.create(code=f"F{code}", name=name)
+        procedure = Procedure(code=f"9.00000{code}", name=f"Thủ tục {name}", field=field, level="commune", processing_days=Decimal(3))
+        procedure_save(procedure=procedure)
+        for i in range(count):
+            received = vn(2022, 1, 10, 8) + timedelta(hours=n % 4000)
+            pending = n in (0, 1)
+            resolved_at = None if pending else received + timedelta(hours=1)
+            outcome = "" if pending else ("on_time" if n in (2, 3) else "early")
+            rows.append(Dossier(
+                code=f"NK-{n:05d}", receiving_unit=commune_a, handling_unit=commune_a, procedure=procedure,
+                processing_days=3, applicant_name="Công dân", channel="online" if i < online else "direct",
+                received_at=received, counting_from=received, due_at=vn(2023, 1, 1, 17, 30) if pending else received + timedelta(days=3),
+                status="received" if pending else "returned", resolved_at=resolved_at, outcome=outcome,
+                components_digitised="full" if n < 1132 else ("partial" if n < 1161 else "none"),
+                result_digitised=(not pending) and 2 <= n < 455,
+            ))
+            n += 1
+    Dossier.objects.bulk_create(rows)
+    totals = compute_figures(commune_a, parse_period("2022")).totals
+    assert totals["received"]["total"] == 1639 and totals["received"]["online"] == 1164
+    assert totals["resolved"] == {"total": 1637, "early": 1635, "on_time": 2, "late": 0, "returned_unresolved": 0, "withdrawn": 0}
+    assert totals["pending"] == {"total": 2, "within_time": 2, "overdue": 0}
+    assert totals["rates"]["online"] == Decimal("71.02")
+    assert totals["rates"]["components_digitized"] == Decimal("70.84")
+    assert totals["rates"]["components_fully_digitized"] == Decimal("69.07")
+    assert totals["digitized"]["results"] == 453 and totals["rates"]["results_digitized"] == Decimal("27.67")
