@@ -34,7 +34,9 @@ COUNT_KEYS = (
 )
 
 
-def _counts(start: datetime, end: datetime) -> dict:
+def conditions(start: datetime, end: datetime) -> dict[str, Q]:
+    """Each figure as the condition a dossier meets to be counted in it (one definition for the
+    counts and for the lists of dossiers behind them)."""
     new = Q(received_at__gte=start, received_at__lt=end)
     carried = Q(received_at__lt=start) & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=start))
     resolved = Q(resolved_at__gte=start, resolved_at__lt=end)
@@ -46,25 +48,30 @@ def _counts(start: datetime, end: datetime) -> dict:
     )
     within = Q(due_at__gte=end) | Q(paused_in_time)
     return {
-        "new": Count("id", filter=new),
-        "new_online": Count("id", filter=new & Q(channel=Channel.ONLINE)),
-        "new_direct": Count("id", filter=new & Q(channel=Channel.DIRECT)),
-        "new_postal": Count("id", filter=new & Q(channel=Channel.POSTAL)),
-        "carried_over": Count("id", filter=carried),
-        "resolved": Count("id", filter=resolved),
-        "early": Count("id", filter=resolved & Q(outcome=Outcome.EARLY)),
-        "on_time": Count("id", filter=resolved & Q(outcome=Outcome.ON_TIME)),
-        "late": Count("id", filter=resolved & Q(outcome=Outcome.LATE)),
-        "returned_unresolved": Count("id", filter=resolved & Q(status=Status.RETURNED_UNRESOLVED)),
-        "withdrawn": Count("id", filter=resolved & Q(status=Status.WITHDRAWN)),
-        "pending": Count("id", filter=pending),
-        "within_time": Count("id", filter=pending & within),
-        "overdue": Count("id", filter=pending & ~within),
-        "components_any": Count("id", filter=new & ~Q(components_digitised=Digitisation.NONE)),
-        "components_full": Count("id", filter=new & Q(components_digitised=Digitisation.FULL)),
-        "results": Count("id", filter=resolved & Q(result_digitised=True)),
-        "paid_online": Count("id", filter=new & Q(paid_online=True)),
+        "received": new | carried,
+        "new": new,
+        "new_online": new & Q(channel=Channel.ONLINE),
+        "new_direct": new & Q(channel=Channel.DIRECT),
+        "new_postal": new & Q(channel=Channel.POSTAL),
+        "carried_over": carried,
+        "resolved": resolved,
+        "early": resolved & Q(outcome=Outcome.EARLY),
+        "on_time": resolved & Q(outcome=Outcome.ON_TIME),
+        "late": resolved & Q(outcome=Outcome.LATE),
+        "returned_unresolved": resolved & Q(status=Status.RETURNED_UNRESOLVED),
+        "withdrawn": resolved & Q(status=Status.WITHDRAWN),
+        "pending": pending,
+        "within_time": pending & within,
+        "overdue": pending & ~within,
+        "components_any": new & ~Q(components_digitised=Digitisation.NONE),
+        "components_full": new & Q(components_digitised=Digitisation.FULL),
+        "results": resolved & Q(result_digitised=True),
+        "paid_online": new & Q(paid_online=True),
     }
+
+
+def _counts(start: datetime, end: datetime) -> dict:
+    return {key: Count("id", filter=q) for key, q in conditions(start, end).items() if key in COUNT_KEYS}
 
 
 def dossiers_counted(unit: AdministrativeUnit, period: Period):
@@ -74,6 +81,16 @@ def dossiers_counted(unit: AdministrativeUnit, period: Period):
         .exclude(status=Status.REFUSED)
         .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=period.start))
     )
+
+
+def dossiers_behind(unit: AdministrativeUnit, period: Period, figure: str, *, field_code: str | None = None,
+                    child: AdministrativeUnit | None = None):
+    """The dossiers a figure counts, so a reader can check any number (KeyError for an unknown figure)."""
+    scope = child if child is not None else unit
+    dossiers = dossiers_counted(scope, period).filter(conditions(period.start, period.end)[figure])
+    if field_code:
+        dossiers = dossiers.filter(procedure__field__code=field_code)
+    return dossiers
 
 
 def rate(part: int, whole: int) -> Decimal | None:

@@ -1,0 +1,93 @@
+"""A report's content for a unit and a window: the dossier figures plus satisfaction, feedback,
+the catalogue and apologies. Every format (JSON, Excel, PDF, the screen) is drawn from this."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from dossiers.feedback import (
+    LAND_GROUP_TARGET, SATISFACTION_TARGET, land_group_filter, ratings_in, satisfaction_figures, ticket_figures, tickets_in,
+)
+from dossiers.models import Apology
+from motcua.models import AdministrativeUnit
+from procedures.models import Procedure
+
+from .figures import Figures, compute_figures
+from .periods import Period
+
+
+@dataclass
+class ReportData:
+    unit: AdministrativeUnit
+    period: Period
+    figures: Figures
+    satisfaction: dict
+    feedback: dict
+    procedures: dict
+    apologies: int
+    generated_at: datetime = field(default_factory=timezone.now)
+
+
+def _satisfaction(unit: AdministrativeUnit, period: Period) -> dict:
+    ratings = ratings_in(unit, period.start, period.end)
+    overall = satisfaction_figures(ratings)
+    land = satisfaction_figures(ratings.filter(land_group_filter()))
+    return {
+        "ratings": overall.total,
+        "very_satisfied": overall.very_satisfied,
+        "satisfied": overall.satisfied,
+        "unsatisfied": overall.unsatisfied,
+        "rate": overall.rate,
+        "target": SATISFACTION_TARGET,
+        "land_construction_investment": {"ratings": land.total, "rate": land.rate, "target": LAND_GROUP_TARGET},
+    }
+
+
+def build_report(unit: AdministrativeUnit, period: Period) -> ReportData:
+    procedures = Procedure.objects.posted_in(unit).in_force()
+    return ReportData(
+        unit=unit,
+        period=period,
+        figures=compute_figures(unit, period),
+        satisfaction=_satisfaction(unit, period),
+        feedback=ticket_figures(tickets_in(unit, period.start, period.end), at=min(period.end, timezone.now())),
+        procedures=Procedure.objects.filter(pk__in=procedures.values("pk")).counts(),
+        apologies=Apology.objects.filter(
+            Q(dossier__handling_unit__path__startswith=unit.path), issued_at__gte=period.start, issued_at__lt=period.end
+        ).count(),
+    )
+
+
+def report_as_dict(data: ReportData) -> dict:
+    """The JSON shape: unit, period, totals, by_field, by_unit (+ satisfaction, feedback, procedures)."""
+    figures = data.figures
+    return {
+        "unit": {"code": data.unit.code, "name": data.unit.name},
+        "period": {"key": data.period.key, "start": data.period.first_day.isoformat(), "end": data.period.last_day.isoformat()},
+        "totals": figures.totals,
+        "by_field": figures.by_field,
+        "by_unit": figures.by_unit,
+        "satisfaction": data.satisfaction,
+        "feedback": data.feedback,
+        "procedures": data.procedures,
+        "apologies": data.apologies,
+        "generated_at": data.generated_at.isoformat(),
+    }
+
+
+class _Encoder(json.JSONEncoder):
+    def default(self, value):
+        if isinstance(value, Decimal):
+            return float(value)
+        if isinstance(value, (date, datetime)):
+            return value.isoformat()
+        return super().default(value)
+
+
+def to_json(data: ReportData, **options) -> bytes:
+    return json.dumps(report_as_dict(data), cls=_Encoder, ensure_ascii=False, indent=2).encode("utf-8")
