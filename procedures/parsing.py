@@ -192,9 +192,22 @@ def parse_fees(text: str) -> list[FeeSpec]:
         if not match:
             raise CellError(_("the fee “%(value)s” has no amount in đồng") % {"value": part})
         amount = int(re.sub(r"[.,]", "", match.group(1)))
-        note = rest[match.end():].strip().strip("()").strip()
+        note = _unwrap(rest[match.end():].strip())
         fees.append(FeeSpec(name=name.strip() or _("Fee"), amount=amount, note=note))
     return fees
+
+
+def _unwrap(text: str) -> str:
+    """'(ghi chú)' → 'ghi chú'; anything else, e.g. '/trang (từ trang thứ 3 …)', stays as written."""
+    if text.startswith("(") and text.endswith(")"):
+        depth = 0
+        for index, ch in enumerate(text):
+            depth += ch == "("
+            depth -= ch == ")"
+            if depth == 0 and index < len(text) - 1:
+                return text  # the opening bracket closes before the end: not one wrapping pair
+        return text[1:-1].strip()
+    return text
 
 
 def format_fees(fees: list[FeeSpec]) -> str:
@@ -203,7 +216,8 @@ def format_fees(fees: list[FeeSpec]) -> str:
     parts = []
     for fee in fees:
         amount = f"{fee.amount:,}".replace(",", ".")
-        parts.append(f"{fee.name}: {amount} đồng" + (f" ({fee.note})" if fee.note else ""))
+        note = "" if not fee.note else fee.note if fee.note.startswith("/") else f" ({fee.note})"
+        parts.append(f"{fee.name}: {amount} đồng{note}")
     return " ; ".join(parts)
 
 

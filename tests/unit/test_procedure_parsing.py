@@ -107,3 +107,10 @@ def test_formula_cells_are_escaped_on_export():
 
 def test_search_ignores_diacritics_and_case():
     assert search_key("  Đăng ký KHAI SINH ") == "dang ky khai sinh"
+
+
+def test_a_per_page_fee_keeps_its_wording_with_balanced_brackets():
+    fee = parse_fees("Lệ phí: 2.000 đồng/trang (từ trang thứ 3 trở lên 1.000 đồng/trang, tối đa 200.000 đồng/bản)")[0]
+    assert fee.amount == 2000
+    assert fee.note == "/trang (từ trang thứ 3 trở lên 1.000 đồng/trang, tối đa 200.000 đồng/bản)"
+    assert parse_fees(format_fees([fee])) == [fee]
