@@ -1,0 +1,256 @@
+"""Forms of the staff screens: the catalogue's filters, editing a procedure, posting it, importing a file.
+
+Forms validate and normalise; the views call the services. Fees and dossier components are typed
+one per line in the same words the catalogue files use, and read by ``procedures.parsing``.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from motcua.models import AdministrativeUnit, UnitLevel
+
+from .models import Field, OnlineLevel, Posting, Procedure, ProcedureStatus, Sector
+from .parsing import (
+    CellError,
+    ComponentSpec,
+    FeeSpec,
+    format_components,
+    format_days,
+    format_fees,
+    parse_components,
+    parse_days,
+    parse_fees,
+)
+from .services import components_of, fees_of
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+def _blank(choices) -> list[tuple[str, str]]:
+    return [("", _("All"))] + list(choices)
+
+
+class CatalogueFilterForm(forms.Form):
+    """The catalogue list's search box and filters; every field is optional."""
+
+    SCOPE_POSTED = ""
+    SCOPE_ALL = "all"
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    scope = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[(SCOPE_POSTED, _("My unit and the units below")), (SCOPE_ALL, _("The whole catalogue"))],
+    )
+    level = forms.ChoiceField(label=_("Level"), required=False, choices=_blank(UnitLevel.choices))
+    sector = forms.ChoiceField(label=_("Sector"), required=False, choices=_blank(Sector.choices))
+    field = forms.ModelChoiceField(
+        label=_("Field"), required=False, queryset=Field.objects.order_by("name"), empty_label=_("All")
+    )
+    agency = forms.CharField(label=_("Implementing agency"), required=False, max_length=200)
+    online_level = forms.ChoiceField(label=_("Online service"), required=False, choices=_blank(OnlineLevel.choices))
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=_blank(ProcedureStatus.choices))
+
+    def __init__(self, data=None, *, unit: AdministrativeUnit | None = None, **kwargs):
+        # A list that is only filtered is still a valid list: bind even an empty query string.
+        super().__init__(data if data is not None else {}, **kwargs)
+        self.unit = unit
+        if unit is None:
+            # Without a unit (a superuser outside the tree) the whole catalogue is the only scope.
+            self.fields["scope"].choices = [(self.SCOPE_ALL, _("The whole catalogue"))]
+
+    @property
+    def whole_catalogue(self) -> bool:
+        return self.unit is None or self.cleaned_value("scope") == self.SCOPE_ALL
+
+    def cleaned_value(self, name: str):
+        return (getattr(self, "cleaned_data", None) or {}).get(name)
+
+    def filter(self, procedures: QuerySet[Procedure]) -> QuerySet[Procedure]:
+        """The procedures the filters select; invalid filters are ignored (and shown as errors)."""
+        self.is_valid()
+        data = self.cleaned_data
+        if not self.whole_catalogue:
+            procedures = procedures.posted_in(self.unit)
+        for name in ("level", "sector", "online_level", "status"):
+            if data.get(name):
+                procedures = procedures.filter(**{name: data[name]})
+        if data.get("field"):
+            procedures = procedures.filter(field=data["field"])
+        if data.get("agency"):
+            procedures = procedures.filter(agency__icontains=data["agency"].strip())
+        if data.get("q"):
+            procedures = procedures.search(data["q"])
+        return procedures
+
+    def is_filtered(self) -> bool:
+        return any(self.cleaned_value(name) for name in self.fields if name != "scope")
+
+
+def annotate_posted_at(procedures: QuerySet[Procedure], unit: AdministrativeUnit | None) -> QuerySet[Procedure]:
+    """Mark the procedures the unit itself posts (one subquery, not a query per row)."""
+    if unit is None:
+        return procedures
+    return procedures.annotate(
+        posted_here=Exists(Posting.objects.filter(unit=unit, procedure=OuterRef("pk"), is_active=True))
+    )
+
+
+class ProcedureForm(forms.ModelForm):
+    """A procedure's own terms, plus its fees and dossier components typed one per line."""
+
+    replaced_by = forms.ModelChoiceField(
+        label=_("Replaced by"),
+        required=False,
+        queryset=Procedure.objects.all(),
+        to_field_name="code",
+        widget=forms.TextInput(attrs={"placeholder": "1.001193", "autocomplete": "off"}),
+        help_text=_("The code of the procedure that replaces this one."),
+        error_messages={"invalid_choice": _("No procedure has this code.")},
+    )
+    # Typed as text and read like the import reads it: "0,5", "0.5", "3 ngày làm việc" and "Trong ngày"
+    # all work (a localized DecimalField would read "0.5" as 5, the dot being the thousands separator).
+    processing_days = forms.CharField(
+        label=capfirst(Procedure._meta.get_field("processing_days").verbose_name),
+        max_length=40,
+        help_text=_("0 means the same working day; 0,5 is half a day."),
+    )
+    fees = forms.CharField(
+        label=_("Fees"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Lệ phí: 8.000 đồng"}),
+        help_text=_("One per line, e.g. “Lệ phí: 8.000 đồng”. Leave empty when the procedure is free."),
+    )
+    components = forms.CharField(
+        label=_("Dossier components"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "placeholder": "Tờ khai (1 bản chính, 0 bản sao)"}),
+        help_text=_(
+            "One per line, e.g. “Tờ khai (1 bản chính, 0 bản sao)”; add “ [không bắt buộc]” at the end of "
+            "a component that is not required."
+        ),
+    )
+
+    class Meta:
+        model = Procedure
+        fields = [
+            "name", "field", "level", "sector", "agency", "processing_days", "cutoff_applies", "cutoff_time",
+            "fee_text", "result", "legal_basis", "online_level", "interconnected_with", "location_independent",
+            "decision_number", "decision_date", "decision_issuer", "status", "effective_from", "effective_until",
+            "replaced_by",
+        ]
+        widgets = {
+            "name": forms.Textarea(attrs={"rows": 2}),
+            "fee_text": forms.Textarea(attrs={"rows": 2}),
+            "result": forms.Textarea(attrs={"rows": 2}),
+            "legal_basis": forms.Textarea(attrs={"rows": 4}),
+            "decision_date": forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}),
+            "effective_from": forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}),
+            "effective_until": forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}),
+            "cutoff_time": forms.TimeInput(attrs={"placeholder": "15:00"}),
+        }
+        help_texts = {
+            "fee_text": _(
+                "The wording printed on the posting list. Leave it empty to print the fees below; when it "
+                "was generated from them, it follows them."
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        procedure = self.instance
+        self.old_fees: list[FeeSpec] = fees_of(procedure) if procedure.pk else []
+        self.old_components: list[ComponentSpec] = components_of(procedure) if procedure.pk else []
+        if not self.is_bound:
+            self.initial["fees"] = "\n".join(format_fees([fee]) for fee in self.old_fees)
+            self.initial["components"] = "\n".join(format_components([c]) for c in self.old_components)
+            self.initial["replaced_by"] = procedure.replaced_by.code if procedure.replaced_by_id else ""
+            if procedure.processing_days is not None:
+                self.initial["processing_days"] = format_days(Decimal(procedure.processing_days)).replace(".", ",")
+        self.fields["field"].queryset = Field.objects.order_by("name")
+
+    def clean_processing_days(self) -> Decimal:
+        try:
+            return parse_days(self.cleaned_data["processing_days"])
+        except CellError as error:
+            raise forms.ValidationError(str(error)) from None
+
+    def clean_fees(self) -> list[FeeSpec]:
+        try:
+            return parse_fees(self.cleaned_data["fees"])
+        except CellError as error:
+            raise forms.ValidationError(str(error)) from None
+
+    def clean_components(self) -> list[ComponentSpec]:
+        try:
+            return parse_components(self.cleaned_data["components"])
+        except CellError as error:
+            raise forms.ValidationError(str(error)) from None
+
+    def clean_replaced_by(self):
+        replacement = self.cleaned_data["replaced_by"]
+        if replacement is not None and replacement.pk == self.instance.pk:
+            raise forms.ValidationError(_("A procedure cannot replace itself."))
+        return replacement
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("effective_from"), cleaned.get("effective_until")
+        if start and end and end < start:
+            self.add_error("effective_until", _("The end of validity is before its start."))
+        fees = cleaned.get("fees")
+        if fees is not None and "fee_text" in cleaned:
+            # A posted wording generated from the fees follows them; one an officer wrote stays.
+            generated = {"", format_fees(self.old_fees)}
+            if cleaned["fee_text"].strip() in generated and fees != self.old_fees:
+                cleaned["fee_text"] = format_fees(fees) if fees else ""
+        return cleaned
+
+
+class PostingForm(forms.Form):
+    """Whether the unit handles (and posts) the procedure, and since when, at the desk and online."""
+
+    unit = forms.CharField(widget=forms.HiddenInput, required=False)
+    is_active = forms.BooleanField(label=_("Handled and posted by this unit"), required=False, initial=True)
+    posted_at_desk = forms.DateField(
+        label=_("Posted at the desk on"), required=False, widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"})
+    )
+    posted_on_website = forms.DateField(
+        label=_("Posted on the website on"), required=False, widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"})
+    )
+
+    @classmethod
+    def for_posting(cls, unit: AdministrativeUnit, posting: Posting | None) -> PostingForm:
+        initial = {"unit": unit.code}
+        if posting is not None:
+            initial.update(
+                is_active=posting.is_active,
+                posted_at_desk=posting.posted_at_desk,
+                posted_on_website=posting.posted_on_website,
+            )
+        return cls(initial=initial)
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Catalogue file"),
+        help_text=_("CSV (UTF-8) or Excel (.xlsx), at most 5 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than 5 MB: split it into several files and import them one after another.")
+            )
+        return upload
+
+
+class ImportConfirmForm(forms.Form):
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)

@@ -1,0 +1,379 @@
+"""Staff screens of the catalogue: the list, a procedure's page and its history, editing, posting, importing.
+
+Views stay thin: fetch through ``procedures.access``, validate a form, call a service, redirect.
+"""
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from io import BytesIO
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.formats import date_format, number_format
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from motcua.access import get_unit_for_user, membership_of
+from motcua.models import AdministrativeUnit
+from motcua.tabular import TabularError
+from motcua.text import search_key
+
+from .access import can_edit_postings, can_edit_procedure, can_import, get_procedure_for_user
+from .forms import (
+    CatalogueFilterForm,
+    ImportConfirmForm,
+    ImportUploadForm,
+    PostingForm,
+    ProcedureForm,
+    annotate_posted_at,
+)
+from .importing import ImportReport, procedures_import
+from .models import Field, Posting, Procedure, ProcedureVersion
+from .resources import COLUMN_LABELS, COLUMNS, HEADER_ALIASES, REQUIRED_COLUMNS
+from .selectors import catalogue_counts
+from .services import TRACKED_FIELDS, posting_set, procedure_save
+
+PAGE_SIZE = 50
+IMPORT_KEEP_SECONDS = 30 * 60
+
+
+def staff_unit(user) -> AdministrativeUnit | None:
+    """The user's own unit; None for a superuser outside the tree; anyone else has no catalogue (404)."""
+    membership = membership_of(user)
+    if membership is not None:
+        return membership.unit
+    if user.is_superuser:
+        return None
+    raise Http404
+
+
+# -- the list -----------------------------------------------------------------------------------
+
+
+def counts_sentence(counts: dict[str, int]) -> str:
+    """The seeds' headline: "340 procedures: 269 district-level, 63 social insurance, 8 police"."""
+
+    def n(value: int) -> str:
+        return number_format(value, force_grouping=True)
+
+    labels = [
+        ("province", _("%(count)s province-level")),
+        ("district", _("%(count)s district-level")),
+        ("commune", _("%(count)s commune-level")),
+        ("social_insurance", _("%(count)s social insurance")),
+        ("military", _("%(count)s military")),
+        ("police", _("%(count)s police")),
+        ("land_registration", _("%(count)s land registration")),
+    ]
+    total = counts.get("total") or 0
+    head = ngettext("%(count)s procedure", "%(count)s procedures", total) % {"count": n(total)}
+    parts = [label % {"count": n(counts[key])} for key, label in labels if counts.get(key)]
+    return f"{head}: {', '.join(parts)}" if parts else head
+
+
+@login_required
+def procedure_list(request: HttpRequest) -> HttpResponse:
+    unit = staff_unit(request.user)
+    form = CatalogueFilterForm(request.GET, unit=unit)
+    procedures = form.filter(Procedure.objects.all())
+    counts = catalogue_counts(procedures)
+    rows = annotate_posted_at(procedures.select_related("field"), unit).order_by("field__name", "code")
+    paginator = Paginator(rows, PAGE_SIZE)
+    paginator.count = counts["total"]  # the headline already counted these rows: spare the second COUNT
+    page = paginator.get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "unit": unit,
+        "counts": counts,
+        "counts_sentence": counts_sentence(counts),
+        "whole_catalogue": form.whole_catalogue,
+        "can_import": can_import(request.user),
+    }
+    return render(request, "procedures/procedure_list.html", context)
+
+
+# -- one procedure ------------------------------------------------------------------------------
+
+
+def _change_label(name: str) -> str:
+    if name == "fees":
+        return _("Fees")
+    if name == "components":
+        return _("Dossier components")
+    return capfirst(Procedure._meta.get_field(name.removesuffix("_id")).verbose_name)
+
+
+def _change_value(name: str, value, names: dict[str, dict]) -> str:
+    """A value recorded in a version as an officer reads it (labels, dd/mm/yyyy, 0,5)."""
+    if value is None or value == "":
+        return "—"
+    if name == "field_id":
+        return names["fields"].get(value, str(value))
+    if name == "replaced_by_id":
+        return names["procedures"].get(value, str(value))
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if name in ("fees", "components"):
+        return value
+    model_field = Procedure._meta.get_field(name.removesuffix("_id"))
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if name in ("decision_date", "effective_from", "effective_until"):
+        try:
+            return date_format(date.fromisoformat(value), "SHORT_DATE_FORMAT")
+        except (TypeError, ValueError):
+            return str(value)
+    if name == "cutoff_time":
+        return str(value)[:5]
+    if name == "processing_days":
+        try:
+            return number_format(Decimal(value))
+        except (InvalidOperation, TypeError):
+            return str(value)
+    return str(value)
+
+
+def history_of(procedure: Procedure) -> list[dict]:
+    """Versions newest first, each change as (label, before, after); three queries whatever the length."""
+    versions = list(procedure.versions.select_related("changed_by").order_by("-number"))
+    field_ids, procedure_ids = set(), set()
+    for version in versions:
+        for name, pair in version.changes.items():
+            target = field_ids if name == "field_id" else procedure_ids if name == "replaced_by_id" else None
+            if target is not None:
+                target.update(v for v in pair if v)
+    names = {
+        "fields": dict(Field.objects.filter(pk__in=field_ids).values_list("pk", "name")) if field_ids else {},
+        "procedures": dict(Procedure.objects.filter(pk__in=procedure_ids).values_list("pk", "code")) if procedure_ids else {},
+    }
+    order = {name: index for index, name in enumerate([*TRACKED_FIELDS, "fees", "components"])}
+    history = []
+    for version in versions:
+        changes = [
+            {
+                "label": _change_label(name) if name in order else name,
+                "before": _change_value(name, before, names) if name in order else before,
+                "after": _change_value(name, after, names) if name in order else after,
+            }
+            for name, (before, after) in sorted(version.changes.items(), key=lambda item: order.get(item[0], 999))
+        ]
+        history.append({"version": version, "changes": changes})
+    return history
+
+
+def _detail_context(request: HttpRequest, procedure: Procedure, posting_form: PostingForm | None = None) -> dict:
+    unit = staff_unit(request.user)
+    postings = Posting.objects.filter(procedure=procedure).select_related("unit").order_by("unit__path")
+    if unit is not None:
+        postings = postings.for_unit(unit)
+    postings = list(postings)
+    can_post = unit is not None and can_edit_postings(request.user, unit)
+    if can_post and posting_form is None:
+        own = next((posting for posting in postings if posting.unit_id == unit.pk), None)
+        posting_form = PostingForm.for_posting(unit, own)
+    fees = list(procedure.fees.all())
+    return {
+        "procedure": procedure,
+        "fees": fees,
+        "fee_total": sum(fee.amount for fee in fees),
+        "components": list(procedure.components.all()),
+        "postings": postings,
+        "unit": unit,
+        "posting_form": posting_form if can_post else None,
+        "history": history_of(procedure),
+        "can_edit": can_edit_procedure(request.user, procedure),
+    }
+
+
+@login_required
+def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
+    procedure = get_procedure_for_user(request.user, code)
+    return render(request, "procedures/procedure_detail.html", _detail_context(request, procedure))
+
+
+@login_required
+def procedure_edit(request: HttpRequest, code: str) -> HttpResponse:
+    procedure = get_procedure_for_user(request.user, code, write=True)
+    form = ProcedureForm(request.POST or None, instance=procedure)
+    if request.method == "POST" and form.is_valid():
+        changed = procedure_save(
+            procedure=form.instance,
+            fees=form.cleaned_data["fees"],
+            components=form.cleaned_data["components"],
+            by=request.user,
+            source=ProcedureVersion.Source.EDIT,
+        )
+        if changed:
+            messages.success(
+                request, _("The procedure was saved as version %(version)s.") % {"version": form.instance.version}
+            )
+        else:
+            messages.info(request, _("Nothing changed: no new version was recorded."))
+        return redirect("procedures:procedure-detail", code=procedure.code)
+    return render(request, "procedures/procedure_form.html", {"procedure": procedure, "form": form})
+
+
+@login_required
+@require_POST
+def posting_edit(request: HttpRequest, code: str) -> HttpResponse:
+    procedure = get_procedure_for_user(request.user, code)
+    own = staff_unit(request.user)
+    unit_code = request.POST.get("unit") or (own.code if own else "")
+    if not unit_code:
+        raise PermissionDenied
+    unit = get_unit_for_user(request.user, unit_code)  # 404 outside the user's subtree
+    if not can_edit_postings(request.user, unit):
+        raise PermissionDenied
+    form = PostingForm(request.POST)
+    if not form.is_valid():
+        context = _detail_context(request, procedure, posting_form=form)
+        return render(request, "procedures/procedure_detail.html", context, status=400)
+    posting_set(
+        unit=unit,
+        procedure=procedure,
+        is_active=form.cleaned_data["is_active"],
+        posted_at_desk=form.cleaned_data["posted_at_desk"],
+        posted_on_website=form.cleaned_data["posted_on_website"],
+    )
+    if form.cleaned_data["is_active"]:
+        messages.success(request, _("The posting at %(unit)s was saved.") % {"unit": unit.name})
+    else:
+        messages.success(request, _("%(unit)s no longer handles this procedure.") % {"unit": unit.name})
+    return redirect("procedures:procedure-detail", code=procedure.code)
+
+
+# -- import -------------------------------------------------------------------------------------
+
+
+def import_columns() -> list[dict]:
+    """The columns a catalogue file may have, with the Vietnamese headings accepted for each."""
+    headings = defaultdict(list)
+    for heading, column in HEADER_ALIASES.items():
+        headings[column].append(heading)
+    values = {
+        "level": _("xã, huyện, tỉnh (or commune, district, province)"),
+        "processing_days": _("working days: 3, 0,5 or “Trong ngày” for the same day"),
+        "sector": _("empty for local government; Công an, Bảo hiểm xã hội, Quân sự, Văn phòng đăng ký đất đai"),
+        "fee": _("“Lệ phí: 8.000 đồng ; Phí: 2.000 đồng” or “Không”"),
+        "online_level": _("toàn trình, một phần or không"),
+        "interconnected": _("empty, or the level it is inter-connected with (huyện, tỉnh)"),
+        "location_independent": _("có / không"),
+        "cutoff": _("the cut-off time, e.g. 15:00; empty when there is none"),
+        "components": _("“Tờ khai (1 bản chính, 0 bản sao) ; Giấy chứng sinh (1 bản chính) [không bắt buộc]”"),
+        "decision_date": _("dd/mm/yyyy"),
+        "status": _("còn hiệu lực, sửa đổi, thay thế or bãi bỏ"),
+    }
+    rows = []
+    for column in COLUMNS:
+        label = COLUMN_LABELS.get(column, column)
+        others = [heading for heading in headings.get(column, []) if search_key(heading) != search_key(label)]
+        rows.append(
+            {
+                "name": column,
+                "label": label,
+                "required": column in REQUIRED_COLUMNS,
+                "headings": others,
+                "values": values.get(column, ""),
+            }
+        )
+    return rows
+
+
+def _import_key(user, token: str) -> str:
+    return f"procedures:import:{user.pk}:{token}"
+
+
+def _import_page(request: HttpRequest, form: ImportUploadForm, unit: AdministrativeUnit | None) -> HttpResponse:
+    return render(request, "procedures/import.html", {"form": form, "unit": unit, "columns": import_columns()})
+
+
+def _preview(request, report: ImportReport, *, filename: str, unit, token: str | None) -> HttpResponse:
+    context = {
+        "report": report,
+        "filename": filename,
+        "unit": unit,
+        "confirm_form": ImportConfirmForm(initial={"token": token}) if token else None,
+        "form": ImportUploadForm(),
+        "keep_minutes": IMPORT_KEEP_SECONDS // 60,
+    }
+    return render(request, "procedures/import_preview.html", context)
+
+
+@login_required
+def procedure_import(request: HttpRequest) -> HttpResponse:
+    """Upload → dry run and preview → confirm. The file waits in the cache, tied to its user."""
+    if not can_import(request.user):
+        raise PermissionDenied
+    unit = staff_unit(request.user)
+    if request.method != "POST":
+        return _import_page(request, ImportUploadForm(), unit)
+    if "token" in request.POST:
+        return _import_confirm(request, unit)
+
+    form = ImportUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _import_page(request, form, unit)
+    upload = form.cleaned_data["file"]
+    data = upload.read()
+    try:
+        report = procedures_import(source=BytesIO(data), filename=upload.name, unit=unit, user=request.user, dry_run=True)
+    except TabularError as error:
+        form.add_error("file", str(error))
+        return _import_page(request, form, unit)
+    token = None
+    if report.ok:
+        token = secrets.token_urlsafe(24)
+        cache.set(
+            _import_key(request.user, token),
+            {"user_id": request.user.pk, "filename": upload.name, "data": data},
+            IMPORT_KEEP_SECONDS,
+        )
+    return _preview(request, report, filename=upload.name, unit=unit, token=token)
+
+
+def _import_confirm(request: HttpRequest, unit: AdministrativeUnit | None) -> HttpResponse:
+    form = ImportConfirmForm(request.POST)
+    key = _import_key(request.user, form.cleaned_data["token"]) if form.is_valid() else None
+    stored = cache.get(key) if key else None
+    if not stored or stored.get("user_id") != request.user.pk:
+        messages.error(
+            request,
+            _("The checked file is no longer kept (it waits %(minutes)s minutes): choose it again.")
+            % {"minutes": IMPORT_KEEP_SECONDS // 60},
+        )
+        return redirect("procedures:procedure-import")
+    try:
+        report = procedures_import(
+            source=BytesIO(stored["data"]), filename=stored["filename"], unit=unit, user=request.user
+        )
+    except TabularError as error:
+        upload_form = ImportUploadForm()
+        upload_form.add_error(None, str(error))
+        return _import_page(request, upload_form, unit)
+    if not report.ok:
+        # The catalogue changed between the check and the confirmation: nothing was written.
+        cache.delete(key)
+        return _preview(request, report, filename=stored["filename"], unit=unit, token=None)
+    cache.delete(key)
+    messages.success(
+        request,
+        _("%(filename)s was imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged.")
+        % {
+            "filename": stored["filename"],
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+        },
+    )
+    return redirect("procedures:procedure-list")
