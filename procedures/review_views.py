@@ -7,13 +7,11 @@ a round of a unit below answers 403 on any change.
 """
 from __future__ import annotations
 
-from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,10 +22,10 @@ from motcua.access import workplace_of
 from motcua.models import AdministrativeUnit
 
 from .access import can_edit_postings, get_review_round_for_user
-from .models import ReviewItem, ReviewRound
+from .models import ReviewRound
 from .review_exports import XLSX_CONTENT_TYPE, overview_workbook, round_workbook
 from .review_forms import ReviewItemForm, ReviewOpenForm, current_year
-from .selectors import review_totals
+from .selectors import review_totals, rounds_with_totals
 from .services import CatalogueError, review_item_record, review_open, review_submit
 
 
@@ -43,36 +41,6 @@ def _rounds_in_scope(user) -> QuerySet[ReviewRound]:
     scope = _scope(user)
     rounds = ReviewRound.objects.all()
     return rounds if scope is None else rounds.filter(unit__path__startswith=scope.path)
-
-
-def rounds_with_totals(rounds: QuerySet[ReviewRound]) -> QuerySet[ReviewRound]:
-    """Each round with the figures of ``review_totals`` as annotations, in the same one query."""
-    simplify = Q(items__decision=ReviewItem.Decision.SIMPLIFY)
-    days = DecimalField(max_digits=8, decimal_places=2)
-    return rounds.annotate(
-        item_count=Count("items"),
-        reviewed_count=Count("items", filter=Q(items__reviewed_at__isnull=False)),
-        proposal_count=Count("items", filter=simplify),
-        shortened_count=Count(
-            "items", filter=simplify & Q(items__proposed_days__isnull=False, items__proposed_days__lt=F("items__current_days"))
-        ),
-        days_shortened=Coalesce(
-            Sum(
-                ExpressionWrapper(F("items__current_days") - F("items__proposed_days"), output_field=days),
-                filter=simplify & Q(items__proposed_days__isnull=False),
-            ),
-            Value(Decimal(0)),
-            output_field=days,
-        ),
-        fee_lowered_count=Count(
-            "items", filter=simplify & Q(items__proposed_fee__isnull=False, items__proposed_fee__lt=F("items__current_fee"))
-        ),
-        fee_cut=Coalesce(
-            Sum(F("items__current_fee") - F("items__proposed_fee"), filter=simplify & Q(items__proposed_fee__isnull=False)),
-            0,
-        ),
-        yearly_saving=Coalesce(Sum("items__yearly_saving", filter=simplify), 0),
-    )
 
 
 def _year(text: str | None, default: int) -> int:

@@ -1,7 +1,10 @@
 """Reads of the catalogue shared by screens, exports and the public pages."""
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 
 from motcua.models import AdministrativeUnit
 
@@ -25,25 +28,46 @@ def catalogue_counts(procedures: QuerySet[Procedure]) -> dict[str, int]:
     return procedures.order_by().counts()
 
 
-def review_totals(rounds: QuerySet[ReviewRound]) -> dict:
-    """Procedures reviewed, simplifications proposed, working days and fees cut (one query)."""
-    from django.db.models import DecimalField, ExpressionWrapper, F
-
-    simplify = Q(decision=ReviewItem.Decision.SIMPLIFY)
-    items = ReviewItem.objects.filter(round__in=rounds)
-    totals = items.aggregate(
-        reviewed=Count("id", filter=Q(reviewed_at__isnull=False)),
-        items=Count("id"),
-        proposals=Count("id", filter=simplify),
-        days_shortened=Sum(
-            ExpressionWrapper(F("current_days") - F("proposed_days"), output_field=DecimalField(max_digits=8, decimal_places=2)),
-            filter=simplify & Q(proposed_days__isnull=False),
+def rounds_with_totals(rounds: QuerySet[ReviewRound]) -> QuerySet[ReviewRound]:
+    """Each round with the figures of ``review_totals`` as annotations, in the same one query."""
+    simplify = Q(items__decision=ReviewItem.Decision.SIMPLIFY)
+    days = DecimalField(max_digits=8, decimal_places=2)
+    return rounds.annotate(
+        item_count=Count("items"),
+        reviewed_count=Count("items", filter=Q(items__reviewed_at__isnull=False)),
+        proposal_count=Count("items", filter=simplify),
+        shortened_count=Count(
+            "items", filter=simplify & Q(items__proposed_days__isnull=False, items__proposed_days__lt=F("items__current_days"))
         ),
-        fee_cut=Sum(F("current_fee") - F("proposed_fee"), filter=simplify & Q(proposed_fee__isnull=False)),
-        shortened=Count("id", filter=simplify & Q(proposed_days__isnull=False) & Q(proposed_days__lt=F("current_days"))),
-        fee_lowered=Count("id", filter=simplify & Q(proposed_fee__isnull=False) & Q(proposed_fee__lt=F("current_fee"))),
-        yearly_saving=Sum("yearly_saving", filter=simplify),
+        days_shortened=Coalesce(
+            Sum(
+                ExpressionWrapper(F("items__current_days") - F("items__proposed_days"), output_field=days),
+                filter=simplify & Q(items__proposed_days__isnull=False),
+            ),
+            Value(Decimal(0)),
+            output_field=days,
+        ),
+        fee_lowered_count=Count(
+            "items", filter=simplify & Q(items__proposed_fee__isnull=False, items__proposed_fee__lt=F("items__current_fee"))
+        ),
+        fee_cut=Coalesce(
+            Sum(F("items__current_fee") - F("items__proposed_fee"), filter=simplify & Q(items__proposed_fee__isnull=False)),
+            0,
+        ),
+        yearly_saving=Coalesce(Sum("items__yearly_saving", filter=simplify), 0),
     )
-    for key in ("days_shortened", "fee_cut", "yearly_saving"):
-        totals[key] = totals[key] or 0
+
+
+def review_totals(rounds: QuerySet[ReviewRound]) -> dict:
+    """Procedures reviewed, simplifications proposed, working days and fees cut, over the rounds:
+    the sums of ``rounds_with_totals`` (one definition of each figure; one query)."""
+    keys = {
+        "items": "item_count", "reviewed": "reviewed_count", "proposals": "proposal_count",
+        "shortened": "shortened_count", "days_shortened": "days_shortened", "fee_lowered": "fee_lowered_count",
+        "fee_cut": "fee_cut", "yearly_saving": "yearly_saving",
+    }
+    totals = {key: 0 for key in keys}
+    for row in rounds_with_totals(rounds.order_by()).values(*keys.values()):
+        for key, column in keys.items():
+            totals[key] += row[column] or 0
     return totals

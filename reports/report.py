@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from dossiers.feedback import (

@@ -1,5 +1,5 @@
 """Ratings and feedback tickets: one model for three ways in, ticket steps, deadlines and figures."""
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 import pytest

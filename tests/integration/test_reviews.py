@@ -10,8 +10,7 @@ from openpyxl import load_workbook
 from motcua.models import Role, UnitLevel
 from procedures.models import Procedure, ReviewItem, ReviewRound
 from procedures.parsing import FeeSpec
-from procedures.review_views import rounds_with_totals
-from procedures.selectors import review_totals
+from procedures.selectors import review_totals, rounds_with_totals
 from procedures.services import field_get_or_create, posting_set, procedure_save, review_open
 from tests.factories import MembershipFactory
 
