@@ -153,6 +153,8 @@ class Dossier(models.Model):
             # Reports count by handling unit over a window of receipt or resolution.
             models.Index(fields=["handling_unit", "received_at"], name="dossier_handling_received_idx"),
             models.Index(fields=["handling_unit", "resolved_at"], name="dossier_handling_resolved_idx"),
+            # The register and the slip numbering: a receiving unit's dossiers by receipt.
+            models.Index(fields=["receiving_unit", "received_at"], name="dossier_receiving_received_idx"),
             # The desk board: a unit's pending dossiers by due moment.
             models.Index(fields=["receiving_unit", "status", "due_at"], name="dossier_desk_board_idx"),
             # Search at the desk by identification number or phone.
