@@ -193,8 +193,10 @@ def dossier_transfer(
     dossier, old = _step(dossier, "transfer")
     at = at or timezone.now()
     _check_moment(dossier, at)
-    if to_unit is not None:
+    if to_unit is not None and to_unit.pk != dossier.handling_unit_id:
+        # Moving to another unit: the old unit's agency and officer no longer handle it.
         dossier.handling_unit = to_unit
+        dossier.agency = dossier.officer = None
     if agency is not None:
         if agency.unit_id != dossier.handling_unit_id:
             raise TransitionError(_("The agency must belong to the unit that handles the dossier."))

@@ -216,3 +216,11 @@ def test_twenty_desk_officers_saving_at_once_never_share_a_code(commune_a, birth
     assert len(codes) == len(set(codes)) == 20
     assert sorted(int(c[-4:]) for c in codes) == list(range(1, 21))
     assert DailyCounter.objects.get().last == 20
+
+
+def test_moving_a_dossier_up_to_the_district_clears_the_communes_officer(commune_a, district, birth_registration, desk):
+    officer = MembershipFactory(unit=commune_a, role=Role.PROCESSING_OFFICER, user__username="cm.b").user
+    dossier = receive(commune_a, birth_registration, desk)
+    dossier = dossier_transfer(dossier=dossier, by=desk, officer=officer)
+    dossier = dossier_transfer(dossier=dossier, by=officer, to_unit=district, note="Liên thông")
+    assert (dossier.handling_unit, dossier.officer, dossier.agency) == (district, None, None)
