@@ -28,6 +28,7 @@ urlpatterns = [
     path("ho-so/", include("dossiers.urls")),
     path("ho-so/in/", include("dossiers.print_urls")),
     path("tra-cuu/", include("dossiers.public_urls")),
+    path("bao-cao/", include("reports.urls")),
     path(
         "dang-nhap/",
         auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm, redirect_authenticated_user=True),

@@ -1,0 +1,417 @@
+"""Reads behind the desk and processing screens: the board's panels, the desk search, the officer's
+queue, what intake offers (procedures, handling units, the live due moment) and a dossier's page.
+
+Every list starts from ``Dossier.objects.for_user`` (or the user's own unit), so scoping lives in
+the queryset, and every list selects its procedure and units in the same query.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from django.db.models import Case, Func, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from motcua.calendar import VN_TZ
+from motcua.models import (
+    AdministrativeUnit,
+    Agency,
+    Role,
+    StaffMembership,
+    membership_of,
+)
+from motcua.selectors import work_calendar
+from motcua.text import search_key, strip_diacritics
+from procedures.access import LEVEL_RANK
+from procedures.models import Procedure
+from procedures.services import procedure_terms_at
+
+from . import deadlines
+from .models import Apology, Dossier, Outcome, Status
+
+PANEL_SIZE = 20
+PAGE_SIZE = 50
+LIST_RELATED = ("procedure", "receiving_unit", "handling_unit", "officer")
+
+
+# -- states shown beside a dossier ---------------------------------------------------------------
+
+PAUSED_STATE = "paused"
+STATE_LABELS = {
+    Outcome.EARLY: gettext_lazy("Early"),
+    Outcome.ON_TIME: gettext_lazy("On time"),
+    Outcome.LATE: gettext_lazy("Late"),
+    deadlines.WITHIN_TIME: gettext_lazy("Within time"),
+    deadlines.OVERDUE: gettext_lazy("Overdue"),
+    PAUSED_STATE: gettext_lazy("Paused, the clock is stopped"),
+}
+# The stylesheet's classes: green for early / on time / within time, red for late / overdue.
+STATE_CLASSES = {
+    Outcome.EARLY: "ok", Outcome.ON_TIME: "ok", deadlines.WITHIN_TIME: "ok",
+    Outcome.LATE: "error", deadlines.OVERDUE: "error", PAUSED_STATE: "warn",
+}
+
+
+def time_state(dossier: Dossier, now: datetime) -> str:
+    """early / on_time / late once closed; within_time / overdue (or paused) while pending; '' if refused."""
+    if dossier.outcome:
+        return dossier.outcome
+    if dossier.status == Status.PAUSED:
+        return PAUSED_STATE
+    if dossier.is_pending:
+        return deadlines.pending_state(dossier.due_at, now)
+    return ""
+
+
+def with_states(dossiers, now: datetime) -> list[Dossier]:
+    """The rows with ``state``, ``state_label`` and ``state_class`` set for the templates."""
+    rows = list(dossiers)
+    for dossier in rows:
+        dossier.state = time_state(dossier, now)
+        dossier.state_label = STATE_LABELS.get(dossier.state, "")
+        dossier.state_class = STATE_CLASSES.get(dossier.state, "")
+    return rows
+
+
+# -- the desk board -------------------------------------------------------------------------------
+
+
+@dataclass
+class Panel:
+    key: str
+    title: str
+    empty: str
+    count: int
+    rows: list[Dossier] = field(default_factory=list)
+
+
+def vn_day_bounds(moment: datetime) -> tuple[datetime, datetime]:
+    """Start of the moment's calendar day in Vietnam and of the next one."""
+    day = timezone.localtime(moment, VN_TZ).date()
+    start = datetime.combine(day, time.min, tzinfo=VN_TZ)
+    return start, start + timedelta(days=1)
+
+
+def board_panels(user, *, now: datetime) -> list[Panel]:
+    """Received today, due within one working day, overdue, waiting for return: a count and the first rows.
+
+    Each panel is one indexed query for its rows; the count is a second query only when the panel is full.
+    """
+    scope = Dossier.objects.for_user(user).select_related(*LIST_RELATED)
+    day_start, day_end = vn_day_bounds(now)
+    soon = work_calendar().add_working_time(now, days=1)
+    specs = [
+        (
+            "today", _("Received today"), _("No dossier received today yet."),
+            scope.filter(received_at__gte=day_start, received_at__lt=day_end).exclude(status=Status.REFUSED)
+            .order_by("-received_at", "-id"),
+        ),
+        (
+            "due-soon", _("Due within one working day"), _("No dossier falls due within one working day."),
+            scope.pending().exclude(status=Status.PAUSED).filter(due_at__gte=now, due_at__lte=soon).order_by("due_at", "id"),
+        ),
+        (
+            "overdue", _("Overdue"), _("No dossier is overdue."),
+            scope.overdue(now).order_by("due_at", "id"),
+        ),
+        (
+            "to-return", _("Waiting for return"), _("No result is waiting to be returned."),
+            scope.filter(status=Status.RESOLVED).order_by("resolved_at", "id"),
+        ),
+    ]
+    panels = []
+    for key, title, empty, queryset in specs:
+        rows = with_states(queryset[:PANEL_SIZE], now)
+        count = len(rows) if len(rows) < PANEL_SIZE else queryset.order_by().count()
+        panels.append(Panel(key=key, title=title, empty=empty, count=count, rows=rows))
+    return panels
+
+
+# -- the desk search ------------------------------------------------------------------------------
+
+_VIETNAMESE_LETTERS = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
+_TRANSLATE_FROM = _VIETNAMESE_LETTERS + _VIETNAMESE_LETTERS.upper()
+_TRANSLATE_TO = strip_diacritics(_TRANSLATE_FROM).lower()
+assert len(_TRANSLATE_FROM) == len(_TRANSLATE_TO)
+
+
+class Unaccent(Func):
+    """The text without Vietnamese diacritics, in lower case: ``search_key`` done by PostgreSQL (no extension)."""
+
+    template = "LOWER(TRANSLATE(%(expressions)s, '" + _TRANSLATE_FROM + "', '" + _TRANSLATE_TO + "'))"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # SQLite (the development database) has no TRANSLATE: the same key is computed by Python there.
+        connection.ensure_connection()
+        connection.connection.create_function("motcua_search_key", 1, _sqlite_search_key, deterministic=True)
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"motcua_search_key({sql})", params
+
+
+def _sqlite_search_key(value):
+    return search_key(value) if value is not None else None
+
+
+_PHONE_PUNCTUATION = re.compile(r"[\s.\-()]")
+
+
+def normalise_phone(text: str) -> str:
+    """'0912.345 678' → '0912345678'; '+84 912 345 678' → '0912345678'. Not validated here."""
+    digits = _PHONE_PUNCTUATION.sub("", text or "")
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    return digits
+
+
+def search_dossiers(user, query: str) -> QuerySet[Dossier]:
+    """The desk search: an exact code, a CCCD (12 digits), a phone number, or the applicant's name
+    with or without diacritics. Always within the user's scope, newest first."""
+    query = unicodedata.normalize("NFC", query or "").strip()
+    scope = Dossier.objects.for_user(user).select_related(*LIST_RELATED).order_by("-received_at", "-id")
+    if not query:
+        return scope.none()
+    compact = _PHONE_PUNCTUATION.sub("", query)
+    if "-" in query and not compact.lstrip("+").isdigit():
+        return scope.filter(code__in={query, query.upper()})
+    if compact.isdigit() and len(compact) == 12:
+        return scope.filter(applicant_id_number=compact)
+    phone = normalise_phone(query)
+    if phone.isdigit():
+        return scope.filter(Q(applicant_phone=phone) | Q(applicant_id_number=phone))
+    # No index serves a name search yet (see the report on an indexed ``applicant_search`` column):
+    # the scope bounds it, and only one page of rows is read.
+    return scope.annotate(name_key=Unaccent("applicant_name")).filter(
+        Q(applicant_name__icontains=query) | Q(name_key__contains=search_key(query))
+    )
+
+
+@dataclass
+class Slice:
+    """One page of a list without counting it: the rows, and whether there is a page before or after."""
+
+    rows: list
+    number: int
+    has_previous: bool
+    has_next: bool
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+
+def page_slice(queryset: QuerySet, page, *, size: int = PAGE_SIZE) -> Slice:
+    try:
+        number = max(int(page), 1)
+    except (TypeError, ValueError):
+        number = 1
+    offset = (number - 1) * size
+    rows = list(queryset[offset:offset + size + 1])
+    return Slice(rows=rows[:size], number=number, has_previous=number > 1, has_next=len(rows) > size)
+
+
+# -- the processing queue ---------------------------------------------------------------------------
+
+
+def processing_queue(user) -> QuerySet[Dossier]:
+    """Pending dossiers handled by the user's unit: those assigned to the user first, then by due moment."""
+    membership = membership_of(user)
+    queryset = Dossier.objects.pending()
+    if membership is not None:
+        queryset = queryset.filter(handling_unit=membership.unit)
+    elif not user.is_superuser:
+        return queryset.none()
+    return (
+        queryset.select_related(*LIST_RELATED, "agency")
+        .annotate(mine=Case(When(officer_id=user.pk, then=Value(0)), default=Value(1), output_field=IntegerField()))
+        .order_by("mine", "due_at", "id")
+    )
+
+
+# -- intake ------------------------------------------------------------------------------------------
+
+
+def intake_procedures(unit: AdministrativeUnit | None) -> QuerySet[Procedure]:
+    """The procedures a desk may take in: posted at its unit (or below) and in force."""
+    procedures = Procedure.objects.in_force()
+    if unit is not None:
+        procedures = procedures.posted_in(unit)
+    return procedures
+
+
+def procedure_options(unit: AdministrativeUnit | None) -> list[tuple[str, str]]:
+    """(code, name) of every procedure intake offers, by code: what the procedure field's list holds."""
+    return list(intake_procedures(unit).order_by("code").values_list("code", "name"))
+
+
+def _top_rank(procedure: Procedure) -> int:
+    ranks = [LEVEL_RANK[procedure.level]]
+    if procedure.interconnected_with:
+        ranks.append(LEVEL_RANK[procedure.interconnected_with])
+    return min(ranks)
+
+
+def handling_units_for(unit: AdministrativeUnit, procedure: Procedure | None) -> list[AdministrativeUnit]:
+    """Where a dossier received at ``unit`` may be handled: the unit itself and, for an inter-connected
+    procedure (or one of a higher level), its ancestors up to the procedure's level, nearest first."""
+    units = [unit]
+    if procedure is None:
+        return units
+    top = _top_rank(procedure)
+    if procedure.interconnected_with or top < LEVEL_RANK[unit.level]:
+        units += [a for a in reversed(list(unit.ancestors())) if LEVEL_RANK[a.level] >= top]
+    return units
+
+
+def default_handling_unit(unit: AdministrativeUnit, procedure: Procedure, units: list[AdministrativeUnit] | None = None):
+    """The user's unit; the parent unit for an inter-connected procedure (liên thông)."""
+    units = units if units is not None else handling_units_for(unit, procedure)
+    if procedure.interconnected_with and len(units) > 1:
+        return units[1]
+    if len(units) > 1 and LEVEL_RANK[procedure.level] < LEVEL_RANK[unit.level]:
+        return units[1]
+    return unit
+
+
+MOMENT_FORMAT = r"H:i \n\g\à\y d/m/Y"
+
+
+def format_moment(moment: datetime) -> str:
+    """'16:00 ngày 21/01/2026 (Thứ tư)', as the working calendar shows a due moment."""
+    local = timezone.localtime(moment, VN_TZ)
+    return "%s (%s)" % (date_format(local, MOMENT_FORMAT), date_format(local, "l"))
+
+
+def format_short(moment: datetime) -> str:
+    return date_format(timezone.localtime(moment, VN_TZ), "H:i d/m/Y")
+
+
+def format_days(days) -> str:
+    if not days:
+        return _("Same working day")
+    return _("%(days)s working days") % {"days": number_format(days.normalize())}
+
+
+def component_detail(component) -> str:
+    parts = [ngettext("%(count)s original", "%(count)s originals", component.originals) % {"count": component.originals}]
+    if component.copies:
+        parts.append(ngettext("%(count)s copy", "%(count)s copies", component.copies) % {"count": component.copies})
+    if not component.required:
+        parts.append(_("if applicable"))
+    return ", ".join(parts)
+
+
+def procedure_components(procedure: Procedure) -> list[dict]:
+    return [
+        {"id": component.pk, "name": component.name, "detail": component_detail(component), "required": component.required}
+        for component in procedure.components.order_by("position", "id")
+    ]
+
+
+def due_preview(*, procedure: Procedure, received_at: datetime, unit: AdministrativeUnit | None) -> dict:
+    """What intake shows live for a procedure and a receipt moment (the JSON of ``dossiers:due-preview``).
+
+    The terms are those in force at ``received_at``, exactly as ``dossier_receive`` will snapshot them.
+    """
+    from .services import compute_due
+
+    terms = procedure_terms_at(procedure=procedure, moment=received_at)
+    cutoff = time.fromisoformat(terms.cutoff_time) if terms.cutoff_applies else None
+    start, due = compute_due(received_at=received_at, processing_days=terms.processing_days, cutoff=cutoff)
+    data = {
+        "procedure": procedure.code,
+        "name": procedure.name,
+        "received_at": timezone.localtime(received_at, VN_TZ).isoformat(),
+        "start": timezone.localtime(start, VN_TZ).isoformat(),
+        "due": timezone.localtime(due, VN_TZ).isoformat(),
+        "start_display": format_short(start),
+        "due_display": format_moment(due),
+        "processing_days": format_days(terms.processing_days),
+        "fee_total": terms.fee_total,
+        "fee_display": _("%(amount)s đồng") % {"amount": number_format(terms.fee_total, force_grouping=True)}
+        if terms.fee_total else _("Free of charge."),
+        "components": procedure_components(procedure),
+    }
+    if unit is not None:
+        units = handling_units_for(unit, procedure)
+        default = default_handling_unit(unit, procedure, units)
+        data["handling_units"] = [{"id": u.pk, "code": u.code, "name": u.name} for u in units]
+        data["default_handling_unit"] = {"id": default.pk, "code": default.code, "name": default.name}
+    return data
+
+
+# -- one dossier --------------------------------------------------------------------------------------
+
+
+EVENT_LABELS = {
+    "receive": gettext_lazy("Received"),
+    "refuse": gettext_lazy("Refused at intake"),
+    "transfer": gettext_lazy("Transferred"),
+    "start": gettext_lazy("Processing started"),
+    "pause": gettext_lazy("Paused"),
+    "resume": gettext_lazy("Resumed"),
+    "resolve": gettext_lazy("Resolved"),
+    "return": gettext_lazy("Result returned"),
+    "return_unresolved": gettext_lazy("Returned without resolution"),
+    "withdraw": gettext_lazy("Withdrawn, processing stopped"),
+    "apologise": gettext_lazy("Apology and new appointment"),
+}
+
+
+def dossier_events(dossier: Dossier) -> list:
+    """The timeline, oldest first, each step with its label and the status it led to (one query)."""
+    events = list(dossier.events.select_related("by", "unit", "agency").order_by("at", "id"))
+    statuses = dict(Status.choices)
+    for event in events:
+        event.label = EVENT_LABELS.get(event.action, event.action)
+        event.to_status_label = statuses.get(event.to_status, event.to_status)
+    return events
+
+
+def dossier_apology(dossier: Dossier) -> Apology | None:
+    return Apology.objects.filter(dossier=dossier).select_related("issued_by").first()
+
+
+def transfer_units(dossier: Dossier) -> list[AdministrativeUnit]:
+    """Where a transfer may send the dossier: its handling unit, up to the parent unit for an
+    inter-connected procedure (liên thông), or back to the receiving unit."""
+    handling, procedure = dossier.handling_unit, dossier.procedure
+    units = [handling]
+    top = _top_rank(procedure)
+    if (procedure.interconnected_with or top < LEVEL_RANK[handling.level]) and handling.parent_id:
+        parent = AdministrativeUnit.objects.filter(pk=handling.parent_id).first()
+        if parent is not None and LEVEL_RANK[parent.level] >= top:
+            units.append(parent)
+    if dossier.receiving_unit_id != handling.pk:
+        units.append(dossier.receiving_unit)
+    return units
+
+
+def agencies_of(units: list[AdministrativeUnit]) -> QuerySet[Agency]:
+    return Agency.objects.filter(unit__in=units, is_active=True).select_related("unit").order_by("unit__path", "kind", "name")
+
+
+OFFICER_ROLES = (Role.PROCESSING_OFFICER, Role.UNIT_LEADER)
+
+
+def officers_of(units: list[AdministrativeUnit]) -> QuerySet[StaffMembership]:
+    return (
+        StaffMembership.objects.filter(unit__in=units, role__in=OFFICER_ROLES, user__is_active=True)
+        .select_related("user", "unit", "agency")
+        .order_by("unit__path", "user__last_name", "user__first_name", "user__username")
+    )

@@ -1,0 +1,17 @@
+from django.urls import path, re_path
+
+from . import views
+
+app_name = "dossiers"
+
+# The steps a dossier's page posts to; spelled out so that no other path under /ho-so/ is taken for one.
+_ACTIONS = "|".join(views.ACTION_FORMS)
+
+urlpatterns = [
+    path("", views.board, name="board"),
+    path("tiep-nhan/", views.intake, name="intake"),
+    path("tinh-han/", views.due_preview, name="due-preview"),
+    path("xu-ly/", views.queue, name="queue"),
+    path("<str:code>/", views.detail, name="detail"),
+    re_path(rf"^(?P<code>[^/]+)/(?P<action>{_ACTIONS})/$", views.dossier_action, name="action"),
+]

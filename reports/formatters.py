@@ -1,0 +1,742 @@
+"""The report's formats: JSON, Excel (openpyxl) and the official PDF report (WeasyPrint).
+
+Every format is drawn from one ``ReportData`` (reports.report.build_report); a view or a task only
+chooses the formatter: ``FORMATTERS[fmt](data, **options)`` returns the file's bytes, served with
+``CONTENT_TYPES[fmt]`` under a name ending in ``EXTENSIONS[fmt]``.
+
+- Excel: sheet "Biểu 06" is the official table "Tình hình, kết quả giải quyết thủ tục hành chính"
+  (Biểu số 06/VPCP/KSTT, Thông tư 01/2020/TT-VPCP) by field; "Theo đơn vị" the same by unit;
+  "Tỷ lệ" the rates beside the province's targets; "Hài lòng - PAKN" satisfaction and feedback.
+- PDF: the report in the Nghị định 30/2020 layout, its figures written into the sentences in the
+  Vietnamese number format, the tables, and the officer's narrative paragraphs (``narrative``).
+
+These are official Vietnamese documents: their text is written here in Vietnamese, not translated.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+
+from django.utils import timezone
+
+from motcua.models import AdministrativeUnit, UnitLevel
+from motcua.pdf import render_pdf
+from procedures.exports import UNIT_PREFIXES, place_name
+from procedures.parsing import escape_formula
+
+from .figures import rate
+from .numbers import period_label, period_range, vn_date, vn_int, vn_long_date, vn_percent
+from .report import ReportData, to_json
+
+PDF_TEMPLATE = "reports/pdf/report.html"
+
+FORM_NUMBER = "Biểu số 06/VPCP/KSTT"
+FORM_BASIS = "Ban hành kèm theo Thông tư số 01/2020/TT-VPCP ngày 21/10/2020 của Văn phòng Chính phủ"
+TABLE_TITLE = "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
+REPORT_SUBJECT = (
+    "tình hình, kết quả thực hiện công tác kiểm soát thủ tục hành chính, "
+    "thực hiện cơ chế một cửa, một cửa liên thông"
+)
+OWN_ROW_MARK = "(trực tiếp)"
+
+# The province's 2022 targets (DOMAIN.md, Reporting): online dossiers by the unit's level, online
+# payment, digitisation of dossiers and results. Satisfaction targets come with the report data.
+ONLINE_TARGETS = {UnitLevel.DISTRICT: Decimal(55), UnitLevel.COMMUNE: Decimal(50)}
+PAYMENT_TARGET = Decimal(45)
+DIGITISATION_TARGET = Decimal(100)
+
+NARRATIVE_DEFAULTS = {
+    "assessment": (
+        "Trong kỳ báo cáo, việc tiếp nhận, giải quyết hồ sơ thủ tục hành chính được thực hiện theo cơ chế "
+        "một cửa, một cửa liên thông; kết quả cụ thể theo số liệu tại Mục I và các biểu kèm theo."
+    ),
+    "tasks": (
+        "Tiếp tục thực hiện nghiêm cơ chế một cửa, một cửa liên thông trong giải quyết thủ tục hành chính; "
+        "cập nhật, niêm yết công khai đầy đủ thủ tục hành chính; đẩy mạnh tiếp nhận hồ sơ trực tuyến, số hoá "
+        "hồ sơ, kết quả giải quyết và thanh toán trực tuyến; giải quyết hồ sơ đúng thời hạn, thực hiện xin lỗi "
+        "tổ chức, cá nhân khi giải quyết hồ sơ quá hạn theo quy định."
+    ),
+    "proposals": "Không có.",
+    "signer_title": "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH",
+}
+
+# -- names of units in documents ------------------------------------------------------------------
+
+
+def running_name(unit: AdministrativeUnit) -> str:
+    """The unit as running text writes it: 'Huyện Tứ Kỳ' → 'huyện Tứ Kỳ', 'Xã Ngọc Kỳ' → 'xã Ngọc Kỳ'."""
+    lowered = unit.name.lower()
+    for prefix in UNIT_PREFIXES:
+        if lowered.startswith(prefix):
+            return prefix + unit.name[len(prefix):]
+    return unit.name
+
+
+def _parent(unit: AdministrativeUnit) -> AdministrativeUnit | None:
+    return unit.parent if unit.parent_id else None
+
+
+def reporting_unit(unit: AdministrativeUnit) -> str:
+    """'UBND Huyện Tứ Kỳ'."""
+    return f"UBND {unit.name}"
+
+
+def receiving_unit(unit: AdministrativeUnit) -> str:
+    """The unit the report goes to: the parent's People's Committee, 'UBND Tỉnh Hải Dương'."""
+    parent = _parent(unit)
+    return f"UBND {parent.name}" if parent else "UBND tỉnh"
+
+
+def report_filename(data: ReportData, fmt: str) -> str:
+    """'bao-cao-298-2022-Q1.xlsx', 'bao-cao-298-nam-2022-03.pdf' (no ':' or '..' in a file name)."""
+    key = data.period.key.replace("cal:", "nam-").replace("..", "_")
+    return f"bao-cao-{data.unit.code}-{key}.{EXTENSIONS[fmt]}"
+
+
+# -- the official table (Biểu số 06/VPCP/KSTT) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A header cell of the official table: where it starts (row 0–2, column 0–12) and its span."""
+
+    text: str
+    row: int
+    column: int
+    rowspan: int = 1
+    colspan: int = 1
+
+
+COLUMNS = 13
+HEADER_ROWS = 3
+
+
+def table_headings(first: str) -> list[Heading]:
+    """STT; the field (or unit); received — total, of which new online / new direct and postal /
+    carried over; resolved — total, early, on time, late; pending — total, within time, overdue."""
+    return [
+        Heading("STT", 0, 0, rowspan=3),
+        Heading(first, 0, 1, rowspan=3),
+        Heading("Số hồ sơ nhận giải quyết", 0, 2, colspan=4),
+        Heading("Số hồ sơ đã giải quyết", 0, 6, colspan=4),
+        Heading("Số hồ sơ đang giải quyết", 0, 10, colspan=3),
+        Heading("Tổng số", 1, 2, rowspan=2),
+        Heading("Trong đó", 1, 3, colspan=3),
+        Heading("Tổng số", 1, 6, rowspan=2),
+        Heading("Trả trước hạn", 1, 7, rowspan=2),
+        Heading("Trả đúng thời hạn", 1, 8, rowspan=2),
+        Heading("Trả quá hạn", 1, 9, rowspan=2),
+        Heading("Tổng số", 1, 10, rowspan=2),
+        Heading("Trong hạn", 1, 11, rowspan=2),
+        Heading("Quá hạn", 1, 12, rowspan=2),
+        Heading("Số mới tiếp nhận trực tuyến", 2, 3),
+        Heading("Số mới tiếp nhận trực tiếp và dịch vụ bưu chính", 2, 4),
+        Heading("Số kỳ trước chuyển qua", 2, 5),
+    ]
+
+
+def table_values(figures: dict) -> list[int]:
+    """Columns (3)–(13) of one row of the official table."""
+    received, resolved, pending = figures["received"], figures["resolved"], figures["pending"]
+    return [
+        received["total"], received["online"], received["direct"] + received["postal"], received["carried_over"],
+        resolved["total"], resolved["early"], resolved["on_time"], resolved["late"],
+        pending["total"], pending["within_time"], pending["overdue"],
+    ]
+
+
+@dataclass(frozen=True)
+class TableRow:
+    number: int | None
+    name: str
+    values: list[int]
+
+
+def field_rows(data: ReportData) -> list[TableRow]:
+    return [TableRow(i, row["field_name"], table_values(row)) for i, row in enumerate(data.figures.by_field, start=1)]
+
+
+def unit_rows(data: ReportData) -> list[TableRow]:
+    return [
+        TableRow(i, f"{row['unit_name']} {OWN_ROW_MARK}" if row["own"] else row["unit_name"], table_values(row))
+        for i, row in enumerate(data.figures.by_unit, start=1)
+    ]
+
+
+def has_child_units(data: ReportData) -> bool:
+    """by_unit holds one row per direct child (even without dossiers): any such row means children."""
+    return any(not row["own"] for row in data.figures.by_unit)
+
+
+def window_line(period) -> str:
+    """'Kỳ báo cáo: năm 2022 (từ ngày 15/12/2021 đến ngày 14/12/2022)'."""
+    label = period_label(period)
+    if period.kind == "custom":
+        return f"Kỳ báo cáo: {label}"
+    return f"Kỳ báo cáo: {label} ({period_range(period)})"
+
+
+# -- rates ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RateLine:
+    name: str
+    part: int | None
+    whole: int
+    rate: Decimal | None
+    target: Decimal | None = None
+    at_least: bool = True
+
+    @property
+    def verdict(self) -> str:
+        if self.rate is None or self.target is None:
+            return ""
+        return "Đạt" if self.rate >= self.target else "Chưa đạt"
+
+
+def rate_lines(data: ReportData) -> list[RateLine]:
+    totals = data.figures.totals
+    received, resolved, digitized, rates = totals["received"], totals["resolved"], totals["digitized"], totals["rates"]
+    satisfaction = data.satisfaction
+    satisfied = satisfaction["very_satisfied"] + satisfaction["satisfied"]
+    land = satisfaction["land_construction_investment"]
+    return [
+        RateLine("Hồ sơ tiếp nhận trực tuyến", received["online"], received["new"], rates["online"],
+                 ONLINE_TARGETS.get(data.unit.level)),
+        RateLine("Hồ sơ có số hoá thành phần hồ sơ", digitized["components_any"], received["new"],
+                 rates["components_digitized"], DIGITISATION_TARGET, at_least=False),
+        RateLine("Hồ sơ số hoá toàn bộ thành phần hồ sơ", digitized["components_full"], received["new"],
+                 rates["components_fully_digitized"], DIGITISATION_TARGET, at_least=False),
+        RateLine("Hồ sơ có số hoá kết quả giải quyết", digitized["results"], resolved["total"],
+                 rates["results_digitized"], DIGITISATION_TARGET, at_least=False),
+        RateLine("Hồ sơ thanh toán phí, lệ phí trực tuyến", totals["paid_online"], received["new"],
+                 rates["paid_online"], PAYMENT_TARGET),
+        RateLine("Hồ sơ giải quyết trước hạn và đúng hạn", resolved["early"] + resolved["on_time"], resolved["total"],
+                 rates["resolved_on_time"]),
+        RateLine("Tổ chức, cá nhân hài lòng (rất hài lòng và hài lòng)", satisfied, satisfaction["ratings"],
+                 satisfaction["rate"], satisfaction["target"]),
+        # The land group's figures are its ratings and its rate: no count of satisfied ratings is shown.
+        RateLine("Hài lòng với TTHC lĩnh vực đất đai, xây dựng, đầu tư", None, land["ratings"],
+                 land["rate"], land["target"]),
+    ]
+
+
+BREAKDOWN_HEADINGS = (
+    "Số mới tiếp nhận", "Trực tuyến", "Tỷ lệ trực tuyến", "Số hoá thành phần hồ sơ", "Số hoá toàn bộ thành phần hồ sơ",
+    "Số hoá kết quả", "Thanh toán trực tuyến", "Giải quyết trước hạn, đúng hạn",
+)
+
+
+def breakdown_values(figures: dict) -> list:
+    rates = figures["rates"]
+    return [
+        figures["received"]["new"], figures["received"]["online"], rates["online"], rates["components_digitized"],
+        rates["components_fully_digitized"], rates["results_digitized"], rates["paid_online"], rates["resolved_on_time"],
+    ]
+
+
+# -- Excel --------------------------------------------------------------------------------------------
+
+XLSX_FONT = "Times New Roman"
+
+
+class _Sheet:
+    """Writes cells with the document's fonts and borders; every text goes through escape_formula."""
+
+    def __init__(self, sheet):
+        from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+        self.sheet = sheet
+        thin = Side(style="thin", color="000000")
+        self.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+        self.font = Font(name=XLSX_FONT, size=12)
+        self.bold = Font(name=XLSX_FONT, size=12, bold=True)
+        self.italic = Font(name=XLSX_FONT, size=12, italic=True)
+        self.title_font = Font(name=XLSX_FONT, size=14, bold=True)
+        self.fill = PatternFill("solid", fgColor="E7EBF0")
+        self.total_fill = PatternFill("solid", fgColor="F3F5F8")
+        self.Alignment = Alignment
+
+    def put(self, row: int, column: int, value, *, font=None, align: str = "left", wrap: bool = True,
+            border: bool = False, number_format: str | None = None, fill=None, vertical: str = "center"):
+        if isinstance(value, Decimal):
+            value = float(value)
+        cell = self.sheet.cell(row=row, column=column, value=escape_formula(value))
+        cell.font = font or self.font
+        cell.alignment = self.Alignment(horizontal=align, vertical=vertical, wrap_text=wrap)
+        if border:
+            cell.border = self.border
+        if number_format:
+            cell.number_format = number_format
+        if fill is not None:
+            cell.fill = fill
+        return cell
+
+    def merge(self, first_row: int, first_column: int, last_row: int, last_column: int) -> None:
+        if (first_row, first_column) != (last_row, last_column):
+            self.sheet.merge_cells(start_row=first_row, start_column=first_column, end_row=last_row, end_column=last_column)
+
+    def line(self, row: int, first: int, last: int, text: str, **style) -> None:
+        """A text across merged columns (titles, header lines)."""
+        self.put(row, first, text, **style)
+        self.merge(row, first, row, last)
+
+    def boxed(self, row: int, first: int, last: int) -> None:
+        """Border every cell of a merged range (openpyxl draws only the first one's)."""
+        for column in range(first, last + 1):
+            self.sheet.cell(row=row, column=column).border = self.border
+
+    def widths(self, sizes: list[int]) -> None:
+        from openpyxl.utils import get_column_letter
+
+        for column, size in enumerate(sizes, start=1):
+            self.sheet.column_dimensions[get_column_letter(column)].width = size
+
+    def print_setup(self, *, landscape: bool, title_rows: str | None = None) -> None:
+        setup = self.sheet.page_setup
+        setup.orientation = "landscape" if landscape else "portrait"
+        setup.paperSize = self.sheet.PAPERSIZE_A4
+        setup.fitToWidth, setup.fitToHeight = 1, 0
+        self.sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        self.sheet.print_options.horizontalCentered = True
+        margins = self.sheet.page_margins
+        margins.left, margins.right, margins.top, margins.bottom = 0.5, 0.4, 0.6, 0.6
+        if title_rows:
+            self.sheet.print_title_rows = title_rows
+
+
+INT_FORMAT = "#,##0"
+RATE_FORMAT = '0.00" %"'
+TARGET_AT_LEAST_FORMAT = '"≥ "0" %"'
+TARGET_EXACT_FORMAT = '0" %"'
+
+
+def _official_table(out: _Sheet, data: ReportData, *, title: str, first_heading: str, rows: list[TableRow],
+                    form: bool) -> None:
+    """The header block, the two-level headings, the column numbers, the rows and 'Tổng cộng'."""
+    unit = data.unit
+    if form:
+        out.line(1, 1, 4, FORM_NUMBER, font=out.bold)
+        out.line(2, 1, 4, FORM_BASIS, font=out.italic)
+    out.line(1, 10, COLUMNS, f"Đơn vị báo cáo: {reporting_unit(unit)}")
+    out.line(2, 10, COLUMNS, f"Đơn vị nhận báo cáo: {receiving_unit(unit)}")
+    out.sheet.row_dimensions[1].height = out.sheet.row_dimensions[2].height = 32
+    out.line(3, 1, COLUMNS, title, font=out.title_font, align="center")
+    out.sheet.row_dimensions[3].height = 24
+    out.line(4, 1, COLUMNS, window_line(data.period), font=out.italic, align="center")
+    out.line(5, 10, COLUMNS, "Đơn vị tính: hồ sơ", font=out.italic, align="right")
+
+    top = 6
+    for heading in table_headings(first_heading):
+        row, column = top + heading.row, 1 + heading.column
+        out.put(row, column, heading.text, font=out.bold, align="center", border=True, fill=out.fill)
+        out.merge(row, column, row + heading.rowspan - 1, column + heading.colspan - 1)
+        for r in range(row, row + heading.rowspan):
+            out.boxed(r, column, column + heading.colspan - 1)
+    for offset, height in enumerate((30, 24, 64)):
+        out.sheet.row_dimensions[top + offset].height = height
+    numbers_row = top + HEADER_ROWS
+    for column in range(1, COLUMNS + 1):
+        out.put(numbers_row, column, f"({column})", font=out.italic, align="center", border=True)
+
+    row = numbers_row + 1
+    for line in rows:
+        out.put(row, 1, line.number, align="center", border=True)
+        out.put(row, 2, line.name, border=True)
+        for column, value in enumerate(line.values, start=3):
+            out.put(row, column, value, align="right", border=True, number_format=INT_FORMAT)
+        row += 1
+    out.put(row, 1, None, border=True, fill=out.total_fill)
+    out.put(row, 2, "Tổng cộng", font=out.bold, align="center", border=True, fill=out.total_fill)
+    for column, value in enumerate(table_values(data.figures.totals), start=3):
+        out.put(row, column, value, font=out.bold, align="right", border=True, number_format=INT_FORMAT,
+                fill=out.total_fill)
+
+    out.widths([6, 34] + [12] * (COLUMNS - 2))
+    out.sheet.freeze_panes = out.sheet.cell(row=numbers_row + 1, column=3)
+    out.print_setup(landscape=True, title_rows=f"{top}:{numbers_row}")
+
+
+def _titled(out: _Sheet, data: ReportData, title: str, last_column: int) -> None:
+    out.line(1, 1, last_column, title, font=out.title_font, align="center")
+    out.sheet.row_dimensions[1].height = 36
+    out.line(2, 1, last_column, f"Đơn vị báo cáo: {reporting_unit(data.unit)} – {window_line(data.period)}",
+             font=out.italic, align="center")
+
+
+def _headings_row(out: _Sheet, row: int, headings: list[str]) -> None:
+    for column, text in enumerate(headings, start=1):
+        out.put(row, column, text, font=out.bold, align="center", border=True, fill=out.fill)
+    out.sheet.row_dimensions[row].height = 48
+
+
+def _rates_sheet(out: _Sheet, data: ReportData) -> None:
+    last = 2 + len(BREAKDOWN_HEADINGS)
+    _titled(out, data, "TỶ LỆ HỒ SƠ TRỰC TUYẾN, SỐ HOÁ, THANH TOÁN TRỰC TUYẾN, GIẢI QUYẾT ĐÚNG HẠN VÀ SỰ HÀI LÒNG", last)
+    row = 4
+    _headings_row(out, row, ["STT", "Chỉ tiêu", "Số hồ sơ, lượt", "Trên tổng số", "Tỷ lệ (%)", "Chỉ tiêu giao (%)",
+                             "Đánh giá"])
+    for number, line in enumerate(rate_lines(data), start=1):
+        row += 1
+        out.put(row, 1, number, align="center", border=True)
+        out.put(row, 2, line.name, border=True)
+        out.put(row, 3, line.part, align="right", border=True, number_format=INT_FORMAT)
+        out.put(row, 4, line.whole, align="right", border=True, number_format=INT_FORMAT)
+        _rate_cell(out, row, 5, line.rate)
+        target_format = TARGET_AT_LEAST_FORMAT if line.at_least else TARGET_EXACT_FORMAT
+        out.put(row, 6, line.target, align="right", border=True, number_format=target_format)
+        out.put(row, 7, line.verdict, align="center", border=True)
+
+    for title, first, rows in (
+        ("Tỷ lệ theo lĩnh vực", "Lĩnh vực", [(r["field_name"], r) for r in data.figures.by_field]),
+        ("Tỷ lệ theo đơn vị", "Đơn vị",
+         [(f"{r['unit_name']} {OWN_ROW_MARK}" if r["own"] else r["unit_name"], r) for r in data.figures.by_unit]),
+    ):
+        if not rows:
+            continue
+        row += 2
+        out.line(row, 1, last, title, font=out.bold)
+        row += 1
+        _headings_row(out, row, ["STT", first, *BREAKDOWN_HEADINGS])
+        for number, (name, figures) in enumerate(rows, start=1):
+            row += 1
+            out.put(row, 1, number, align="center", border=True)
+            out.put(row, 2, name, border=True)
+            for column, value in enumerate(breakdown_values(figures), start=3):
+                if column in (3, 4):
+                    out.put(row, column, value, align="right", border=True, number_format=INT_FORMAT)
+                else:
+                    _rate_cell(out, row, column, value)
+    out.widths([6, 44] + [14] * len(BREAKDOWN_HEADINGS))
+    out.print_setup(landscape=True)
+
+
+def _rate_cell(out: _Sheet, row: int, column: int, value: Decimal | None) -> None:
+    if value is None:
+        out.put(row, column, "—", align="right", border=True)
+    else:
+        out.put(row, column, value, align="right", border=True, number_format=RATE_FORMAT)
+
+
+_NO_SHARE = object()
+
+
+def _satisfaction_sheet(out: _Sheet, data: ReportData) -> None:
+    satisfaction, feedback = data.satisfaction, data.feedback
+    land = satisfaction["land_construction_investment"]
+    ratings = satisfaction["ratings"]
+    satisfied = satisfaction["very_satisfied"] + satisfaction["satisfied"]
+    _titled(out, data, "KẾT QUẢ ĐÁNH GIÁ SỰ HÀI LÒNG VÀ TIẾP NHẬN, XỬ LÝ PHẢN ÁNH, KIẾN NGHỊ", 6)
+    row = 4
+    _headings_row(out, row, ["STT", "Nội dung", "Số lượng", "Tỷ lệ (%)", "Chỉ tiêu giao (%)", "Đánh giá"])
+
+    def section(numeral: str, title: str) -> None:
+        nonlocal row
+        row += 1
+        out.put(row, 1, numeral, font=out.bold, align="center", border=True, fill=out.total_fill)
+        out.put(row, 2, title, font=out.bold, border=True, fill=out.total_fill)
+        for column in range(3, 7):
+            out.put(row, column, None, border=True, fill=out.total_fill)
+
+    def item(number: int, text: str, count: int | None, share=_NO_SHARE, target: Decimal | None = None):
+        """One line; ``share`` left out for a plain count, None for a rate with nothing to divide ('—')."""
+        nonlocal row
+        row += 1
+        out.put(row, 1, number, align="center", border=True)
+        out.put(row, 2, text, border=True)
+        out.put(row, 3, count, align="right", border=True, number_format=INT_FORMAT)
+        if share is _NO_SHARE:
+            share = None
+            out.put(row, 4, None, border=True)
+        else:
+            _rate_cell(out, row, 4, share)
+        out.put(row, 5, target, align="right", border=True, number_format=TARGET_AT_LEAST_FORMAT)
+        verdict = RateLine(text, 0, 0, share, target).verdict
+        out.put(row, 6, verdict, align="center", border=True)
+
+    section("I", "Đánh giá sự hài lòng của tổ chức, cá nhân")
+    item(1, "Tổng số lượt đánh giá", ratings)
+    item(2, "Rất hài lòng", satisfaction["very_satisfied"], rate(satisfaction["very_satisfied"], ratings))
+    item(3, "Hài lòng", satisfaction["satisfied"], rate(satisfaction["satisfied"], ratings))
+    item(4, "Không hài lòng", satisfaction["unsatisfied"], rate(satisfaction["unsatisfied"], ratings))
+    item(5, "Tỷ lệ hài lòng (rất hài lòng và hài lòng)", satisfied, satisfaction["rate"], satisfaction["target"])
+    item(6, "Nhóm TTHC lĩnh vực đất đai, xây dựng, đầu tư: số lượt đánh giá và tỷ lệ hài lòng", land["ratings"],
+         land["rate"], land["target"])
+
+    section("II", "Tiếp nhận, xử lý phản ánh, kiến nghị")
+    handled = feedback["handled_on_time"] + feedback["handled_late"]
+    pending = feedback["pending_within_time"] + feedback["pending_overdue"]
+    item(1, "Tổng số phản ánh, kiến nghị tiếp nhận", feedback["received"])
+    item(2, "Đã xử lý", handled)
+    item(3, "Trong đó: đúng hạn", feedback["handled_on_time"], feedback["on_time_rate"])
+    item(4, "Trong đó: quá hạn", feedback["handled_late"])
+    item(5, "Đang xử lý", pending)
+    item(6, "Trong đó: trong hạn", feedback["pending_within_time"])
+    item(7, "Trong đó: quá hạn", feedback["pending_overdue"])
+    item(8, "Phân loại: về quy định hành chính", feedback["regulation"])
+    item(9, "Phân loại: về hành vi của cán bộ, công chức, việc giải quyết hồ sơ", feedback["handling"])
+    item(10, "Phân loại: không thuộc phạm vi xử lý", feedback["out_of_scope"])
+    item(11, "Chưa phân loại", feedback["unclassified"])
+
+    section("III", "Xin lỗi tổ chức, cá nhân do giải quyết hồ sơ quá hạn")
+    item(1, "Số phiếu xin lỗi và hẹn lại ngày trả kết quả đã phát hành", data.apologies)
+    out.widths([6, 60, 14, 14, 16, 12])
+    out.print_setup(landscape=False)
+
+
+def to_xlsx(data: ReportData, **options) -> bytes:
+    """The workbook: Biểu 06 by field, the same by unit, the rates, satisfaction and feedback."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.properties.creator = "Một Cửa"
+    workbook.properties.title = f"{TABLE_TITLE} – {data.unit.name} – {period_label(data.period)}"
+
+    by_field = workbook.active
+    by_field.title = "Biểu 06"
+    _official_table(_Sheet(by_field), data, title=TABLE_TITLE, first_heading="Lĩnh vực giải quyết",
+                    rows=field_rows(data), form=True)
+    _official_table(_Sheet(workbook.create_sheet("Theo đơn vị")), data, title=f"{TABLE_TITLE} THEO ĐƠN VỊ",
+                    first_heading="Đơn vị giải quyết", rows=unit_rows(data), form=False)
+    _rates_sheet(_Sheet(workbook.create_sheet("Tỷ lệ")), data)
+    _satisfaction_sheet(_Sheet(workbook.create_sheet("Hài lòng - PAKN")), data)
+
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# -- PDF ------------------------------------------------------------------------------------------------
+
+
+def _paragraphs(text) -> list[str]:
+    """An officer's text → its non-empty lines, one paragraph each (a list is taken as given)."""
+    if not text:
+        return []
+    lines = text if isinstance(text, (list, tuple)) else str(text).splitlines()
+    return [line.strip() for line in lines if str(line).strip()]
+
+
+def _narrative(narrative: dict | None, key: str) -> list[str]:
+    return _paragraphs((narrative or {}).get(key)) or _paragraphs(NARRATIVE_DEFAULTS[key])
+
+
+def _ratio(part: int, whole: int, value: Decimal | None, noun: str = "hồ sơ") -> str:
+    """'1.161/1.639 hồ sơ, đạt 70,84 %', or '0 hồ sơ' when there is nothing to divide by."""
+    if not whole:
+        return f"{vn_int(part)} {noun}"
+    return f"{vn_int(part)}/{vn_int(whole)} {noun}, đạt {vn_percent(value)}"
+
+
+def _target(value: Decimal | None) -> str:
+    return f" (chỉ tiêu ≥ {vn_percent(value, 0)})" if value is not None else ""
+
+
+PROCEDURE_PARTS = (
+    ("province", "cấp tỉnh"), ("district", "cấp huyện"), ("commune", "cấp xã"),
+    ("social_insurance", "Bảo hiểm xã hội"), ("military", "Quân sự"), ("police", "Công an"),
+    ("land_registration", "Văn phòng đăng ký đất đai"),
+)
+
+
+def procedures_sentence(counts: dict) -> str:
+    """'Tổng số TTHC đang thực hiện: 340 thủ tục, trong đó: cấp huyện 269, Bảo hiểm xã hội 63, Công an 8.'"""
+    parts = [f"{label} {vn_int(counts[key])}" for key, label in PROCEDURE_PARTS if counts.get(key)]
+    sentence = f"Tổng số TTHC đang thực hiện: {vn_int(counts.get('total', 0))} thủ tục"
+    return f"{sentence}, trong đó: {', '.join(parts)}." if parts else f"{sentence}."
+
+
+def dossier_sentences(data: ReportData) -> list[str]:
+    totals = data.figures.totals
+    received, resolved, pending, rates = totals["received"], totals["resolved"], totals["pending"], totals["rates"]
+    online = f"trực tuyến {vn_int(received['online'])} hồ sơ"
+    if received["new"]:
+        online += f", đạt {vn_percent(rates['online'])}"
+    lines = [
+        f"Tổng số hồ sơ tiếp nhận: {vn_int(received['total'])} hồ sơ, trong đó số mới tiếp nhận trong kỳ "
+        f"{vn_int(received['new'])} hồ sơ ({online}; trực tiếp {vn_int(received['direct'])} hồ sơ; qua dịch vụ "
+        f"bưu chính công ích {vn_int(received['postal'])} hồ sơ), số từ kỳ trước chuyển qua "
+        f"{vn_int(received['carried_over'])} hồ sơ.",
+    ]
+    solved = (
+        f"Số hồ sơ đã giải quyết: {vn_int(resolved['total'])} hồ sơ (trước hạn {vn_int(resolved['early'])}, "
+        f"đúng hạn {vn_int(resolved['on_time'])}, quá hạn {vn_int(resolved['late'])})"
+    )
+    if resolved["total"]:
+        solved += f"; tỷ lệ giải quyết trước hạn và đúng hạn đạt {vn_percent(rates['resolved_on_time'])}"
+    side_exits = []
+    if resolved["returned_unresolved"]:
+        side_exits.append(f"{vn_int(resolved['returned_unresolved'])} hồ sơ trả lại không giải quyết")
+    if resolved["withdrawn"]:
+        side_exits.append(f"{vn_int(resolved['withdrawn'])} hồ sơ do tổ chức, cá nhân rút")
+    if side_exits:
+        solved += f" (trong đó có {' và '.join(side_exits)})"
+    lines.append(solved + ".")
+    lines.append(
+        f"Số hồ sơ đang giải quyết: {vn_int(pending['total'])} hồ sơ (trong hạn {vn_int(pending['within_time'])}, "
+        f"quá hạn {vn_int(pending['overdue'])})."
+    )
+    by_field = [row for row in data.figures.by_field if row["received"]["new"]]
+    if by_field:
+        parts = [
+            f"{row['field_name']} {vn_int(row['received']['online'])}/{vn_int(row['received']['new'])} = "
+            f"{vn_percent(row['rates']['online'])}"
+            for row in by_field
+        ]
+        lines.append(f"Tỷ lệ hồ sơ tiếp nhận trực tuyến theo lĩnh vực: {'; '.join(parts)}.")
+    lines.append(f"Số phiếu xin lỗi và hẹn lại ngày trả kết quả đã phát hành: {vn_int(data.apologies)} phiếu.")
+    return lines
+
+
+def digitisation_sentences(data: ReportData) -> list[str]:
+    totals = data.figures.totals
+    received, resolved, digitized, rates = totals["received"], totals["resolved"], totals["digitized"], totals["rates"]
+    new = received["new"]
+    return [
+        f"Số hồ sơ có số hoá thành phần hồ sơ: {_ratio(digitized['components_any'], new, rates['components_digitized'])}; "
+        f"trong đó số hoá toàn bộ thành phần hồ sơ: "
+        f"{_ratio(digitized['components_full'], new, rates['components_fully_digitized'])}.",
+        f"Số hồ sơ có số hoá kết quả giải quyết: "
+        f"{_ratio(digitized['results'], resolved['total'], rates['results_digitized'])}.",
+        f"Số hồ sơ thanh toán phí, lệ phí trực tuyến: {_ratio(totals['paid_online'], new, rates['paid_online'])}.",
+    ]
+
+
+def satisfaction_sentences(data: ReportData) -> list[str]:
+    satisfaction, feedback = data.satisfaction, data.feedback
+    lines = []
+    if satisfaction["ratings"]:
+        lines.append(
+            f"Tổng số lượt đánh giá sự hài lòng: {vn_int(satisfaction['ratings'])} lượt (rất hài lòng "
+            f"{vn_int(satisfaction['very_satisfied'])}, hài lòng {vn_int(satisfaction['satisfied'])}, không hài lòng "
+            f"{vn_int(satisfaction['unsatisfied'])}); tỷ lệ hài lòng đạt {vn_percent(satisfaction['rate'])}"
+            f"{_target(satisfaction['target'])}."
+        )
+        land = satisfaction["land_construction_investment"]
+        if land["ratings"]:
+            lines.append(
+                f"Nhóm thủ tục hành chính lĩnh vực đất đai, xây dựng, đầu tư: {vn_int(land['ratings'])} lượt đánh giá, "
+                f"tỷ lệ hài lòng đạt {vn_percent(land['rate'])}{_target(land['target'])}."
+            )
+    else:
+        lines.append("Trong kỳ chưa ghi nhận lượt đánh giá sự hài lòng nào của tổ chức, cá nhân.")
+    if feedback["received"]:
+        handled = feedback["handled_on_time"] + feedback["handled_late"]
+        pending = feedback["pending_within_time"] + feedback["pending_overdue"]
+        sentence = (
+            f"Tiếp nhận {vn_int(feedback['received'])} phản ánh, kiến nghị; đã xử lý {vn_int(handled)} "
+            f"(đúng hạn {vn_int(feedback['handled_on_time'])}, quá hạn {vn_int(feedback['handled_late'])}); "
+            f"đang xử lý {vn_int(pending)} (trong hạn {vn_int(feedback['pending_within_time'])}, quá hạn "
+            f"{vn_int(feedback['pending_overdue'])})"
+        )
+        classes = [
+            f"{label} {vn_int(feedback[key])}"
+            for key, label in (("regulation", "về quy định hành chính"),
+                               ("handling", "về hành vi của cán bộ, công chức, việc giải quyết hồ sơ"),
+                               ("out_of_scope", "không thuộc phạm vi xử lý"))
+            if feedback.get(key)
+        ]
+        if classes:
+            sentence += f"; phân loại: {', '.join(classes)}"
+        lines.append(sentence + ".")
+    else:
+        lines.append("Trong kỳ không tiếp nhận phản ánh, kiến nghị nào về quy định hành chính và việc giải quyết "
+                     "thủ tục hành chính.")
+    return lines
+
+
+def _html_headings(first: str) -> list[list[Heading]]:
+    rows: list[list[Heading]] = [[] for _ in range(HEADER_ROWS)]
+    for heading in sorted(table_headings(first), key=lambda h: (h.row, h.column)):
+        rows[heading.row].append(heading)
+    return rows
+
+
+def _html_table(title: str, first: str, rows: list[TableRow], totals: dict) -> dict:
+    return {
+        "title": title,
+        "heading_rows": _html_headings(first),
+        "numbers": [f"({n})" for n in range(1, COLUMNS + 1)],
+        # Columns (3)–(6) carry the longest headings; with STT 5 % and the name 15 % they add up to 100 %.
+        "widths": ["8"] * 4 + ["6.857"] * 7,
+        "rows": [{"number": row.number, "name": row.name, "values": [vn_int(v) for v in row.values]} for row in rows],
+        "total": [vn_int(v) for v in table_values(totals)],
+    }
+
+
+def _number(narrative: dict) -> str:
+    number = str(narrative.get("number") or "").strip()
+    if not number:
+        return "Số:\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0/BC-UBND"
+    return f"Số: {number}" if "/" in number else f"Số: {number}/BC-UBND"
+
+
+def _recipients(unit: AdministrativeUnit, narrative: dict) -> list[str]:
+    given = _paragraphs(narrative.get("recipients"))
+    if given:
+        return [line if line.startswith(("-", "–", "+")) else f"- {line}" for line in given]
+    parent = _parent(unit)
+    return ([f"- UBND {running_name(parent)};"] if parent else []) + ["- Lưu: VT."]
+
+
+def pdf_context(data: ReportData, *, narrative: dict | None = None, today: date | None = None) -> dict:
+    """Everything the template prints, already worded and formatted."""
+    narrative = narrative or {}
+    unit, period = data.unit, data.period
+    parent = _parent(unit)
+    today = today or timezone.localdate()
+    label = period_label(period)
+    window = label if period.kind == "custom" else f"{label} ({period_range(period)})"
+    committee = f"Ủy ban nhân dân {running_name(unit)}"
+    tables = [
+        _html_table("Biểu 1. Tình hình, kết quả giải quyết thủ tục hành chính theo lĩnh vực", "Lĩnh vực giải quyết",
+                    field_rows(data), data.figures.totals),
+    ]
+    if has_child_units(data):
+        tables.append(_html_table("Biểu 2. Tình hình, kết quả giải quyết thủ tục hành chính theo đơn vị",
+                                  "Đơn vị giải quyết", unit_rows(data), data.figures.totals))
+    generated = timezone.localtime(data.generated_at)
+    return {
+        "title": f"Báo cáo {REPORT_SUBJECT} {label} – {unit.name}",
+        "superior": f"UBND {parent.name.upper()}" if parent else "",
+        "issuer": f"UBND {unit.name.upper()}",
+        "number": _number(narrative),
+        "place_and_date": f"{place_name(unit)}, {vn_long_date(today)}",
+        "subject": f"{REPORT_SUBJECT[0].upper()}{REPORT_SUBJECT[1:]} {label}",
+        "intro": (
+            "Thực hiện chế độ báo cáo định kỳ theo quy định tại Thông tư số 01/2020/TT-VPCP ngày 21/10/2020 của "
+            f"Văn phòng Chính phủ, {committee} báo cáo {REPORT_SUBJECT} {window} như sau:"
+        ),
+        "procedures": [procedures_sentence(data.procedures)],
+        "dossiers": dossier_sentences(data),
+        "digitisation": digitisation_sentences(data),
+        "satisfaction": satisfaction_sentences(data),
+        "tables": tables,
+        "source_note": (
+            f"Số liệu tổng hợp từ Hệ thống thông tin một cửa điện tử lúc {generated:%H:%M} ngày {vn_date(generated)}."
+        ),
+        "assessment": _narrative(narrative, "assessment"),
+        "tasks": _narrative(narrative, "tasks"),
+        "proposals": _narrative(narrative, "proposals"),
+        "closing": f"Trên đây là báo cáo {REPORT_SUBJECT} {label} của {committee}./.",
+        "recipients": _recipients(unit, narrative),
+        "signer_lines": ["TM. ỦY BAN NHÂN DÂN", *_narrative(narrative, "signer_title")],
+        "signer_name": str(narrative.get("signer_name") or "").strip(),
+    }
+
+
+def to_pdf(data: ReportData, *, narrative: dict | None = None, **options) -> bytes:
+    """The official report (Nghị định 30/2020 layout) as PDF; ``today`` sets the date line (tests)."""
+    return render_pdf(PDF_TEMPLATE, pdf_context(data, narrative=narrative, today=options.get("today")))
+
+
+FORMATTERS = {"json": to_json, "xlsx": to_xlsx, "pdf": to_pdf}
+CONTENT_TYPES = {
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+EXTENSIONS = {"json": "json", "xlsx": "xlsx", "pdf": "pdf"}
