@@ -1,0 +1,181 @@
+"""Report runs (one export job: queued → running → done / failed, with its file) and the reports a
+unit submits to the unit above it (figures frozen with each version)."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from motcua.models import AdministrativeUnit, membership_of
+
+from .periods import Period, parse_period
+
+
+class ReportFormat(models.TextChoices):
+    JSON = "json", "JSON"
+    XLSX = "xlsx", "Excel"
+    PDF = "pdf", "PDF"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+    @classmethod
+    def active(cls) -> list[str]:
+        return [cls.QUEUED, cls.RUNNING]
+
+
+def _scope_filter(user, field: str) -> Q | None:
+    """Rows whose unit lies in the user's subtree (None: everything, for a superuser)."""
+    if user.is_superuser:
+        return None
+    membership = membership_of(user)
+    if membership is None:
+        return Q(pk__in=[])
+    return Q(**{f"{field}__path__startswith": membership.unit.path})
+
+
+class ReportRunQuerySet(models.QuerySet):
+    def active(self) -> ReportRunQuerySet:
+        return self.filter(status__in=RunStatus.active())
+
+    def for_user(self, user) -> ReportRunQuerySet:
+        condition = _scope_filter(user, "unit")
+        return self if condition is None else self.filter(condition)
+
+
+def period_slug(key: str) -> str:
+    """A period key safe in a file name, as reports.formatters.report_filename writes it:
+    ``2023-Q1`` stays, ``cal:2023-03`` → ``nam-2023-03``, ``2022-12-15..2023-05-29`` → ``2022-12-15_2023-05-29``."""
+    key = key.replace("cal:", "nam-").replace("..", "_")
+    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in key)
+
+
+class ReportRun(models.Model):
+    """One export of a unit's report for a window in one format (with its parameters, e.g. the
+    PDF's narrative): the job's state, progress and, when done, the file and its checksum."""
+
+    unit = models.ForeignKey(AdministrativeUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="report_runs")
+    period_key = models.CharField(_("period"), max_length=40)
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    format = models.CharField(_("format"), max_length=8, choices=ReportFormat.choices)
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    # sha256 of the parameters' canonical JSON: part of the job's identity.
+    parameters_hash = models.CharField(max_length=64, editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"), default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    file = models.FileField(_("file"), upload_to="reports/", max_length=255, blank=True)
+    checksum = models.CharField(_("SHA-256 checksum"), max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    error = models.TextField(_("reason of the failure"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="report_runs",
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+
+    objects = ReportRunQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("report run")
+        verbose_name_plural = _("report runs")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # A duplicate request while a run is queued or running attaches to it: at most one active
+            # run per (unit, period, format, parameters).
+            models.UniqueConstraint(
+                fields=["unit", "period_key", "format", "parameters_hash"],
+                condition=Q(status__in=["queued", "running"]),
+                name="report_run_one_active_per_job",
+            ),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="report_run_progress_at_most_100"),
+        ]
+        indexes = [
+            # The list of runs of a unit, newest first.
+            models.Index(fields=["unit", "-requested_at"], name="report_run_unit_requested_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit.code} {self.period_key} {self.format} #{self.pk}"
+
+    @property
+    def period(self) -> Period:
+        return parse_period(self.period_key)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in RunStatus.active()
+
+    @property
+    def narrative(self) -> dict:
+        return (self.parameters or {}).get("narrative") or {}
+
+    @property
+    def download_name(self) -> str:
+        """The file name the officer receives, e.g. ``bao-cao-298-2023-Q1.xlsx``."""
+        return f"bao-cao-{self.unit.code}-{period_slug(self.period_key)}.{self.format}"
+
+    def storage_name(self, attempt: int) -> str:
+        """Where an attempt writes its file: one directory per run and attempt, so that an attempt
+        overtaken by another never overwrites the file the run records."""
+        return f"reports/{self.unit.code}/{self.pk}-{attempt}/{self.download_name}"
+
+
+class ReportSubmissionQuerySet(models.QuerySet):
+    def for_user(self, user) -> ReportSubmissionQuerySet:
+        condition = _scope_filter(user, "unit")
+        return self if condition is None else self.filter(condition)
+
+
+class ReportSubmission(models.Model):
+    """A unit's report sent to the unit above for a window: the figures frozen at submission.
+    A later correction is a new version with its reason; earlier versions stay as they were."""
+
+    unit = models.ForeignKey(
+        AdministrativeUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="report_submissions"
+    )
+    period_key = models.CharField(_("period"), max_length=40)
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    figures = models.JSONField(_("figures"))
+    narrative = models.JSONField(_("narrative"), default=dict, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True, on_delete=models.SET_NULL,
+        related_name="report_submissions",
+    )
+    submitted_at = models.DateTimeField(_("submitted at"))
+    reason = models.TextField(_("reason of the correction"), blank=True)
+
+    objects = ReportSubmissionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("report submission")
+        verbose_name_plural = _("report submissions")
+        ordering = ["unit__path", "period_key", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "period_key", "version"], name="report_submission_unique_version"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="report_submission_version_from_1"),
+            # A correction (version 2 and later) always says why.
+            models.CheckConstraint(
+                condition=Q(version=1) | ~Q(reason=""), name="report_submission_correction_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit.code} {self.period_key} v{self.version}"
+
+    @property
+    def period(self) -> Period:
+        return parse_period(self.period_key)

@@ -1,0 +1,470 @@
+"""Report runs, exports and submissions: the writes (and the few reads the screens and jobs share).
+
+One job builds every export: ``report_generate`` (the Celery task's body) and ``report_export``
+(the management command) both build the report with ``build_report`` and render it with the
+format's formatter. A run is claimed with a conditional UPDATE, so that two workers never both
+produce it; a done run is left alone.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Callable
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.mail import send_mail
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dossiers.models import Dossier
+from motcua.models import AdministrativeUnit, Role, StaffMembership
+
+from .figures import conditions, dossiers_behind, dossiers_counted
+from .models import ReportFormat, ReportRun, ReportSubmission, RunStatus
+from .periods import VN_TZ, Period, parse_period, quarter_containing
+from .report import ReportData, build_report, to_json
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+# A run still "running" this long after its claim belongs to a dead worker and may be claimed again.
+STALE_AFTER = timedelta(minutes=10)
+# The PDF's editable parts (reports.formatters.pdf_context): paragraphs, the document number, the
+# recipients ("Nơi nhận", one a line) and the signature block (title lines and name).
+NARRATIVE_KEYS = ("number", "assessment", "tasks", "proposals", "recipients", "signer_title", "signer_name")
+NARRATIVE_ALIASES = {"signer": "signer_name"}
+SUBMISSION_DEADLINE_DAY = 17
+SUBMITTER_ROLES = (Role.UNIT_LEADER, Role.FOCAL_OFFICER, Role.DISTRICT_OFFICE, Role.ADMINISTRATOR)
+EXPORTER_ROLES = (Role.UNIT_LEADER, Role.DISTRICT_OFFICE, Role.FOCAL_OFFICER, Role.ADMINISTRATOR)
+
+
+class ReportError(Exception):
+    """Refused; the message is for the person in front of the screen."""
+
+
+# -- parameters ---------------------------------------------------------------------------------
+
+
+def _period(period: Period | str) -> Period:
+    return period if isinstance(period, Period) else parse_period(period)
+
+
+def clean_narrative(narrative: dict | None) -> dict:
+    """The PDF's editable paragraphs: known keys only, text stripped, empty ones left out."""
+    given = dict(narrative or {})
+    for alias, key in NARRATIVE_ALIASES.items():
+        if alias in given and not given.get(key):
+            given[key] = given[alias]
+    cleaned = {}
+    for key in NARRATIVE_KEYS:
+        value = given.get(key)
+        if value is None:
+            continue
+        value = str(value).replace("\r\n", "\n").strip()
+        if value:
+            cleaned[key] = value
+    return cleaned
+
+
+def clean_parameters(fmt: str, parameters: dict | None) -> dict:
+    """Only what changes the output is kept: the narrative for the PDF, nothing for JSON and Excel
+    (so that two requests differing only in unused text attach to the same run)."""
+    if fmt != ReportFormat.PDF:
+        return {}
+    narrative = clean_narrative((parameters or {}).get("narrative"))
+    return {"narrative": narrative} if narrative else {}
+
+
+def parameters_hash(parameters: dict) -> str:
+    canonical = json.dumps(parameters, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# -- rendering (the one job) ----------------------------------------------------------------------
+
+
+def formatter_for(fmt: str) -> Callable[..., bytes]:
+    from .formatters import FORMATTERS
+
+    return FORMATTERS[fmt]
+
+
+def content_type_for(fmt: str) -> str:
+    from .formatters import CONTENT_TYPES
+
+    return CONTENT_TYPES[fmt]
+
+
+def _build_snapshot(unit: AdministrativeUnit, period: Period) -> ReportData:
+    """build_report in one REPEATABLE READ transaction on PostgreSQL, so that every table of the
+    report sees the same moment (when not already inside a transaction, as in a worker)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return build_report(unit, period)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        return build_report(unit, period)
+
+
+def _render(unit: AdministrativeUnit, period: Period, fmt: str, parameters: dict,
+            progress: Callable[[int], None] = lambda percent: None) -> bytes:
+    if fmt not in ReportFormat.values:
+        raise ReportError(_("Unknown format %(format)s.") % {"format": fmt})
+    data = _build_snapshot(unit, period)
+    progress(60)
+    content = formatter_for(fmt)(data, **parameters)
+    progress(90)
+    return content
+
+
+def report_export(*, unit: AdministrativeUnit, period: Period | str, fmt: str, parameters: dict | None = None) -> bytes:
+    """The very same build and render as a run's, synchronously (the export_report command)."""
+    return _render(unit, _period(period), fmt, clean_parameters(fmt, parameters))
+
+
+# -- runs ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_request(*, unit: AdministrativeUnit, period: Period | str, fmt: str, by=None,
+                   parameters: dict | None = None) -> ReportRun:
+    """Ask for an export. While the same job (unit, period, format, parameters) is queued or running,
+    the request attaches to it; otherwise a queued run is created and its task enqueued after commit."""
+    period = _period(period)
+    if fmt not in ReportFormat.values:
+        raise ReportError(_("Unknown format %(format)s.") % {"format": fmt})
+    parameters = clean_parameters(fmt, parameters)
+    job = {"unit": unit, "period_key": period.key, "format": fmt, "parameters_hash": parameters_hash(parameters)}
+    active = ReportRun.objects.active().filter(**job).first()
+    if active is not None:
+        return active
+    try:
+        with transaction.atomic():
+            run = ReportRun.objects.create(
+                **job, first_day=period.first_day, last_day=period.last_day, parameters=parameters,
+                status=RunStatus.QUEUED, requested_by=by if getattr(by, "pk", None) else None,
+            )
+    except IntegrityError:
+        # A concurrent request created the same job first (the partial unique constraint): attach.
+        active = ReportRun.objects.active().filter(**job).first()
+        if active is None:
+            raise
+        return active
+    run_id = run.pk
+    transaction.on_commit(lambda: _enqueue(run_id))
+    return run
+
+
+def _enqueue(run_id: int) -> None:
+    from .tasks import generate_report
+
+    generate_report.delay(run_id)
+
+
+def _claim(run_id: int) -> int | None:
+    """Take the run for this worker: one conditional UPDATE (queued; running but stale; failed with
+    attempts left, for Celery's retry). Returns the attempt's number, or None if not ours to do."""
+    now = timezone.now()
+    claimable = (
+        Q(status=RunStatus.QUEUED)
+        | Q(status=RunStatus.RUNNING, started_at__lt=now - STALE_AFTER)
+        | Q(status=RunStatus.FAILED, attempts__lt=MAX_ATTEMPTS)
+    )
+    try:
+        with transaction.atomic():
+            claimed = ReportRun.objects.filter(claimable, pk=run_id).update(
+                status=RunStatus.RUNNING, started_at=now, finished_at=None, progress=5, attempts=F("attempts") + 1,
+            )
+    except IntegrityError:
+        # A failed run being retried while the same job was requested again: the new run does it.
+        return None
+    if not claimed:
+        return None
+    return ReportRun.objects.filter(pk=run_id).values_list("attempts", flat=True).get()
+
+
+def _mine(run_id: int, attempt: int):
+    return ReportRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, attempts=attempt)
+
+
+def report_generate(run_id: int) -> ReportRun:
+    """The job: claim the run, build and render it, store the file with its checksum.
+
+    Idempotent: a done run (or one another worker is running) is left alone. On failure the run is
+    marked failed with the reason, and the exception is raised again while attempts remain, for
+    Celery's retry policy."""
+    attempt = _claim(run_id)
+    run = ReportRun.objects.select_related("unit").get(pk=run_id)
+    if attempt is None:
+        return run
+    try:
+        content = _render(
+            run.unit, run.period, run.format, run.parameters or {},
+            progress=lambda percent: _mine(run_id, attempt).update(progress=percent),
+        )
+        name = default_storage.save(run.storage_name(attempt), ContentFile(content))
+    except Exception as exc:
+        reason = f"{exc.__class__.__name__}: {exc}"[:2000]
+        _mine(run_id, attempt).update(status=RunStatus.FAILED, error=reason, finished_at=timezone.now())
+        logger.warning("report run %s failed (attempt %s): %s", run_id, attempt, reason)
+        if attempt < MAX_ATTEMPTS:
+            raise
+        run.refresh_from_db()
+        return run
+    finished = _mine(run_id, attempt).update(
+        status=RunStatus.DONE, progress=100, file=name, checksum=hashlib.sha256(content).hexdigest(),
+        size=len(content), error="", finished_at=timezone.now(),
+    )
+    if not finished:
+        # Overtaken (our claim went stale and another worker took the run): keep one file only.
+        default_storage.delete(name)
+    run.refresh_from_db()
+    return run
+
+
+def report_draft_quarter(*, today: date) -> list[ReportRun]:
+    """On the 15th of March, June, September and December (a 15th–14th quarter has just closed):
+    request the JSON and Excel drafts of that quarter for every active unit that has dossiers or
+    units below it. Runs already drafted for the quarter are not requested again."""
+    if today.day != 15 or today.month not in (3, 6, 9, 12):
+        return []
+    period = quarter_containing(today - timedelta(days=1))
+    units = (
+        AdministrativeUnit.objects.active()
+        .filter(
+            Q(Exists(AdministrativeUnit.objects.filter(parent=OuterRef("pk"))))
+            | Q(Exists(Dossier.objects.filter(handling_unit=OuterRef("pk"))))
+            | Q(Exists(Dossier.objects.filter(receiving_unit=OuterRef("pk"))))
+        )
+        .order_by("path")
+    )
+    drafted = set(
+        ReportRun.objects.filter(period_key=period.key, requested_by__isnull=True, parameters_hash=parameters_hash({}))
+        .exclude(status=RunStatus.FAILED)
+        .values_list("unit_id", "format")
+    )
+    runs = []
+    for unit in units:
+        for fmt in (ReportFormat.JSON, ReportFormat.XLSX):
+            if (unit.pk, fmt) not in drafted:
+                runs.append(report_request(unit=unit, period=period, fmt=fmt, by=None))
+    logger.info("drafted %s report runs for %s", len(runs), period.key)
+    return runs
+
+
+# -- reads the screens share ----------------------------------------------------------------------
+
+# The figures a screen can list the dossiers of: the keys of reports.figures.conditions, plus the
+# official table's "direct and postal" column, the resolved-in-time share and the apologies issued.
+FIGURE_UNIONS = {"direct_postal": ("new_direct", "new_postal"), "early_on_time": ("early", "on_time")}
+EXTRA_FIGURES = ("apologies",)
+
+
+def figure_names() -> set[str]:
+    return set(conditions(timezone.now(), timezone.now())) | set(FIGURE_UNIONS) | set(EXTRA_FIGURES)
+
+
+def figure_dossiers(unit: AdministrativeUnit, period: Period, figure: str, *, field_code: str | None = None,
+                    child: AdministrativeUnit | None = None, own: bool = False):
+    """The dossiers behind one number of the report page (KeyError for an unknown figure).
+
+    ``child`` narrows to a unit's subtree (a by-unit row), ``own`` to the dossiers the unit handles
+    itself (its own by-unit row)."""
+    scope = child or unit
+    if figure == "apologies":
+        dossiers = Dossier.objects.filter(
+            handling_unit__path__startswith=scope.path,
+            apology__issued_at__gte=period.start, apology__issued_at__lt=period.end,
+        )
+        if field_code:
+            dossiers = dossiers.filter(procedure__field__code=field_code)
+    elif figure in FIGURE_UNIONS:
+        first, *others = FIGURE_UNIONS[figure]
+        dossiers = dossiers_behind(unit, period, first, field_code=field_code, child=child)
+        for other in others:
+            dossiers = dossiers | dossiers_behind(unit, period, other, field_code=field_code, child=child)
+    else:
+        dossiers = dossiers_behind(unit, period, figure, field_code=field_code, child=child)
+    if own:
+        dossiers = dossiers.filter(handling_unit=scope)
+    return dossiers
+
+
+@dataclass(frozen=True)
+class MonthPoint:
+    month: date
+    new: int
+    resolved: int
+
+
+def monthly_trend(unit: AdministrativeUnit, period: Period) -> list[MonthPoint]:
+    """New and resolved dossiers per calendar month of the window, in Vietnam time: one SQL query
+    (two grouped halves joined by UNION ALL), counted by the report's own conditions."""
+    terms = conditions(period.start, period.end)
+    base = dossiers_counted(unit, period).order_by()
+    new = (
+        base.filter(terms["new"]).annotate(month=TruncMonth("received_at", tzinfo=VN_TZ))
+        .values("month").annotate(new=Count("id"), resolved=Value(0)).values("month", "new", "resolved")
+    )
+    resolved = (
+        base.filter(terms["resolved"]).annotate(month=TruncMonth("resolved_at", tzinfo=VN_TZ))
+        .values("month").annotate(new=Value(0), resolved=Count("id")).values("month", "new", "resolved")
+    )
+    counts: dict[date, list[int]] = {}
+    for row in new.union(resolved, all=True):
+        month = row["month"]
+        month = month.astimezone(VN_TZ).date() if isinstance(month, datetime) else month
+        totals = counts.setdefault(month.replace(day=1), [0, 0])
+        totals[0] += row["new"]
+        totals[1] += row["resolved"]
+    points, month = [], period.first_day.replace(day=1)
+    while month <= period.last_day:
+        new_count, resolved_count = counts.get(month, (0, 0))
+        points.append(MonthPoint(month, new_count, resolved_count))
+        month = (month + timedelta(days=32)).replace(day=1)
+    return points
+
+
+# -- submissions ----------------------------------------------------------------------------------
+
+
+def submission_deadline(period: Period) -> datetime:
+    """23:59 (Vietnam time) on the 17th of the window's last month — for a quarter ending 14/03,
+    17/03; a window ending after the 17th of its month gets three days after its end."""
+    last = period.last_day
+    day = last.replace(day=SUBMISSION_DEADLINE_DAY) if last.day <= SUBMISSION_DEADLINE_DAY - 3 else last + timedelta(days=3)
+    return datetime.combine(day, time(23, 59, 59, 999999), tzinfo=VN_TZ)
+
+
+def can_submit(user, unit: AdministrativeUnit) -> bool:
+    """A unit's leader, focal officer (or district office, administrator) submits its own unit's report."""
+    from motcua.access import membership_of
+
+    if user.is_superuser:
+        return True
+    membership = membership_of(user)
+    return membership is not None and membership.unit_id == unit.pk and membership.role in SUBMITTER_ROLES
+
+
+def can_export(user) -> bool:
+    from motcua.access import membership_of
+
+    if user.is_superuser:
+        return True
+    membership = membership_of(user)
+    return membership is not None and membership.role in EXPORTER_ROLES
+
+
+def frozen_figures(data: ReportData) -> dict:
+    """report_as_dict as plain JSON values (through the JSON export's own encoder)."""
+    return json.loads(to_json(data))
+
+
+@transaction.atomic
+def report_submit(*, unit: AdministrativeUnit, period: Period | str, by, narrative: dict | None = None,
+                  reason: str = "") -> ReportSubmission:
+    """Send the unit's report for the window to the unit above: its figures are frozen now. A later
+    correction creates the next version, which must give its reason."""
+    period = _period(period)
+    if unit.parent_id is None:
+        raise ReportError(_("This unit has no unit above it to submit to."))
+    # Lock the unit's row: two submissions at once would otherwise take the same version number.
+    AdministrativeUnit.objects.select_for_update().filter(pk=unit.pk).first()
+    last = ReportSubmission.objects.filter(unit=unit, period_key=period.key).order_by("-version").first()
+    version = last.version + 1 if last else 1
+    reason = (reason or "").strip()
+    if version > 1 and not reason:
+        raise ReportError(_("The report was already submitted: a correction must give its reason."))
+    return ReportSubmission.objects.create(
+        unit=unit, period_key=period.key, first_day=period.first_day, last_day=period.last_day, version=version,
+        figures=frozen_figures(_build_snapshot(unit, period)), narrative=clean_narrative(narrative),
+        submitted_by=by if getattr(by, "pk", None) else None, submitted_at=timezone.now(),
+        reason=reason if version > 1 else "",
+    )
+
+
+class SubmissionState:
+    ON_TIME = "on_time"
+    LATE = "late"
+    MISSING = "missing"
+
+
+@dataclass
+class SubmissionRow:
+    unit: AdministrativeUnit
+    state: str
+    latest: ReportSubmission | None
+    first_submitted_at: datetime | None
+
+    @property
+    def version(self) -> int | None:
+        return self.latest.version if self.latest else None
+
+
+def submission_rows(unit: AdministrativeUnit, period: Period) -> list[SubmissionRow]:
+    """One row per direct child: submitted on time (its first version by the deadline), late, or
+    missing; with the latest version. Two queries whatever the number of children."""
+    of_child = ReportSubmission.objects.filter(unit=OuterRef("pk"), period_key=period.key)
+    children = list(
+        unit.children.annotate(
+            latest_id=Subquery(of_child.order_by("-version").values("pk")[:1]),
+            first_submitted_at=Subquery(of_child.order_by("version").values("submitted_at")[:1]),
+        )
+        .filter(Q(is_active=True) | Q(latest_id__isnull=False))
+        .order_by("name")
+    )
+    latest = ReportSubmission.objects.select_related("submitted_by").in_bulk([c.latest_id for c in children if c.latest_id])
+    deadline = submission_deadline(period)
+    rows = []
+    for child in children:
+        first = child.first_submitted_at
+        state = SubmissionState.MISSING if first is None else (SubmissionState.ON_TIME if first <= deadline else SubmissionState.LATE)
+        rows.append(SubmissionRow(unit=child, state=state, latest=latest.get(child.latest_id), first_submitted_at=first))
+    return rows
+
+
+def submission_remind_missing(*, today: date) -> list[AdministrativeUnit]:
+    """On the 17th of March, June, September and December: every active unit that has not yet
+    submitted the quarter that closed on the 14th is reminded (logged, and e-mailed to its leaders
+    and focal officers when they have an address). Returns the units reminded."""
+    if today.day != SUBMISSION_DEADLINE_DAY or today.month not in (3, 6, 9, 12):
+        return []
+    period = quarter_containing(today - timedelta(days=3))
+    missing = list(
+        AdministrativeUnit.objects.active()
+        .filter(parent__isnull=False)
+        .exclude(Exists(ReportSubmission.objects.filter(unit=OuterRef("pk"), period_key=period.key)))
+        .select_related("parent")
+        .order_by("path")
+    )
+    emails: dict[int, list[str]] = {}
+    for unit_id, email in (
+        StaffMembership.objects.filter(unit__in=missing, role__in=[Role.UNIT_LEADER, Role.FOCAL_OFFICER])
+        .exclude(user__email="").filter(user__is_active=True).values_list("unit_id", "user__email")
+    ):
+        emails.setdefault(unit_id, []).append(email)
+    deadline = timezone.localtime(submission_deadline(period), VN_TZ)
+    for unit in missing:
+        logger.warning("report %s of %s (%s) not yet submitted to %s", period.key, unit.name, unit.code, unit.parent.name)
+        if emails.get(unit.pk):
+            send_mail(
+                _("Report %(period)s not yet submitted") % {"period": period.key},
+                _("%(unit)s has not yet submitted its report for %(period)s (%(first)s – %(last)s) to %(parent)s. "
+                  "The deadline is %(deadline)s.") % {
+                    "unit": unit.name, "period": period.key, "first": f"{period.first_day:%d/%m/%Y}",
+                    "last": f"{period.last_day:%d/%m/%Y}", "parent": unit.parent.name,
+                    "deadline": f"{deadline:%H:%M %d/%m/%Y}",
+                },
+                settings.DEFAULT_FROM_EMAIL,
+                sorted(set(emails[unit.pk])),
+                fail_silently=True,
+            )
+    return missing

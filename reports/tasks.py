@@ -1,0 +1,66 @@
+"""Thin Celery tasks over reports.services: they take ids (or nothing) and call a service.
+
+``generate_report`` is acknowledged late: a worker killed mid-job leaves the message to be
+delivered again, and the conditional claim in ``report_generate`` makes sure one file comes out.
+"""
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from .models import ReportRun
+from .services import MAX_ATTEMPTS, STALE_AFTER, report_draft_quarter, report_generate, submission_remind_missing
+
+
+@shared_task(
+    bind=True,
+    name="reports.generate_report",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=MAX_ATTEMPTS - 1,
+    # A job must finish before its claim goes stale and another worker may take it.
+    soft_time_limit=int(STALE_AFTER.total_seconds()) - 60,
+    time_limit=int(STALE_AFTER.total_seconds()) - 30,
+)
+def generate_report(self, run_id: int) -> str:
+    if self.request.is_eager:
+        return _generate_in_process(run_id)
+    try:
+        run = report_generate(run_id)
+    except ReportRun.DoesNotExist:  # deleted since it was requested: nothing to do
+        return "gone"
+    if run.is_active:
+        # Another worker holds the claim (or held it and died): look again once the claim can go stale.
+        started = run.started_at or timezone.now()
+        countdown = max(5, int((started + STALE_AFTER - timezone.now()).total_seconds()) + 5)
+        raise self.retry(countdown=countdown, max_retries=self.request.retries + 1)
+    return run.status
+
+
+def _generate_in_process(run_id: int) -> str:
+    """Without a broker (development) the task runs in the request: the attempts follow each other
+    here, and a failure stays on the run instead of breaking the page."""
+    for _attempt in range(MAX_ATTEMPTS):
+        try:
+            return report_generate(run_id).status
+        except ReportRun.DoesNotExist:
+            return "gone"
+        except Exception:  # recorded on the run by report_generate; try again while attempts remain
+            continue
+    return ReportRun.objects.filter(pk=run_id).values_list("status", flat=True).first() or "gone"
+
+
+@shared_task(name="reports.draft_quarterly_reports")
+def draft_quarterly_reports() -> int:
+    """Daily; on the 15th of March, June, September and December drafts the closed quarter's reports."""
+    return len(report_draft_quarter(today=timezone.localdate()))
+
+
+@shared_task(name="reports.remind_missing_submissions")
+def remind_missing_submissions() -> int:
+    """Daily; on the 17th of the quarter's last month reminds the units that have not submitted."""
+    return len(submission_remind_missing(today=timezone.localdate()))

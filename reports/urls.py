@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("ho-so/", views.dossiers, name="dossiers"),
+    path("xuat/", views.request_export, name="request"),
+    path("lan-xuat/", views.runs, name="runs"),
+    path("lan-xuat/<int:pk>/", views.run_detail, name="run"),
+    path("lan-xuat/<int:pk>/tai-ve/", views.download, name="download"),
+    path("nop/", views.submissions, name="submissions"),
+    path("nop/gui/", views.submit, name="submit"),
+    path("nop/<int:pk>/", views.submission_detail, name="submission"),
+]

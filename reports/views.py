@@ -1,0 +1,595 @@
+"""The report screens: the figures of a unit and window (each number a link to its dossiers), the
+export runs and their files, and the submissions of the units below.
+
+Views stay thin: the unit through motcua.access (404 outside the user's subtree), the figures from
+reports.report, every write through reports.services.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from motcua.access import get_unit_for_user, membership_of
+from motcua.models import AdministrativeUnit
+
+from .models import ReportFormat, ReportRun, ReportSubmission, RunStatus
+from .periods import Period, PeriodError, parse_period, quarter_containing
+from .report import build_report, report_as_dict
+from .services import (
+    NARRATIVE_KEYS,
+    ReportError,
+    SubmissionState,
+    can_export,
+    can_submit,
+    content_type_for,
+    figure_dossiers,
+    figure_names,
+    monthly_trend,
+    report_request,
+    report_submit,
+    submission_deadline,
+    submission_rows,
+)
+
+PAGE_SIZE = 50
+
+# The official table's columns (Biểu số 06/VPCP/KSTT): (figure behind the number, group, key).
+TABLE_COLUMNS = [
+    ("received", "received", "total"),
+    ("new_online", "received", "online"),
+    ("direct_postal", "received", None),  # direct + postal
+    ("carried_over", "received", "carried_over"),
+    ("resolved", "resolved", "total"),
+    ("early", "resolved", "early"),
+    ("on_time", "resolved", "on_time"),
+    ("late", "resolved", "late"),
+    ("pending", "pending", "total"),
+    ("within_time", "pending", "within_time"),
+    ("overdue", "pending", "overdue"),
+]
+
+FIGURE_LABELS = {
+    "received": gettext_lazy("Received (total)"),
+    "new": gettext_lazy("Received in the window"),
+    "new_online": gettext_lazy("Received online"),
+    "new_direct": gettext_lazy("Received at the desk"),
+    "new_postal": gettext_lazy("Received by post"),
+    "direct_postal": gettext_lazy("Received at the desk and by post"),
+    "carried_over": gettext_lazy("Carried over from the previous window"),
+    "resolved": gettext_lazy("Resolved (total)"),
+    "early": gettext_lazy("Resolved early"),
+    "on_time": gettext_lazy("Resolved on time"),
+    "early_on_time": gettext_lazy("Resolved early or on time"),
+    "late": gettext_lazy("Resolved late"),
+    "returned_unresolved": gettext_lazy("Returned without resolution"),
+    "withdrawn": gettext_lazy("Withdrawn"),
+    "pending": gettext_lazy("Pending at the end (total)"),
+    "within_time": gettext_lazy("Pending within time"),
+    "overdue": gettext_lazy("Pending overdue"),
+    "components_any": gettext_lazy("Components digitised (partly or fully)"),
+    "components_full": gettext_lazy("Components fully digitised"),
+    "results": gettext_lazy("Results digitised"),
+    "paid_online": gettext_lazy("Fee paid online"),
+    "apologies": gettext_lazy("Apology letters issued"),
+}
+
+# The rates: (label, numerator's figure and value path, denominator's figure and value path, rate key).
+RATES = [
+    (gettext_lazy("Dossiers received online"), "new_online", ("received", "online"), "new", ("received", "new"), "online"),
+    (gettext_lazy("Dossiers with digitised components"), "components_any", ("digitized", "components_any"), "new", ("received", "new"), "components_digitized"),
+    (gettext_lazy("Dossiers fully digitised"), "components_full", ("digitized", "components_full"), "new", ("received", "new"), "components_fully_digitized"),
+    (gettext_lazy("Results digitised"), "results", ("digitized", "results"), "resolved", ("resolved", "total"), "results_digitized"),
+    (gettext_lazy("Fees paid online"), "paid_online", ("paid_online",), "new", ("received", "new"), "paid_online"),
+    (gettext_lazy("Resolved early or on time"), "early_on_time", None, "resolved", ("resolved", "total"), "resolved_on_time"),
+]
+
+
+# -- forms ----------------------------------------------------------------------------------------
+
+
+class NarrativeFields(forms.Form):
+    assessment = forms.CharField(
+        label=gettext_lazy("Assessment (achievements, shortcomings)"), required=False, max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    tasks = forms.CharField(
+        label=gettext_lazy("Tasks for the next period"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    proposals = forms.CharField(
+        label=gettext_lazy("Proposals and recommendations"), required=False, max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ExportForm(NarrativeFields):
+    unit = forms.CharField(widget=forms.HiddenInput, max_length=16)
+    period = forms.CharField(widget=forms.HiddenInput, max_length=40)
+    format = forms.ChoiceField(label=gettext_lazy("Format"), choices=ReportFormat.choices, initial=ReportFormat.XLSX)
+    number = forms.CharField(label=gettext_lazy("Document number (Số …/BC-UBND)"), required=False, max_length=40)
+    recipients = forms.CharField(
+        label=gettext_lazy("Recipients (Nơi nhận), one a line"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    signer_title = forms.CharField(
+        label=gettext_lazy("Signer's title lines (e.g. KT. CHỦ TỊCH / PHÓ CHỦ TỊCH), one a line"), required=False,
+        max_length=200, widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    signer_name = forms.CharField(label=gettext_lazy("Signer's name"), required=False, max_length=120)
+
+    field_order = ["unit", "period", "format", "number", "assessment", "tasks", "proposals", "recipients",
+                   "signer_title", "signer_name"]
+
+    def narrative(self) -> dict:
+        return {key: self.cleaned_data.get(key, "") for key in NARRATIVE_KEYS}
+
+
+class SubmitForm(NarrativeFields):
+    unit = forms.CharField(widget=forms.HiddenInput, max_length=16)
+    period = forms.CharField(widget=forms.HiddenInput, max_length=40)
+    reason = forms.CharField(
+        label=gettext_lazy("Reason of the correction"),
+        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    field_order = ["unit", "period", "reason", "assessment", "tasks", "proposals"]
+
+    def narrative(self) -> dict:
+        return {key: self.cleaned_data.get(key, "") for key in ("assessment", "tasks", "proposals")}
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+def _staff_unit(user) -> AdministrativeUnit:
+    """The unit a page opens on: the user's own, or the top unit for a superuser without one."""
+    membership = membership_of(user)
+    if membership is not None:
+        return membership.unit
+    if user.is_superuser:
+        unit = AdministrativeUnit.objects.filter(parent__isnull=True).order_by("path").first()
+        if unit is not None:
+            return unit
+    raise PermissionDenied
+
+
+def _chosen_unit(request: HttpRequest) -> AdministrativeUnit:
+    code = request.GET.get("unit", "").strip()
+    if not code:
+        return _staff_unit(request.user)
+    return get_unit_for_user(request.user, code)
+
+
+def _chosen_period(request: HttpRequest, default: Period) -> tuple[Period, str]:
+    key = request.GET.get("period", "").strip()
+    if not key:
+        return default, ""
+    try:
+        return parse_period(key), ""
+    except PeriodError:
+        return default, _("“%(period)s” is not a period: write e.g. 2023-Q1, 2023, 2023-H1, 2023-M9, "
+                          "2022-12-15..2023-05-29 or cal:2023-03.") % {"period": key[:40]}
+
+
+def _last_closed_quarter() -> Period:
+    current = quarter_containing(timezone.localdate())
+    return quarter_containing(current.first_day - timedelta(days=1))
+
+
+def _period_suggestions(today) -> list[str]:
+    current = quarter_containing(today)
+    keys, day = [], current.first_day
+    quarter = current
+    for _i in range(5):
+        keys.append(quarter.key)
+        day = quarter.first_day - timedelta(days=1)
+        quarter = quarter_containing(day)
+    year = current.last_day.year
+    keys += [str(year), f"{year}-H1", f"{year}-M9", str(year - 1), f"cal:{year}", f"cal:{today:%Y-%m}"]
+    return keys
+
+
+def _value(figures: dict, path: tuple | None):
+    value = figures
+    for key in path or ():
+        value = value[key]
+    return value
+
+
+def _cells(figures: dict) -> list[tuple[str, int]]:
+    cells = []
+    for figure, group, key in TABLE_COLUMNS:
+        if key is None:
+            value = figures[group]["direct"] + figures[group]["postal"]
+        else:
+            value = figures[group][key]
+        cells.append((figure, value))
+    return cells
+
+
+def _table(report: dict, base: dict | None) -> dict:
+    """The official table by field and by unit, each number with its query string (None: no links)."""
+
+    def query(**extra) -> str | None:
+        return None if base is None else urlencode({**base, **{k: v for k, v in extra.items() if v}})
+
+    by_field = [
+        {"label": row["field_name"] or _("(no field)"), "cells": _cells(row), "query": query(field=row["field_code"])}
+        for row in report["by_field"]
+    ]
+    by_unit = [
+        {
+            "label": row["unit_name"], "code": row["unit_code"], "own": row["own"], "cells": _cells(row),
+            "query": query(own="1") if row["own"] else query(child=row["unit_code"]),
+        }
+        for row in report["by_unit"]
+    ]
+    totals = {"cells": _cells(report["totals"]), "query": query()}
+    return {"by_field": by_field, "by_unit": by_unit, "totals": totals}
+
+
+def _rates(totals: dict) -> list[dict]:
+    rows = []
+    for label, numerator, numerator_path, denominator, denominator_path, key in RATES:
+        if numerator_path is None:
+            part = totals["resolved"]["early"] + totals["resolved"]["on_time"]
+        else:
+            part = _value(totals, numerator_path)
+        rows.append({
+            "label": label, "numerator": numerator, "part": part, "denominator": denominator,
+            "whole": _value(totals, denominator_path), "rate": totals["rates"].get(key),
+        })
+    return rows
+
+
+@dataclass
+class Bar:
+    x: int
+    y: int
+    width: int
+    height: int
+    value: int
+    color: str
+    label: str = ""
+    percent: float | None = None
+
+
+CHART_HEIGHT = 200
+CHART_TOP = 36
+COLORS = {"new": "#0b5cad", "resolved": "#1f7a3a", "early": "#1f7a3a", "on_time": "#0b5cad", "late": "#b3261e",
+          "within_time": "#6d9ed6", "overdue": "#a05a00"}
+
+
+def _trend_chart(points) -> dict:
+    """Grouped bars: new and resolved per month, drawn as inline SVG by the template."""
+    top = max([max(p.new, p.resolved) for p in points] + [1])
+    groups, step, bar_width = [], 110, 40
+    baseline = CHART_TOP + CHART_HEIGHT
+    for i, point in enumerate(points):
+        x = 60 + i * step
+        bars = []
+        for offset, value, key in ((0, point.new, "new"), (bar_width + 4, point.resolved, "resolved")):
+            height = round(CHART_HEIGHT * value / top)
+            bars.append(Bar(x=x + offset, y=baseline - height, width=bar_width, height=height, value=value,
+                            color=COLORS[key], label=str(x + offset + bar_width // 2)))
+        groups.append({"month": point.month, "x_label": x + bar_width + 2, "bars": bars})
+    return {
+        "groups": groups, "width": 60 + len(points) * step + 10, "height": baseline + 30, "baseline": baseline,
+        "top": top, "label_y": baseline + 20, "colors": COLORS,
+    }
+
+
+def _split_bar(parts: list[tuple[str, str, int]], width: int = 600) -> dict:
+    total = sum(value for _key, _label, value in parts)
+    bars, x = [], 0
+    for key, label, value in parts:
+        bar_width = round(width * value / total) if total else 0
+        if key == parts[-1][0] and total:
+            bar_width = width - x  # no rounding gap at the end
+        percent = round(100 * value / total, 2) if total else None
+        bars.append(Bar(x=x, y=0, width=bar_width, height=28, value=value, color=COLORS[key], label=label, percent=percent))
+        x += bar_width
+    return {"bars": bars, "total": total, "width": width}
+
+
+def _outcome_chart(totals: dict) -> list[tuple[str, dict]]:
+    return [
+        (_("Resolved in the window"), _split_bar([
+            ("early", _("Early"), totals["resolved"]["early"]),
+            ("on_time", _("On time"), totals["resolved"]["on_time"]),
+            ("late", _("Late"), totals["resolved"]["late"]),
+        ])),
+        (_("Pending at the end of the window"), _split_bar([
+            ("within_time", _("Within time"), totals["pending"]["within_time"]),
+            ("overdue", _("Overdue"), totals["pending"]["overdue"]),
+        ])),
+    ]
+
+
+def _unit_choices(user, unit: AdministrativeUnit) -> list[AdministrativeUnit]:
+    """The units the selector offers: the user's own (or the top units) and two levels below,
+    plus the unit on screen and the units just below it."""
+    if user.is_superuser and membership_of(user) is None:
+        units = AdministrativeUnit.objects.filter(depth__lte=1)
+    else:
+        base = _staff_unit(user)
+        units = AdministrativeUnit.objects.subtree_of(base).filter(depth__lte=base.depth + 1)
+    units = units | AdministrativeUnit.objects.filter(pk=unit.pk) | unit.children.all()
+    return list(units.distinct().order_by("path")[:500])
+
+
+NARRATIVE_LABELS = {
+    "number": gettext_lazy("Document number"),
+    "assessment": gettext_lazy("Assessment"),
+    "tasks": gettext_lazy("Tasks for the next period"),
+    "proposals": gettext_lazy("Proposals and recommendations"),
+    "recipients": gettext_lazy("Recipients"),
+    "signer_title": gettext_lazy("Signer's title"),
+    "signer_name": gettext_lazy("Signer's name"),
+}
+
+
+def _narrative_items(narrative: dict) -> list[tuple[str, str]]:
+    return [(NARRATIVE_LABELS[key], narrative[key]) for key in NARRATIVE_LABELS if narrative.get(key)]
+
+
+def _latest_narrative(unit: AdministrativeUnit, period: Period) -> dict:
+    run = (
+        ReportRun.objects.filter(unit=unit, period_key=period.key, format=ReportFormat.PDF)
+        .exclude(parameters={}).order_by("-requested_at").first()
+    )
+    if run is not None:
+        return run.narrative
+    submission = ReportSubmission.objects.filter(unit=unit, period_key=period.key).order_by("-version").first()
+    return submission.narrative if submission else {}
+
+
+# -- the report page ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    unit = _chosen_unit(request)
+    period, period_error = _chosen_period(request, quarter_containing(timezone.localdate()))
+    data = build_report(unit, period)
+    report = report_as_dict(data)
+    base = {"unit": unit.code, "period": period.key}
+    narrative = _latest_narrative(unit, period)
+    export_form = ExportForm(initial={**base, **narrative}) if can_export(request.user) else None
+    submission = None
+    submit_form = None
+    if unit.parent_id is not None:
+        submission = (
+            ReportSubmission.objects.filter(unit=unit, period_key=period.key).select_related("submitted_by").order_by("-version").first()
+        )
+        if can_submit(request.user, unit):
+            submit_form = SubmitForm(initial={**base, **(submission.narrative if submission else {})})
+    context = {
+        "unit": unit,
+        "period": period,
+        "period_error": period_error,
+        "report": report,
+        "table": _table(report, base),
+        "rates": _rates(report["totals"]),
+        "trend": _trend_chart(monthly_trend(unit, period)),
+        "outcome_rows": _outcome_chart(report["totals"]),
+        "dossiers_url": reverse("reports:dossiers"),
+        "base_query": urlencode(base),
+        "unit_choices": _unit_choices(request.user, unit),
+        "period_suggestions": _period_suggestions(timezone.localdate()),
+        "export_form": export_form,
+        "submit_form": submit_form,
+        "submission": submission,
+        "deadline": submission_deadline(period),
+        "has_children": unit.children.exists(),
+        "runs": ReportRun.objects.filter(unit=unit, period_key=period.key).select_related("requested_by")[:5],
+    }
+    return render(request, "reports/index.html", context)
+
+
+@login_required
+@require_GET
+def dossiers(request: HttpRequest) -> HttpResponse:
+    """The dossiers behind one number of the report page: exactly those the figure counts."""
+    code = request.GET.get("unit", "").strip()
+    if not code:
+        raise Http404
+    unit = get_unit_for_user(request.user, code)
+    try:
+        period = parse_period(request.GET.get("period", ""))
+    except PeriodError:
+        raise Http404 from None
+    figure = request.GET.get("figure", "")
+    if figure not in figure_names():
+        raise Http404
+    child = None
+    if request.GET.get("child"):
+        child = get_unit_for_user(request.user, request.GET["child"].strip())
+        if not unit.contains(child):
+            raise Http404
+    field_code = request.GET.get("field", "").strip() or None
+    own = request.GET.get("own") == "1"
+    rows = (
+        figure_dossiers(unit, period, figure, field_code=field_code, child=child, own=own)
+        .select_related("procedure", "procedure__field", "handling_unit")
+        .order_by("received_at", "id")
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "unit": unit,
+        "period": period,
+        "figure": figure,
+        "figure_label": FIGURE_LABELS.get(figure, figure),
+        "child": child,
+        "own": own,
+        "field_code": field_code,
+        "field_name": page.object_list[0].procedure.field.name if field_code and page.object_list else field_code,
+        "page": page,
+        "back_query": urlencode({"unit": unit.code, "period": period.key}),
+    }
+    return render(request, "reports/dossiers.html", context)
+
+
+# -- export runs ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def request_export(request: HttpRequest) -> HttpResponse:
+    if not can_export(request.user):
+        raise PermissionDenied
+    form = ExportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The export request was not valid: choose a format."))
+        return redirect("reports:index")
+    unit = get_unit_for_user(request.user, form.cleaned_data["unit"].strip())
+    try:
+        period = parse_period(form.cleaned_data["period"])
+    except PeriodError as exc:
+        messages.error(request, str(exc))
+        return redirect("reports:index")
+    try:
+        run = report_request(
+            unit=unit, period=period, fmt=form.cleaned_data["format"], by=request.user,
+            parameters={"narrative": form.narrative()},
+        )
+    except ReportError as exc:
+        messages.error(request, str(exc))
+        return redirect(reverse("reports:index") + "?" + urlencode({"unit": unit.code, "period": period.key}))
+    return redirect("reports:run", pk=run.pk)
+
+
+def _get_run_for_user(user, pk: int) -> ReportRun:
+    return get_object_or_404(ReportRun.objects.for_user(user).select_related("unit", "requested_by"), pk=pk)
+
+
+@login_required
+@require_GET
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _get_run_for_user(request.user, pk)
+    response = render(request, "reports/run.html", {"run": run, "period": run.period, "narrative": _narrative_items(run.narrative)})
+    if run.is_active:
+        response["Refresh"] = "3"  # the page reloads itself every 3 s until the run is done
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_GET
+def download(request: HttpRequest, pk: int) -> FileResponse:
+    run = _get_run_for_user(request.user, pk)
+    if run.status != RunStatus.DONE or not run.file:
+        raise Http404
+    try:
+        handle = run.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, as_attachment=True, filename=run.download_name, content_type=content_type_for(run.format))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_GET
+def runs(request: HttpRequest) -> HttpResponse:
+    rows = ReportRun.objects.for_user(request.user).select_related("unit", "requested_by")
+    unit = None
+    if request.GET.get("unit"):
+        unit = get_unit_for_user(request.user, request.GET["unit"].strip())
+        rows = rows.filter(unit__path__startswith=unit.path)
+    page = Paginator(rows.order_by("-requested_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reports/runs.html", {"page": page, "unit": unit})
+
+
+# -- submissions ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def submissions(request: HttpRequest) -> HttpResponse:
+    """For a unit with units below it: each one's report for the window, on time, late or missing."""
+    unit = _chosen_unit(request)
+    period, period_error = _chosen_period(request, _last_closed_quarter())
+    rows = submission_rows(unit, period)
+    counts = {state: sum(1 for row in rows if row.state == state)
+              for state in (SubmissionState.ON_TIME, SubmissionState.LATE, SubmissionState.MISSING)}
+    context = {
+        "unit": unit,
+        "period": period,
+        "period_error": period_error,
+        "rows": rows,
+        "counts": counts,
+        "States": SubmissionState,
+        "deadline": submission_deadline(period),
+        "export_form": ExportForm(initial={"unit": unit.code, "period": period.key}) if can_export(request.user) else None,
+        "unit_choices": _unit_choices(request.user, unit),
+        "period_suggestions": _period_suggestions(timezone.localdate()),
+        "report_query": urlencode({"unit": unit.code, "period": period.key}),
+    }
+    return render(request, "reports/submissions.html", context)
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest) -> HttpResponse:
+    form = SubmitForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    unit = get_unit_for_user(request.user, form.cleaned_data["unit"].strip())
+    if not can_submit(request.user, unit):
+        raise PermissionDenied
+    back = reverse("reports:index") + "?" + urlencode({"unit": unit.code, "period": form.cleaned_data["period"]})
+    try:
+        submission = report_submit(
+            unit=unit, period=form.cleaned_data["period"], by=request.user, narrative=form.narrative(),
+            reason=form.cleaned_data["reason"],
+        )
+    except (ReportError, PeriodError) as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    messages.success(
+        request,
+        _("The report of %(unit)s for %(period)s was submitted to %(parent)s (version %(version)s).")
+        % {"unit": unit.name, "period": submission.period_key, "parent": unit.parent.name, "version": submission.version},
+    )
+    return redirect("reports:submission", pk=submission.pk)
+
+
+@login_required
+@require_GET
+def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = get_object_or_404(
+        ReportSubmission.objects.for_user(request.user).select_related("unit", "unit__parent", "submitted_by"), pk=pk
+    )
+    versions = ReportSubmission.objects.filter(unit=submission.unit, period_key=submission.period_key).select_related(
+        "submitted_by"
+    ).order_by("version")
+    period = submission.period
+    deadline = submission_deadline(period)
+    first = versions[0] if versions else submission
+    context = {
+        "submission": submission,
+        "period": period,
+        "report": submission.figures,
+        "table": _table(submission.figures, None),
+        "rates": _rates(submission.figures["totals"]),
+        "versions": versions,
+        "deadline": deadline,
+        "on_time": first.submitted_at <= deadline,
+        "narrative": _narrative_items(submission.narrative or {}),
+    }
+    return render(request, "reports/submission.html", context)
