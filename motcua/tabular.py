@@ -43,7 +43,10 @@ def _cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = value.strftime("%d/%m/%Y") if value.time() == time(0) else value.strftime("%d/%m/%Y %H:%M")
+        if value.time() == time(0):
+            value = value.strftime("%d/%m/%Y")
+        else:
+            value = value.strftime("%d/%m/%Y %H:%M:%S" if value.second else "%d/%m/%Y %H:%M")
     elif isinstance(value, date):
         value = value.strftime("%d/%m/%Y")
     elif isinstance(value, time):

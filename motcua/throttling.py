@@ -12,7 +12,8 @@ def client_address(request) -> str:
     if settings.TRUST_X_FORWARDED_FOR:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
-            return forwarded.split(",")[0].strip()
+            # The last entry is the one our own proxy added; earlier ones are the client's to forge.
+            return forwarded.split(",")[-1].strip()
     return request.META.get("REMOTE_ADDR", "")
 
 

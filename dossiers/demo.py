@@ -1,0 +1,567 @@
+"""Demo dossiers: a year of work at Tứ Kỳ district and its communes, up to now.
+
+Volumes follow the seeds (Xã Ngọc Kỳ ≈ 1.600 a year, the district ≈ 3.000, the other communes a few
+hundred each); about 70 % arrive online, 28 % at the desk and 2 % by post, on working days and in
+working hours (online ones also in the evening and at weekends). Most are resolved early, some on
+the due day, about 1 % late; the last weeks hold pending dossiers, a few of them overdue; some were
+paused for supplements and some late ones carry an apology with a new appointment. Due moments
+and outcomes come from dossiers.deadlines on one WorkCalendar, codes from dossiers.numbering, and
+each unit's daily counters are set to the last number used, so intake continues the sequence.
+
+A seeded random.Random makes the data the same for the same moment. Idempotent: nothing is done
+when demo dossiers (notes == DEMO_NOTE) already exist.
+"""
+from __future__ import annotations
+
+import random
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from itertools import accumulate
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from motcua.calendar import WorkCalendar
+from motcua.demo import DISTRICT_CODE, ID_SUFFIX
+from motcua.models import AdministrativeUnit, Agency, AgencyKind, Role, StaffMembership, UnitLevel
+from motcua.selectors import work_calendar
+from procedures.models import Posting, Procedure
+from procedures.services import CatalogueError, procedure_terms_at
+
+from . import deadlines
+from .models import (
+    Apology, Channel, DailyCounter, Digitisation, Dossier, DossierEvent, Pause, PauseKind, ReturnChannel, Status,
+)
+from .numbering import NumberingError, format_code, unit_identifier
+
+DEMO_NOTE = "demo"
+SEED = 2026
+DAYS = 365
+BATCH_SIZE = 2_000
+
+# Dossiers a year per unit; the other communes get between these two.
+YEARLY = {DISTRICT_CODE: 3_000, "11089": 1_600, "11074": 1_800}
+OTHER_COMMUNE_YEARLY = (170, 330)
+
+CHANNEL_WEIGHTS = ((Channel.ONLINE, 70), (Channel.DIRECT, 28), (Channel.POSTAL, 2))
+
+# How often each field's procedures are asked for (Ngọc Kỳ 2022: Chứng thực 1.197, Hộ tịch 388 …).
+FIELD_WEIGHTS = {
+    UnitLevel.COMMUNE: {
+        "Chứng thực": 30, "Đăng ký, quản lý cư trú": 26, "Hộ tịch": 24, "Bảo trợ xã hội": 5, "Người có công": 3,
+        "Nghĩa vụ quân sự": 3, "Giảm nghèo": 1.5, "Đất đai": 1, "Hòa giải ở cơ sở": 0.5, "Nuôi con nuôi": 0.3,
+    },
+    UnitLevel.DISTRICT: {
+        "Thành lập và hoạt động của hộ kinh doanh": 25, "Đăng ký đất đai": 20, "Xây dựng": 15,
+        "Bảo hiểm xã hội, bảo hiểm y tế": 15, "Bảo trợ xã hội": 10, "Hộ tịch": 8, "Giáo dục và đào tạo": 7,
+    },
+}
+DEFAULT_FIELD_WEIGHT = 1
+# Within a field, the procedures citizens ask for most.
+PROCEDURE_BOOST = {
+    "2.000815": 8, "2.000884": 3, "1.001193": 4, "1.000656": 1.5, "1.000894": 1.5, "1.004873": 3, "2.000635": 2,
+    "1.004222": 2, "1.004194": 3, "1.010041": 2, "1.001612": 3, "2.000720": 2, "1.013225": 3,
+}
+# The district office that processes each field (demo agency numbers, see motcua.demo).
+DISTRICT_AGENCY_BY_SECTOR = {"police": "101", "social_insurance": "102", "military": "103", "land_registration": "104"}
+DISTRICT_AGENCY_BY_FIELD = {
+    "Hộ tịch": "001", "Chứng thực": "001", "Thành lập và hoạt động của hộ kinh doanh": "002", "Xây dựng": "007",
+    "Bảo trợ xã hội": "005", "Người có công": "005", "Giảm nghèo": "005", "Đất đai": "006",
+}
+SOCIAL_AFFAIRS = "005"  # inter-connected commune dossiers are resolved there
+
+SURNAMES = (
+    ("Nguyễn", 38), ("Trần", 11), ("Lê", 9), ("Phạm", 8), ("Vũ", 6), ("Hoàng", 4), ("Phan", 3), ("Đỗ", 4),
+    ("Bùi", 4), ("Đặng", 3), ("Ngô", 2), ("Dương", 2), ("Đinh", 2), ("Lương", 1), ("Trịnh", 1), ("Cao", 1),
+)
+MALE = (("Văn", "Đức", "Minh", "Quang", "Hữu", "Xuân", "Thành", "Công", "Đình", "Tiến"),
+        ("An", "Bình", "Cường", "Dũng", "Dương", "Giang", "Hải", "Hiếu", "Hoàng", "Hùng", "Huy", "Khánh", "Long",
+         "Mạnh", "Nam", "Nghĩa", "Phong", "Phúc", "Quân", "Sơn", "Tâm", "Thắng", "Thịnh", "Toàn", "Trung", "Tuấn",
+         "Tùng", "Việt", "Vinh"))
+FEMALE = (("Thị", "Thu", "Ngọc", "Thanh", "Minh", "Thùy", "Hồng", "Phương", "Kim", "Bích"),
+          ("Anh", "Chi", "Dung", "Duyên", "Giang", "Hà", "Hạnh", "Hằng", "Hoa", "Huệ", "Huyền", "Hương", "Lan",
+           "Liên", "Linh", "Loan", "Mai", "Nga", "Ngân", "Nhung", "Oanh", "Phượng", "Quỳnh", "Thảo", "Thúy", "Trang",
+           "Tuyết", "Vân", "Yến"))
+MOBILE_PREFIXES = ("032", "033", "034", "035", "036", "037", "038", "039", "096", "097", "098", "086", "091", "094",
+                   "088", "083", "084", "085", "090", "093", "089", "070", "076", "077", "078", "079", "081", "082")
+VILLAGES = ("Thôn Đông", "Thôn Tây", "Thôn Nam", "Thôn Bắc", "Thôn Trung", "Thôn Thượng", "Thôn Hạ", "Thôn Cầu",
+            "Thôn Đình", "Thôn Mới", "Khu dân cư số 1", "Khu dân cư số 2", "Khu dân cư số 3")
+
+PAUSE_REASONS = {
+    PauseKind.SUPPLEMENT: ("Bổ sung bản sao giấy tờ tùy thân của người yêu cầu",
+                           "Bổ sung tờ khai có đầy đủ chữ ký", "Bổ sung giấy tờ chứng minh nơi cư trú",
+                           "Bổ sung bản vẽ hiện trạng công trình"),
+    PauseKind.VERIFICATION: ("Chờ kết quả xác minh thông tin cư trú của Công an xã",
+                             "Chờ ý kiến của cơ quan có liên quan", "Chờ xác minh nguồn gốc thửa đất"),
+}
+APOLOGY_REASONS = ("Hồ sơ phải xác minh thêm tại cơ sở nên chưa giải quyết kịp thời hạn",
+                   "Cơ quan phối hợp trả lời chậm so với thời hạn",
+                   "Cán bộ thụ lý đi công tác đột xuất, hồ sơ chưa được giải quyết đúng hẹn")
+STOP_REASONS = {"withdraw": "Công dân có đơn đề nghị rút hồ sơ",
+                "return_unresolved": "Hồ sơ không đủ điều kiện giải quyết theo quy định"}
+REFUSE_REASONS = ("Thủ tục không thuộc thẩm quyền giải quyết của đơn vị", "Thành phần hồ sơ chưa đầy đủ theo quy định")
+
+
+@dataclass(frozen=True)
+class _Offer:
+    """A procedure as a unit handles it: its terms at receipt, where it is processed, how often asked for."""
+
+    procedure_id: int
+    version: int
+    processing_days: Decimal
+    cutoff: time | None
+    fees: list
+    fee_total: int
+    online: bool
+    handling_unit_id: int
+    agency_id: int | None
+    weight: float
+
+
+@dataclass
+class _Unit:
+    unit: AdministrativeUnit
+    identifier: str
+    agency_id: int | None
+    desk: object = None
+    processor: object = None  # the processing officer and their agency
+    processor_agency_id: int | None = None
+    offers: list[_Offer] = field(default_factory=list)
+
+
+@dataclass
+class _Plan:
+    """One dossier as rows to insert: field name → value (ids for foreign keys)."""
+
+    dossier: dict
+    events: list[dict] = field(default_factory=list)
+    pause: dict | None = None
+    apology: dict | None = None
+
+
+def _plain(text: str) -> str:
+    text = text.replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn").lower()
+
+
+class _People:
+    """Applicants as a desk officer sees them: names, valid 12-digit CCCD of Hải Dương (030), phones."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self.surnames = [name for name, _ in SURNAMES]
+        self.surname_weights = [weight for _, weight in SURNAMES]
+
+    def applicant(self, unit_name: str, online: bool) -> dict[str, str]:
+        rng = self.rng
+        female = rng.random() < 0.52
+        middles, givens = FEMALE if female else MALE
+        surname = rng.choices(self.surnames, self.surname_weights)[0]
+        given = rng.choice(givens)
+        name = f"{surname} {rng.choice(middles)} {given}"
+        year = rng.randint(1950, 2006)
+        century_sex = (0 if year < 2000 else 2) + (1 if female else 0)
+        id_number = f"030{century_sex}{year % 100:02d}{rng.randint(0, 999_999):06d}"
+        phone = f"{rng.choice(MOBILE_PREFIXES)}{rng.randint(0, 9_999_999):07d}"
+        address = f"{rng.choice(VILLAGES)}, {unit_name}, huyện Tứ Kỳ, tỉnh Hải Dương"
+        email = f"{_plain(given)}.{_plain(surname)}{rng.randint(1, 99)}@gmail.com" if online and rng.random() < 0.3 else ""
+        return {"applicant_name": name, "applicant_id_number": id_number, "applicant_phone": phone,
+                "applicant_address": address, "applicant_email": email}
+
+
+def _hours(value: float) -> Decimal:
+    """Working hours rounded to the minute."""
+    return Decimal(max(0, round(value * 60))) / 60
+
+
+class _Generator:
+    def __init__(self, calendar: WorkCalendar, now: datetime, rng: random.Random):
+        self.cal = calendar
+        self.now = now
+        self.rng = rng
+        self.people = _People(rng)
+        today = now.astimezone(calendar.tz).date()
+        self.days = [today - timedelta(days=offset) for offset in range(DAYS - 1, -1, -1)]
+        self.working_days = [day for day in self.days if calendar.is_working_day(day)]
+
+    # -- receipt ---------------------------------------------------------------------------
+
+    def _moment_in_session(self, day: date) -> datetime:
+        sessions = self.cal.sessions_on(day)
+        start, end = sessions[0] if self.rng.random() < 0.6 or len(sessions) == 1 else sessions[-1]
+        minutes = int((end - start).total_seconds() // 60)
+        return start + timedelta(minutes=self.rng.randrange(minutes), seconds=self.rng.randrange(60))
+
+    def received_at(self, channel: str) -> datetime:
+        rng = self.rng
+        if channel == Channel.ONLINE and rng.random() < 0.18:  # submitted online in the evening or at a weekend
+            day = rng.choice(self.days)
+            hour = rng.choice((6, 12, 18, 19, 20, 21, 22))
+            moment = datetime.combine(day, time(hour, rng.randrange(60), rng.randrange(60)), tzinfo=self.cal.tz)
+        else:
+            moment = self._moment_in_session(rng.choice(self.working_days))
+        return moment
+
+    # -- one dossier's life ----------------------------------------------------------------------
+
+    def plan(self, place: _Unit, offer: _Offer, channel: str, received_at: datetime) -> _Plan:
+        rng, cal, now = self.rng, self.cal, self.now
+        desk_id = place.desk.pk if place.desk else None
+        common = dict(
+            receiving_unit_id=place.unit.id, handling_unit_id=offer.handling_unit_id, procedure_id=offer.procedure_id,
+            procedure_version=offer.version, processing_days=offer.processing_days,
+            cutoff_applies=offer.cutoff is not None, cutoff_time=offer.cutoff, fees=offer.fees,
+            fee_total=offer.fee_total, channel=channel, received_at=received_at,
+            received_by_id=desk_id, **self.people.applicant(place.unit.name, channel == Channel.ONLINE),
+        )
+        if channel == Channel.DIRECT and rng.random() < 0.005:
+            reason = rng.choice(REFUSE_REASONS)
+            dossier = dict(common, status=Status.REFUSED, counting_from=received_at, due_at=received_at, notes=reason)
+            event = dict(action="refuse", from_status="", to_status=Status.REFUSED, at=received_at, by_id=desk_id,
+                         unit_id=place.unit.id, agency_id=None, note=reason)
+            return _Plan(dossier, [event])
+
+        start = deadlines.counting_start(received_at, cal, cutoff=offer.cutoff)
+        base_due = deadlines.base_due(start, offer.processing_days, cal)
+        if offer.processing_days:  # working hours allowed
+            total = float(offer.processing_days) * float(cal.hours_per_day)
+        else:  # the same day: what is left of it
+            total = cal.working_time_between(start, base_due).total_seconds() / 3600
+
+        def at(elapsed: float) -> datetime:
+            return cal.add_working_time(start, hours=_hours(elapsed))
+
+        fate = rng.random()
+        late = fate < 0.011
+        stop = "withdraw" if 0.011 <= fate < 0.015 else "return_unresolved" if 0.015 <= fate < 0.018 else None
+        resolve_h = total * rng.triangular(0.05, 0.98, 0.3)  # most well before the due moment
+        transfer_h = resolve_h * rng.uniform(0.01, 0.2)
+        start_h = transfer_h + resolve_h * rng.uniform(0.01, 0.2)
+
+        pause_h = pause_len = None
+        recent = now - received_at < timedelta(days=10)  # so that a few are paused right now
+        if not stop and offer.processing_days >= 2 and rng.random() < (0.15 if recent else 0.025):
+            pause_h = start_h + (resolve_h - start_h) * rng.uniform(0.1, 0.6)
+            pause_len = rng.choice((4, 8, 12, 16, 24, 40))
+        due_at = base_due
+        pause = None
+        if pause_h is not None:
+            paused_from, paused_until = at(pause_h), at(pause_h + pause_len)
+            if paused_from <= now:
+                kind = PauseKind.SUPPLEMENT if rng.random() < 0.7 else PauseKind.VERIFICATION
+                pause = dict(kind=kind, reason=rng.choice(PAUSE_REASONS[kind]), started_at=paused_from,
+                             ended_at=paused_until if paused_until <= now else None)
+                if pause["ended_at"]:  # resumed: the appointment moved by the paused working time
+                    due_at = deadlines.due_moment(received_at, offer.processing_days, cal, cutoff=offer.cutoff,
+                                                  pauses=[(paused_from, paused_until)], now=paused_until)
+                resolve_h += pause_len
+        if late:
+            resolve_h = cal.working_time_between(start, due_at).total_seconds() / 3600 + rng.uniform(0.5, 20)
+        resolved_at = at(resolve_h)
+        # A few dossiers of the last weeks got stuck: overdue, still pending.
+        stuck = not late and not stop and not pause and now - timedelta(days=21) < due_at < now and rng.random() < 0.06
+        if stuck:
+            resolved_at = None
+
+        matches = offer.agency_id and offer.agency_id == place.processor_agency_id and place.processor
+        processor = place.processor.pk if matches else None
+        handler_unit = offer.handling_unit_id
+        events: list[dict] = []
+
+        def step(action: str, source: str, target: str, moment: datetime, by, unit_id: int, note: str = "", agency=None):
+            events.append(dict(action=action, from_status=source, to_status=target, at=moment, by_id=by,
+                               unit_id=unit_id, agency_id=agency, note=note))
+
+        status = Status.RECEIVED
+        step("receive", "", Status.RECEIVED, received_at, desk_id, place.unit.id)
+        for action, target, moment, by in (
+            ("transfer", Status.TRANSFERRED, at(transfer_h), desk_id),
+            ("start", Status.IN_PROGRESS, at(start_h), processor),
+        ):
+            if moment <= now and (resolved_at is None or moment <= resolved_at):
+                step(action, status, target, moment, by, handler_unit, agency=offer.agency_id if action == "transfer" else None)
+                status = target
+        if pause is not None:
+            step("pause", status, Status.PAUSED, pause["started_at"], processor, handler_unit, note=pause["reason"])
+            status = Status.PAUSED
+            if pause["ended_at"]:
+                step("resume", Status.PAUSED, Status.IN_PROGRESS, pause["ended_at"], processor, handler_unit)
+                status = Status.IN_PROGRESS
+
+        values = dict(counting_from=start, due_at=due_at, notes=DEMO_NOTE, agency_id=offer.agency_id,
+                      officer_id=processor, components_digitised=self._components(channel),
+                      paid_online=offer.fee_total > 0 and rng.random() < (0.68 if channel == Channel.ONLINE else 0.05))
+        apology = None
+        if resolved_at is not None and resolved_at <= now and status != Status.PAUSED:
+            action = stop or "resolve"
+            target = Status.RESOLVED if not stop else (Status.WITHDRAWN if stop == "withdraw" else Status.RETURNED_UNRESOLVED)
+            step(action, status, target, resolved_at, processor, handler_unit, note=STOP_REASONS.get(action, ""))
+            status = target
+            values.update(resolved_at=resolved_at, outcome=deadlines.classify_outcome(resolved_at, due_at, cal))
+            if not stop:
+                values["result_digitised"] = rng.random() < 0.3
+                return_channel = self._return_channel(channel)
+                delay = rng.uniform(0.02, 0.5) if return_channel == ReturnChannel.ONLINE else rng.uniform(0.3, 24)
+                returned_at = cal.add_working_time(resolved_at, hours=_hours(delay))
+                if returned_at <= now and rng.random() > 0.01:
+                    step("return", Status.RESOLVED, Status.RETURNED, returned_at, desk_id, place.unit.id)
+                    status = Status.RETURNED
+                    values.update(returned_at=returned_at, return_channel=return_channel)
+        if (late or stuck) and rng.random() < 0.6:
+            apology = self._apology(events, start, due_at, resolved_at, processor, handler_unit)
+        values["status"] = status
+        return _Plan(dict(common, **values), events, pause, apology)
+
+    def _apology(self, events, start, due_at, resolved_at, by, unit_id) -> dict | None:
+        """Issued shortly before the due moment, with a new appointment after it (and after the result)."""
+        rng, cal = self.rng, self.cal
+        to_due = cal.working_time_between(start, due_at).total_seconds() / 3600
+        issued_at = cal.add_working_time(start, hours=_hours(max(to_due * 0.8, to_due - rng.uniform(0.5, 4))))
+        if issued_at > self.now:
+            return None
+        anchor = max(due_at, resolved_at or self.now)
+        new_due_at = cal.add_working_time(anchor, hours=_hours(rng.uniform(4, 40)))
+        reason = rng.choice(APOLOGY_REASONS)
+        status = Status.RECEIVED
+        for event in events:
+            if event["at"] <= issued_at:
+                status = event["to_status"]
+        events.append(dict(action="apologise", from_status=status, to_status=status, at=issued_at, by_id=by,
+                           unit_id=unit_id, agency_id=None, note=reason))
+        events.sort(key=lambda event: event["at"])
+        return dict(reason=reason, new_due_at=new_due_at, issued_at=issued_at, issued_by_id=by)
+
+    def _components(self, channel: str) -> str:
+        weights = {Channel.ONLINE: (93, 7, 0), Channel.DIRECT: (72, 16, 12), Channel.POSTAL: (50, 20, 30)}[channel]
+        return self.rng.choices((Digitisation.FULL, Digitisation.PARTIAL, Digitisation.NONE), weights)[0]
+
+    def _return_channel(self, channel: str) -> str:
+        weights = {Channel.ONLINE: (55, 10, 35), Channel.DIRECT: (93, 7, 0), Channel.POSTAL: (20, 80, 0)}[channel]
+        return self.rng.choices((ReturnChannel.DESK, ReturnChannel.POST, ReturnChannel.ONLINE), weights)[0]
+
+
+def _places(district: AdministrativeUnit, rng: random.Random, now: datetime) -> list[tuple[_Unit, int]]:
+    """The demo units with what each handles and how many dossiers it receives in a year."""
+    units = [district, *district.children.filter(level=UnitLevel.COMMUNE).order_by("code")]
+    agencies = {a.identifier: a.id for a in Agency.objects.filter(unit=district)}
+    commune_agency = dict(
+        Agency.objects.filter(unit__in=units, kind=AgencyKind.PEOPLES_COMMITTEE, is_active=True).values_list("unit_id", "id")
+    )
+    staff = defaultdict(dict)
+    for membership in StaffMembership.objects.filter(unit__in=units).select_related("user"):
+        staff[membership.unit_id][membership.role] = membership
+    procedures = {
+        p.id: p for p in Procedure.objects.in_force().select_related("field").filter(postings__unit__in=units).distinct()
+    }
+    terms = {}
+    for procedure in procedures.values():
+        try:
+            terms[procedure.id] = procedure_terms_at(procedure=procedure, moment=now)
+        except CatalogueError:
+            continue
+    postings = defaultdict(list)
+    for unit_id, procedure_id in Posting.objects.filter(unit__in=units, is_active=True).values_list("unit_id", "procedure_id"):
+        if procedure_id in terms:
+            postings[unit_id].append(procedures[procedure_id])
+
+    places = []
+    for unit in units:
+        try:
+            identifier = unit_identifier(unit)
+        except NumberingError:
+            continue
+        desk = staff[unit.id].get(Role.DESK_OFFICER)
+        processor = staff[unit.id].get(Role.PROCESSING_OFFICER)
+        place = _Unit(unit=unit, identifier=identifier, agency_id=commune_agency.get(unit.id),
+                      desk=desk.user if desk else None, processor=processor.user if processor else None,
+                      processor_agency_id=processor.agency_id if processor else None)
+        field_weights = FIELD_WEIGHTS.get(unit.level, {})
+        in_field = defaultdict(float)
+        for procedure in postings[unit.id]:
+            in_field[procedure.field.name] += PROCEDURE_BOOST.get(procedure.code, 1)
+        for procedure in postings[unit.id]:
+            t = terms[procedure.id]
+            handling_id, agency_id = unit.id, place.agency_id
+            if unit.level == UnitLevel.DISTRICT:
+                number = DISTRICT_AGENCY_BY_SECTOR.get(procedure.sector) or DISTRICT_AGENCY_BY_FIELD.get(procedure.field.name, "000")
+                agency_id = agencies.get(f"{number}.00.{ID_SUFFIX}", agency_id)
+            elif procedure.interconnected_with == UnitLevel.DISTRICT:  # liên thông: resolved at the district
+                handling_id, agency_id = district.id, agencies.get(f"{SOCIAL_AFFAIRS}.00.{ID_SUFFIX}")
+            weight = field_weights.get(procedure.field.name, DEFAULT_FIELD_WEIGHT)
+            weight *= PROCEDURE_BOOST.get(procedure.code, 1) / in_field[procedure.field.name]
+            place.offers.append(_Offer(
+                procedure_id=procedure.id, version=t.version, processing_days=t.processing_days,
+                cutoff=time.fromisoformat(t.cutoff_time) if t.cutoff_applies else None, fees=t.fees,
+                fee_total=t.fee_total, online=procedure.online_level != "none", handling_unit_id=handling_id,
+                agency_id=agency_id, weight=weight,
+            ))
+        if place.offers:
+            yearly = YEARLY.get(unit.code) or rng.randint(*OTHER_COMMUNE_YEARLY)
+            places.append((place, yearly))
+    return places
+
+
+@transaction.atomic
+def demo_seed() -> dict[str, int]:
+    """Add a year of demo dossiers to the demo units, once. Returns counts."""
+    if Dossier.objects.filter(notes=DEMO_NOTE).exists():
+        return {"dossiers": 0, "already_seeded": 1}
+    district = AdministrativeUnit.objects.filter(code=DISTRICT_CODE).first()
+    if district is None:
+        return {"dossiers": 0}
+    rng = random.Random(SEED)
+    now = timezone.now().replace(microsecond=0)
+    generator = _Generator(work_calendar(), now, rng)
+    channels, channel_weights = zip(*CHANNEL_WEIGHTS)
+
+    plans: list[tuple[_Unit, _Plan]] = []
+    for place, yearly in _places(district, rng, now):
+        online_offers = [offer for offer in place.offers if offer.online]
+        weights = {
+            True: list(accumulate(offer.weight for offer in online_offers)),
+            False: list(accumulate(offer.weight for offer in place.offers)),
+        }
+        for channel in rng.choices(channels, channel_weights, k=yearly):
+            online = channel == Channel.ONLINE and bool(online_offers)
+            if channel == Channel.ONLINE and not online:
+                channel = Channel.DIRECT
+            offer = rng.choices(online_offers if online else place.offers, cum_weights=weights[online])[0]
+            received_at = generator.received_at(channel)
+            if received_at <= now:
+                plans.append((place, generator.plan(place, offer, channel, received_at)))
+
+    counters = _number(plans)
+    _insert(Dossier, [plan.dossier for _, plan in plans], now=now)
+    ids = _ids_by_code([plan.dossier["code"] for _, plan in plans])
+    events, pauses, apologies = [], [], []
+    for _, plan in plans:
+        dossier_id = ids[plan.dossier["code"]]
+        events += [dict(event, dossier_id=dossier_id) for event in plan.events]
+        if plan.pause is not None:
+            pauses.append(dict(plan.pause, dossier_id=dossier_id))
+        if plan.apology is not None:
+            apologies.append(dict(plan.apology, dossier_id=dossier_id))
+    _insert(DossierEvent, events, now=now)
+    _insert(Pause, pauses, now=now)
+    _insert(Apology, apologies, now=now)
+    _save_counters(counters)
+    return {"dossiers": len(plans), "events": len(events), "pauses": len(pauses), "apologies": len(apologies)}
+
+
+def _number(plans: list[tuple[_Unit, _Plan]]) -> dict[tuple[int, date], int]:
+    """Give each dossier its code in order of receipt, after any number already used that day."""
+    tz = timezone.get_current_timezone()
+    by_day = defaultdict(list)
+    for place, plan in plans:
+        by_day[(place.unit.id, plan.dossier["received_at"].astimezone(tz).date())].append((place, plan))
+    if not by_day:
+        return {}
+    existing = {
+        (c.unit_id, c.day): c.last
+        for c in DailyCounter.objects.filter(unit_id__in={unit for unit, _ in by_day}, day__gte=min(d for _, d in by_day))
+    }
+    last = {}
+    for (unit_id, day), items in by_day.items():
+        number = existing.get((unit_id, day), 0)
+        for place, plan in sorted(items, key=lambda item: item[1].dossier["received_at"]):
+            number += 1
+            plan.dossier["code"] = format_code(place.identifier, day, number)
+        last[(unit_id, day)] = number
+    return last
+
+
+def _save_counters(last: dict[tuple[int, date], int]) -> None:
+    if not last:
+        return
+    existing = {
+        (c.unit_id, c.day): c
+        for c in DailyCounter.objects.select_for_update().filter(
+            unit_id__in={unit for unit, _ in last}, day__gte=min(day for _, day in last)
+        )
+    }
+    changed, new = [], []
+    for key, number in last.items():
+        counter = existing.get(key)
+        if counter is None:
+            new.append(DailyCounter(unit_id=key[0], day=key[1], last=number))
+        elif counter.last < number:
+            counter.last = number
+            changed.append(counter)
+    DailyCounter.objects.bulk_create(new, batch_size=BATCH_SIZE)
+    DailyCounter.objects.bulk_update(changed, ["last"], batch_size=BATCH_SIZE)
+
+
+def _ids_by_code(codes: list[str]) -> dict[str, int]:
+    ids = {}
+    for start in range(0, len(codes), 500):
+        ids.update(Dossier.objects.filter(code__in=codes[start : start + 500]).values_list("code", "id"))
+    return ids
+
+
+_PLAIN_TYPES = {
+    "AutoField", "BigAutoField", "BigIntegerField", "BooleanField", "CharField", "EmailField", "ForeignKey",
+    "IntegerField", "OneToOneField", "PositiveBigIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
+    "SmallIntegerField", "TextField",
+}
+
+
+def _insert(model, rows: list[dict], *, now: datetime) -> None:
+    """INSERT the rows in batches (COPY on PostgreSQL).
+
+    bulk_create compiles every value of every row through the ORM, which costs more than the whole
+    calendar arithmetic of the demo, and `make run` must stay quick. Each column is still prepared
+    the way its field does it (datetimes and JSON per backend); missing columns take the field's
+    default, the creation and update stamps take ``now``.
+    """
+    if not rows:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    defaults = {}
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            defaults[f.attname] = now
+        elif f.has_default():
+            defaults[f.attname] = f.get_default()
+        elif f.null:
+            defaults[f.attname] = None
+        else:
+            defaults[f.attname] = ""
+    adapt_datetime = connection.ops.adapt_datetimefield_value
+    if connection.vendor == "sqlite":  # what that adapter does there (naive text in the connection's zone), faster
+        zone = connection.timezone
+
+        def adapt_datetime(value: datetime) -> str:
+            return str(value.astimezone(zone).replace(tzinfo=None))
+
+    def preparer(f):
+        kind = f.get_internal_type()
+        if kind in _PLAIN_TYPES:
+            return None
+        if kind == "DateTimeField":
+            return adapt_datetime
+        return lambda value: f.get_db_prep_save(value, connection)
+
+    prepare = [(f.attname, preparer(f)) for f in fields]
+    params = []
+    for row in rows:
+        values = []
+        for name, convert in prepare:
+            value = row[name] if name in row else defaults[name]
+            values.append(value if convert is None or value is None else convert(value))
+        params.append(values)
+
+    quote = connection.ops.quote_name
+    table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        if connection.vendor == "postgresql" and hasattr(raw, "copy"):  # psycopg 3 streams the rows
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for values in params:
+                    copy.write_row(values)
+            return
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+        for start in range(0, len(params), BATCH_SIZE):
+            cursor.executemany(sql, params[start : start + BATCH_SIZE])

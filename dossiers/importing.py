@@ -1,0 +1,458 @@
+"""Import of historical dossiers from the province's previous one-stop software.
+
+One file (CSV or XLSX, read by motcua.tabular.read_rows), all rows or none: every row is checked in
+Python against lookups loaded once (all units, the file's procedures and their versions, the
+file's codes already in the database), due moments come from one WorkCalendar, and only a clean
+file is written, with bulk inserts in batches inside one transaction. An imported dossier keeps its
+code and its times exactly; its status, outcome and steps are derived from the recorded moments.
+"""
+from __future__ import annotations
+
+import re
+import time as clock
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from motcua.calendar import VN_TZ, WorkCalendar
+from motcua.models import AdministrativeUnit, Agency, AgencyKind
+from motcua.selectors import work_calendar
+from motcua.tabular import Row
+from motcua.text import search_key
+from procedures.models import Procedure, ProcedureVersion
+from procedures.services import CatalogueError, ProcedureTerms, procedure_terms_at
+
+from . import deadlines
+from .models import Channel, DailyCounter, Digitisation, Dossier, DossierEvent, Status
+
+BATCH_SIZE = 2_000
+CODE_CHUNK = 5_000
+IMPORT_NOTE = "imported"
+
+COLUMNS = (
+    "code", "unit_code", "procedure_code", "channel", "received_at", "due_at", "resolved_at", "returned_at",
+    "components_digitized", "result_digitized", "paid_online", "handling_unit_code", "applicant_name",
+    "applicant_id_number", "applicant_phone", "closed_as", "closed_at",
+)
+REQUIRED_COLUMNS = ("code", "unit_code", "procedure_code", "channel", "received_at")
+
+# Headings the previous software (or an officer's spreadsheet) may use, compared without diacritics.
+HEADER_ALIASES = {
+    "mã hồ sơ": "code", "số hồ sơ": "code",
+    "mã đơn vị": "unit_code", "mã đơn vị tiếp nhận": "unit_code", "đơn vị tiếp nhận": "unit_code",
+    "mã thủ tục": "procedure_code", "mã tthc": "procedure_code",
+    "kênh": "channel", "kênh tiếp nhận": "channel", "hình thức nộp": "channel", "hình thức tiếp nhận": "channel",
+    "ngày tiếp nhận": "received_at", "thời điểm tiếp nhận": "received_at",
+    "ngày hẹn trả": "due_at", "hẹn trả": "due_at",
+    "ngày giải quyết": "resolved_at", "ngày có kết quả": "resolved_at",
+    "ngày trả kết quả": "returned_at", "ngày trả": "returned_at",
+    "số hoá thành phần": "components_digitized", "số hóa thành phần": "components_digitized",
+    "components_digitised": "components_digitized",
+    "số hoá kết quả": "result_digitized", "số hóa kết quả": "result_digitized", "result_digitised": "result_digitized",
+    "thanh toán trực tuyến": "paid_online",
+    "mã đơn vị giải quyết": "handling_unit_code", "đơn vị giải quyết": "handling_unit_code",
+    "người nộp": "applicant_name", "họ tên": "applicant_name", "họ và tên": "applicant_name",
+    "số định danh": "applicant_id_number", "số cccd": "applicant_id_number", "cccd": "applicant_id_number",
+    "số điện thoại": "applicant_phone", "điện thoại": "applicant_phone",
+    "kết thúc": "closed_as", "hình thức kết thúc": "closed_as", "ngày kết thúc": "closed_at",
+}
+
+CHANNELS = {
+    "direct": Channel.DIRECT, "truc tiep": Channel.DIRECT,
+    "online": Channel.ONLINE, "truc tuyen": Channel.ONLINE,
+    "postal": Channel.POSTAL, "post": Channel.POSTAL, "buu chinh": Channel.POSTAL,
+    "qua buu chinh": Channel.POSTAL, "buu chinh cong ich": Channel.POSTAL,
+}
+DIGITISATION = {
+    "": Digitisation.NONE, "none": Digitisation.NONE, "0": Digitisation.NONE, "khong": Digitisation.NONE,
+    "chua": Digitisation.NONE, "chua so hoa": Digitisation.NONE,
+    "partial": Digitisation.PARTIAL, "mot phan": Digitisation.PARTIAL, "so hoa mot phan": Digitisation.PARTIAL,
+    "full": Digitisation.FULL, "toan bo": Digitisation.FULL, "toan phan": Digitisation.FULL,
+    "day du": Digitisation.FULL, "so hoa toan bo": Digitisation.FULL,
+}
+FLAGS = {
+    "": False, "0": False, "khong": False, "no": False, "false": False, "n": False,
+    "1": True, "co": True, "yes": True, "true": True, "y": True, "x": True,
+}
+CLOSINGS = {
+    "returned_unresolved": Status.RETURNED_UNRESOLVED, "tra khong giai quyet": Status.RETURNED_UNRESOLVED,
+    "tra ho so khong giai quyet": Status.RETURNED_UNRESOLVED,
+    "withdrawn": Status.WITHDRAWN, "rut ho so": Status.WITHDRAWN, "cong dan rut ho so": Status.WITHDRAWN,
+}
+CLOSING_ACTIONS = {Status.RETURNED_UNRESOLVED: "return_unresolved", Status.WITHDRAWN: "withdraw"}
+
+_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_ISO_WITH_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
+_CODE_PARTS = re.compile(r"^(?P<identifier>.+)-(?P<day>\d{6})-(?P<number>\d{4,})$")
+_FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+@dataclass
+class DossierImportReport:
+    dry_run: bool
+    rows: int = 0
+    created: int = 0
+    due_computed: int = 0
+    statuses: Counter = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def parse_moment(text: str) -> datetime:
+    """ISO 8601 (with an offset; without one it is Vietnam time) or dd/mm/yyyy HH:MM[:SS] in Vietnam time."""
+    match = _DMY.match(text)
+    if match:
+        day, month, year, hour, minute, second = (int(part or 0) for part in match.groups())
+        return datetime(year, month, day, hour, minute, second, tzinfo=VN_TZ)
+    if not _ISO_WITH_TIME.match(text):
+        raise ValueError(text)
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=VN_TZ)
+
+
+class _Terms:
+    """procedure_terms_at, asked once per procedure version: the versions of every procedure in the
+    file are read in one query, and the version in force at a moment is chosen by the same rule."""
+
+    def __init__(self, procedures: Iterable[Procedure]):
+        self.procedures = {p.id: p for p in procedures}
+        self.versions: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
+        rows = ProcedureVersion.objects.filter(procedure_id__in=list(self.procedures)).values_list(
+            "procedure_id", "valid_from", "number"
+        )
+        for procedure_id, valid_from, number in rows:
+            self.versions[procedure_id].append((valid_from, number))
+        self.cache: dict[tuple[int, int], ProcedureTerms] = {}
+
+    def _version_at(self, procedure_id: int, moment: datetime) -> int | None:
+        versions = self.versions.get(procedure_id)
+        if not versions:
+            return None
+        in_force = [v for v in versions if v[0] <= moment]
+        if in_force:
+            return max(in_force)[1]  # latest valid_from, then highest number
+        return min(number for _, number in versions)
+
+    def at(self, procedure_id: int, moment: datetime) -> ProcedureTerms:
+        number = self._version_at(procedure_id, moment)
+        procedure = self.procedures[procedure_id]
+        if number is None:  # let the catalogue say what is wrong
+            return procedure_terms_at(procedure=procedure, moment=moment)
+        key = (procedure_id, number)
+        terms = self.cache.get(key)
+        if terms is None:
+            terms = procedure_terms_at(procedure=procedure, moment=moment)
+            if terms.version == number:
+                self.cache[key] = terms
+        return terms
+
+
+@dataclass
+class _Parsed:
+    dossier: Dossier
+    steps: list[tuple[str, str, str, datetime, int]]  # action, from, to, at, unit id
+
+
+def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _existing_codes(codes: list[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(codes, CODE_CHUNK):
+        found.update(Dossier.objects.filter(code__in=list(chunk)).values_list("code", flat=True))
+    return found
+
+
+class _RowChecker:
+    """Checks one row at a time against lookups loaded once; collects the row's problems."""
+
+    def __init__(self, rows: list[Row], calendar: WorkCalendar, now: datetime):
+        self.calendar = calendar
+        self.now = now
+        self.units = dict(AdministrativeUnit.objects.values_list("code", "id"))
+        procedure_codes = {row.get("procedure_code") for row in rows}
+        procedures = list(Procedure.objects.filter(code__in=procedure_codes).only("id", "code"))
+        self.procedures = {p.code: p.id for p in procedures}
+        self.terms = _Terms(procedures)
+        codes = [row.get("code") for row in rows if row.get("code")]
+        self.existing = _existing_codes(sorted(set(codes)))
+        self.first_line: dict[str, int] = {}
+        self.due_computed = 0
+
+    def moment(self, row: Row, column: str, problems: list[str]) -> datetime | None:
+        text = row.get(column)
+        if not text:
+            return None
+        try:
+            value = parse_moment(text)
+        except ValueError:
+            problems.append(
+                _("%(column)s: “%(value)s” is not a date and time (dd/mm/yyyy HH:MM or ISO 8601 with its offset)")
+                % {"column": column, "value": text}
+            )
+            return None
+        if value > self.now + _FUTURE_TOLERANCE:
+            problems.append(_("%(column)s is in the future") % {"column": column})
+        return value
+
+    def check(self, row: Row) -> tuple[_Parsed | None, list[str]]:
+        problems: list[str] = []
+        get = row.get
+
+        code = get("code")
+        if not code:
+            problems.append(_("the dossier code is missing"))
+        elif len(code) > 48:
+            problems.append(_("the code “%(code)s” is longer than 48 characters") % {"code": code})
+        elif code in self.first_line:
+            problems.append(
+                _("the code “%(code)s” appears twice in the file (first on row %(line)s)")
+                % {"code": code, "line": self.first_line[code]}
+            )
+        elif code in self.existing:
+            problems.append(_("a dossier with the code “%(code)s” already exists") % {"code": code})
+        if code and code not in self.first_line:
+            self.first_line[code] = row.line
+
+        unit_id = self.units.get(get("unit_code"))
+        if unit_id is None:
+            problems.append(_("unknown unit “%(code)s”") % {"code": get("unit_code")})
+        handling_id = unit_id
+        if get("handling_unit_code"):
+            handling_id = self.units.get(get("handling_unit_code"))
+            if handling_id is None:
+                problems.append(_("unknown handling unit “%(code)s”") % {"code": get("handling_unit_code")})
+        procedure_id = self.procedures.get(get("procedure_code"))
+        if procedure_id is None:
+            problems.append(_("unknown procedure “%(code)s”") % {"code": get("procedure_code")})
+
+        channel = CHANNELS.get(search_key(get("channel")))
+        if channel is None:
+            problems.append(
+                _("the channel “%(value)s” is not direct, online or postal (Trực tiếp, Trực tuyến, Bưu chính)")
+                % {"value": get("channel")}
+            )
+        components = DIGITISATION.get(search_key(get("components_digitized")))
+        if components is None:
+            problems.append(
+                _("components_digitized: “%(value)s” is not none, partial or full") % {"value": get("components_digitized")}
+            )
+        flags = {}
+        for column in ("result_digitized", "paid_online"):
+            flags[column] = FLAGS.get(search_key(get(column)))
+            if flags[column] is None:
+                problems.append(_("%(column)s: “%(value)s” is not 0 or 1") % {"column": column, "value": get(column)})
+
+        id_number = get("applicant_id_number").replace(" ", "")
+        if id_number and not (len(id_number) == 12 and id_number.isdigit()):
+            problems.append(_("the identification number (CCCD) must have 12 digits"))
+        name, phone = get("applicant_name"), get("applicant_phone")
+        if len(name) > 200:
+            problems.append(_("the applicant's name is longer than 200 characters"))
+        if len(phone) > 20:
+            problems.append(_("the phone number is longer than 20 characters"))
+
+        received_at = self.moment(row, "received_at", problems)
+        if received_at is None and not get("received_at"):
+            problems.append(_("received_at is missing"))
+        due_at = self.moment(row, "due_at", problems)
+        resolved_at = self.moment(row, "resolved_at", problems)
+        returned_at = self.moment(row, "returned_at", problems)
+        closed_at = self.moment(row, "closed_at", problems)
+
+        closed_as = None
+        if get("closed_as"):
+            closed_as = CLOSINGS.get(search_key(get("closed_as")))
+            if closed_as is None:
+                problems.append(
+                    _("closed_as: “%(value)s” is not returned_unresolved or withdrawn") % {"value": get("closed_as")}
+                )
+            elif get("returned_at"):
+                problems.append(_("a dossier closed without a result cannot have returned_at"))
+            elif closed_at and resolved_at and closed_at != resolved_at:
+                problems.append(_("closed_at and resolved_at differ"))
+            else:
+                closed_at = closed_at or resolved_at
+                if closed_at is None and not get("closed_at") and not get("resolved_at"):
+                    problems.append(_("closed_as is given without closed_at"))
+                resolved_at = closed_at
+        elif get("closed_at"):
+            problems.append(_("closed_at is given without closed_as"))
+
+        if received_at and due_at and due_at < received_at:
+            problems.append(_("the due date is before the receipt"))
+        if received_at and resolved_at and resolved_at < received_at:
+            problems.append(_("resolved before it was received"))
+        if returned_at and not get("resolved_at"):
+            problems.append(_("returned_at is given without resolved_at"))
+        elif returned_at and resolved_at and returned_at < resolved_at:
+            problems.append(_("the result was returned before it was resolved"))
+
+        terms = None
+        if procedure_id is not None and received_at is not None:
+            try:
+                terms = self.terms.at(procedure_id, received_at)
+            except CatalogueError as exc:
+                problems.append(str(exc))
+
+        if problems or terms is None:
+            return None, problems
+
+        cutoff = time.fromisoformat(terms.cutoff_time) if terms.cutoff_applies else None
+        counting_from = deadlines.counting_start(received_at, self.calendar, cutoff=cutoff)
+        if due_at is None:
+            due_at = deadlines.due_moment(received_at, terms.processing_days, self.calendar, cutoff=cutoff)
+            self.due_computed += 1
+
+        steps = [("receive", "", Status.RECEIVED, received_at, unit_id)]
+        if returned_at:
+            status = Status.RETURNED
+            steps += [("resolve", Status.RECEIVED, Status.RESOLVED, resolved_at, handling_id),
+                      ("return", Status.RESOLVED, Status.RETURNED, returned_at, unit_id)]
+        elif closed_as:
+            status = closed_as
+            steps.append((CLOSING_ACTIONS[closed_as], Status.RECEIVED, closed_as, resolved_at, handling_id))
+        elif resolved_at:
+            status = Status.RESOLVED
+            steps.append(("resolve", Status.RECEIVED, Status.RESOLVED, resolved_at, handling_id))
+        else:
+            status = Status.RECEIVED
+        outcome = deadlines.classify_outcome(resolved_at, due_at, self.calendar) if resolved_at else ""
+
+        dossier = Dossier(
+            code=code,
+            receiving_unit_id=unit_id,
+            handling_unit_id=handling_id,
+            procedure_id=procedure_id,
+            procedure_version=terms.version,
+            processing_days=terms.processing_days,
+            cutoff_applies=terms.cutoff_applies,
+            cutoff_time=cutoff,
+            fees=terms.fees,
+            fee_total=terms.fee_total,
+            applicant_name=name,
+            applicant_id_number=id_number,
+            applicant_phone=phone,
+            channel=channel,
+            received_at=received_at,
+            counting_from=counting_from,
+            due_at=due_at,
+            status=status,
+            resolved_at=resolved_at,
+            outcome=outcome,
+            returned_at=returned_at,
+            components_digitised=components,
+            result_digitised=flags["result_digitized"],
+            paid_online=flags["paid_online"],
+            imported=True,
+        )
+        return _Parsed(dossier, steps), []
+
+
+def dossiers_import(*, rows: list[Row], dry_run: bool = False) -> DossierImportReport:
+    """Check every row and, when all are good and it is not a dry run, write them. All rows or none.
+
+    Returns the report; its ``errors`` name each bad row ("Row N: …") and then nothing is written.
+    """
+    started = clock.perf_counter()
+    report = DossierImportReport(dry_run=dry_run, rows=len(rows))
+    checker = _RowChecker(rows, work_calendar(), timezone.now())
+    parsed: list[_Parsed] = []
+    for row in rows:
+        result, problems = checker.check(row)
+        if problems:
+            report.errors.append(_("Row %(line)s: %(problems)s.") % {"line": row.line, "problems": "; ".join(problems)})
+        elif not report.errors:
+            parsed.append(result)
+    if report.errors:
+        report.seconds = clock.perf_counter() - started
+        return report
+
+    report.due_computed = checker.due_computed
+    report.statuses = Counter(item.dossier.status for item in parsed)
+    if not dry_run:
+        try:
+            _write(parsed)
+        except IntegrityError:  # a desk took in a dossier with one of these codes meanwhile
+            report.errors.append(_("A dossier with one of these codes was saved while the file was imported; nothing was imported. Try again."))
+            report.seconds = clock.perf_counter() - started
+            return report
+        report.created = len(parsed)
+    report.seconds = clock.perf_counter() - started
+    return report
+
+
+@transaction.atomic
+def _write(parsed: list[_Parsed]) -> None:
+    for batch in _chunks(parsed, BATCH_SIZE):
+        dossiers = [item.dossier for item in batch]
+        Dossier.objects.bulk_create(dossiers, batch_size=BATCH_SIZE)
+        _ensure_pks(dossiers)
+        events = [
+            DossierEvent(dossier_id=item.dossier.pk, action=action, from_status=source, to_status=target, at=at,
+                         by=None, unit_id=unit_id, note=IMPORT_NOTE)
+            for item in batch
+            for action, source, target, at, unit_id in item.steps
+        ]
+        for chunk in _chunks(events, BATCH_SIZE):
+            DossierEvent.objects.bulk_create(chunk, batch_size=BATCH_SIZE)
+    _advance_counters([item.dossier for item in parsed])
+
+
+def _ensure_pks(dossiers: list[Dossier]) -> None:
+    """Databases that cannot return ids from a bulk insert: read them back by code."""
+    missing = [d for d in dossiers if d.pk is None]
+    if missing:
+        ids = dict(Dossier.objects.filter(code__in=[d.code for d in missing]).values_list("code", "id"))
+        for dossier in missing:
+            dossier.pk = ids[dossier.code]
+
+
+def _advance_counters(dossiers: list[Dossier]) -> None:
+    """Imported codes in this portal's own format move the units' daily counters past them, so a
+    dossier taken in later the same day can never get an imported dossier's code."""
+    identifiers: dict[int, set[str]] = defaultdict(set)
+    for unit_id, identifier in Agency.objects.filter(kind=AgencyKind.PEOPLES_COMMITTEE).values_list("unit_id", "identifier"):
+        identifiers[unit_id].add(identifier)
+    highest: dict[tuple[int, date], int] = {}
+    for dossier in dossiers:
+        match = _CODE_PARTS.match(dossier.code)
+        if not match or match["identifier"] not in identifiers.get(dossier.receiving_unit_id, ()):
+            continue
+        digits = match["day"]
+        try:
+            day = date(2000 + int(digits[:2]), int(digits[2:4]), int(digits[4:]))
+        except ValueError:
+            continue
+        key = (dossier.receiving_unit_id, day)
+        highest[key] = max(highest.get(key, 0), int(match["number"]))
+    if not highest:
+        return
+    days = [day for _, day in highest]
+    existing = {
+        (c.unit_id, c.day): c
+        for c in DailyCounter.objects.select_for_update().filter(
+            unit_id__in={unit for unit, _ in highest}, day__range=(min(days), max(days))
+        )
+    }
+    changed, new = [], []
+    for (unit_id, day), number in highest.items():
+        counter = existing.get((unit_id, day))
+        if counter is None:
+            new.append(DailyCounter(unit_id=unit_id, day=day, last=number))
+        elif counter.last < number:
+            counter.last = number
+            changed.append(counter)
+    DailyCounter.objects.bulk_create(new, batch_size=BATCH_SIZE)
+    DailyCounter.objects.bulk_update(changed, ["last"], batch_size=BATCH_SIZE)

@@ -1,0 +1,151 @@
+"""The public lookup (tra cứu hồ sơ), mounted at /tra-cuu/: no sign-in.
+
+A citizen gives the dossier code (the QR code on the receipt slip opens ``?code=…``) and the last
+four digits of the phone they gave at the desk. Only the allow-listed fields below reach the
+template: the status, the procedure, the receiving unit, the dates and the steps — never the
+applicant, the officers, the notes or any internal id. "No such code" and "wrong digits" get the
+same answer after the same work, and lookups are rate-limited per client address and per code.
+"""
+from __future__ import annotations
+
+import hmac
+import math
+import re
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+
+from .models import Dossier, DossierEvent, Status
+from .ratelimit import LOOKUP_PER_ADDRESS, LOOKUP_PER_CODE, client_address, hit
+
+CODE_MAX_LENGTH = 48
+
+# What the public may see of a dossier, and nothing else (the query selects only these).
+PUBLIC_DOSSIER_FIELDS = (
+    "code",
+    "status",
+    "procedure__name",
+    "receiving_unit__name",
+    "received_at",
+    "due_at",
+    "resolved_at",
+    "returned_at",
+    "apology__new_due_at",
+)
+# Of each step: what happened and when; never who, where or why.
+PUBLIC_STEP_FIELDS = ("action", "at")
+
+STEP_LABELS = {
+    "receive": _("Dossier received"),
+    "transfer": _("Transferred for processing"),
+    "start": _("Processing started"),
+    "pause": _("Processing paused"),
+    "resume": _("Processing resumed"),
+    "resolve": _("Resolved, result ready"),
+    "return": _("Result returned"),
+    "return_unresolved": _("Returned without resolution"),
+    "withdraw": _("Withdrawn, processing stopped"),
+    "apologise": _("Apology and new appointment"),
+}
+
+_NO_DIGITS = "\x00" * 4  # compared against when no dossier has the code, so both branches do the same work
+
+
+class LookupForm(forms.Form):
+    code = forms.CharField(label=_("Dossier code"), max_length=CODE_MAX_LENGTH)
+    phone4 = forms.RegexField(
+        label=_("Last 4 digits of your phone number"),
+        regex=r"^\d{4}$",
+        error_messages={"invalid": _("Enter the last 4 digits of the phone number you gave when you submitted the dossier.")},
+    )
+
+    def clean_code(self) -> str:
+        return re.sub(r"\s+", "", self.cleaned_data["code"])
+
+
+def _last_four_digits(phone: str) -> str:
+    digits = re.sub(r"\D", "", phone or "")
+    return digits[-4:] if len(digits) >= 4 else _NO_DIGITS
+
+
+def _public_dossier(code: str, phone4: str) -> dict | None:
+    """The allow-listed view of the dossier with this code and phone ending, or None.
+
+    One query runs whether or not the code exists, and the digits are compared in constant time
+    against a placeholder when it does not: both failures cost the same.
+    """
+    row = (
+        Dossier.objects.filter(code__in={code, code.upper()})
+        .exclude(status=Status.REFUSED)
+        .values("pk", "applicant_phone", *PUBLIC_DOSSIER_FIELDS)
+        .first()
+    )
+    stored = _last_four_digits(row["applicant_phone"]) if row else _NO_DIGITS
+    matches = hmac.compare_digest(stored.encode(), phone4.encode())
+    if row is None or not matches:
+        return None
+    statuses = dict(Status.choices)
+    return {
+        "pk": row["pk"],  # to read the steps; not given to the template
+        "code": row["code"],
+        "status": row["status"],
+        "status_label": statuses.get(row["status"], row["status"]),
+        "is_pending": row["status"] in Status.pending(),
+        "is_paused": row["status"] == Status.PAUSED,
+        "closed_unresolved": row["status"] in (Status.RETURNED_UNRESOLVED, Status.WITHDRAWN),
+        "procedure_name": row["procedure__name"],
+        "unit_name": row["receiving_unit__name"],
+        "received_at": row["received_at"],
+        "due_at": row["due_at"],
+        "new_due_at": row["apology__new_due_at"],
+        "resolved_at": row["resolved_at"],
+        "returned_at": row["returned_at"],
+    }
+
+
+def _public_steps(dossier_pk: int) -> list[dict]:
+    events = (
+        DossierEvent.objects.filter(dossier_id=dossier_pk, action__in=list(STEP_LABELS))
+        .order_by("at", "id")
+        .values(*PUBLIC_STEP_FIELDS)
+    )
+    return [{"label": STEP_LABELS[event["action"]], "at": event["at"]} for event in events]
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    """The answer concerns one citizen: no cache may keep it, no link may carry the code away."""
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _too_many(retry_after: int) -> HttpResponse:
+    context = {"retry_after": retry_after, "retry_minutes": math.ceil(retry_after / 60)}
+    body = render_to_string("dossiers/public/rate_limited.html", context)
+    response = HttpResponse(body, status=429)
+    response["Retry-After"] = str(retry_after)
+    return _private(response)
+
+
+@require_safe
+def lookup(request: HttpRequest) -> HttpResponse:
+    """The lookup form, and the dossier when the code and the phone digits match one."""
+    submitted = "phone4" in request.GET
+    prefill = request.GET.get("code", "").strip()[:CODE_MAX_LENGTH]
+    form = LookupForm(request.GET if submitted else None, initial={"code": prefill})
+    context = {"form": form, "searched": False, "dossier": None, "steps": []}
+    if submitted and form.is_valid():
+        code, phone4 = form.cleaned_data["code"], form.cleaned_data["phone4"]
+        retry_after = hit(LOOKUP_PER_ADDRESS, client_address(request)) or hit(LOOKUP_PER_CODE, code.upper())
+        if retry_after:
+            return _too_many(retry_after)
+        found = _public_dossier(code, phone4)
+        context["searched"] = True
+        if found is not None:
+            context["steps"] = _public_steps(found.pop("pk"))
+            context["dossier"] = found
+    # Rendered without the request: no session, no CSRF token, nothing about a signed-in officer.
+    return _private(HttpResponse(render_to_string("dossiers/public/lookup.html", context)))
