@@ -28,6 +28,8 @@ urlpatterns = [
     path("ho-so/", include("dossiers.urls")),
     path("ho-so/in/", include("dossiers.print_urls")),
     path("tra-cuu/", include("dossiers.public_urls")),
+    path("danh-gia/", include("dossiers.rating_urls")),
+    path("phan-anh/", include("dossiers.ticket_urls")),
     path("bao-cao/", include("reports.urls")),
     path(
         "dang-nhap/",
