@@ -14,7 +14,6 @@ when demo dossiers (notes == DEMO_NOTE) already exist.
 from __future__ import annotations
 
 import random
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -28,6 +27,7 @@ from motcua.calendar import WorkCalendar
 from motcua.demo import DISTRICT_CODE, ID_SUFFIX
 from motcua.models import AdministrativeUnit, Agency, AgencyKind, Role, StaffMembership, UnitLevel
 from motcua.selectors import work_calendar
+from motcua.text import search_key
 from procedures.models import Posting, Procedure
 from procedures.services import CatalogueError, procedure_terms_at
 
@@ -142,11 +142,6 @@ class _Plan:
     apology: dict | None = None
 
 
-def _plain(text: str) -> str:
-    text = text.replace("đ", "d").replace("Đ", "D")
-    return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn").lower()
-
-
 class _People:
     """Applicants as a desk officer sees them: names, valid 12-digit CCCD of Hải Dương (030), phones."""
 
@@ -167,7 +162,7 @@ class _People:
         id_number = f"030{century_sex}{year % 100:02d}{rng.randint(0, 999_999):06d}"
         phone = f"{rng.choice(MOBILE_PREFIXES)}{rng.randint(0, 9_999_999):07d}"
         address = f"{rng.choice(VILLAGES)}, {unit_name}, huyện Tứ Kỳ, tỉnh Hải Dương"
-        email = f"{_plain(given)}.{_plain(surname)}{rng.randint(1, 99)}@gmail.com" if online and rng.random() < 0.3 else ""
+        email = f"{search_key(given).replace(' ', '')}.{search_key(surname).replace(' ', '')}{rng.randint(1, 99)}@gmail.com" if online and rng.random() < 0.3 else ""
         return {"applicant_name": name, "applicant_id_number": id_number, "applicant_phone": phone,
                 "applicant_address": address, "applicant_email": email}
 

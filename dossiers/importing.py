@@ -29,6 +29,7 @@ from procedures.services import CatalogueError, ProcedureTerms, procedure_terms_
 
 from . import deadlines
 from .models import Channel, DailyCounter, Digitisation, Dossier, DossierEvent, Status
+from .services import snapshot_fields
 
 BATCH_SIZE = 2_000
 CODE_CHUNK = 5_000
@@ -335,12 +336,7 @@ class _RowChecker:
             receiving_unit_id=unit_id,
             handling_unit_id=handling_id,
             procedure_id=procedure_id,
-            procedure_version=terms.version,
-            processing_days=terms.processing_days,
-            cutoff_applies=terms.cutoff_applies,
-            cutoff_time=cutoff,
-            fees=terms.fees,
-            fee_total=terms.fee_total,
+            **snapshot_fields(terms),
             applicant_name=name,
             applicant_id_number=id_number,
             applicant_phone=phone,

@@ -98,6 +98,19 @@ class Applicant:
     kind: str = "person"
 
 
+def snapshot_fields(terms) -> dict:
+    """The procedure's terms a dossier keeps for good (from procedures.services.procedure_terms_at)."""
+    cutoff = time.fromisoformat(terms.cutoff_time) if terms.cutoff_applies else None
+    return {
+        "procedure_version": terms.version,
+        "processing_days": terms.processing_days,
+        "cutoff_applies": terms.cutoff_applies,
+        "cutoff_time": cutoff,
+        "fees": terms.fees,
+        "fee_total": terms.fee_total,
+    }
+
+
 def compute_due(
     *, received_at: datetime, processing_days: Decimal, cutoff: time | None, calendar: WorkCalendar | None = None,
     pauses=(), now: datetime | None = None,
@@ -135,12 +148,7 @@ def dossier_receive(
         receiving_unit=unit,
         handling_unit=handling_unit or unit,
         procedure=procedure,
-        procedure_version=terms.version,
-        processing_days=terms.processing_days,
-        cutoff_applies=terms.cutoff_applies,
-        cutoff_time=cutoff,
-        fees=terms.fees,
-        fee_total=terms.fee_total,
+        **snapshot_fields(terms),
         agency=agency,
         received_by=by if getattr(by, "pk", None) else None,
         applicant_kind=applicant.kind,
@@ -173,9 +181,8 @@ def dossier_refuse(
     terms = procedure_terms_at(procedure=procedure, moment=at)
     dossier = Dossier.objects.create(
         code=allocate_code(unit, timezone.localtime(at).date()),
-        receiving_unit=unit, handling_unit=unit, procedure=procedure, procedure_version=terms.version,
-        processing_days=terms.processing_days, cutoff_applies=terms.cutoff_applies, fees=terms.fees,
-        fee_total=terms.fee_total, received_by=by if getattr(by, "pk", None) else None,
+        receiving_unit=unit, handling_unit=unit, procedure=procedure, **snapshot_fields(terms),
+        received_by=by if getattr(by, "pk", None) else None,
         applicant_kind=applicant.kind, applicant_name=applicant.name, applicant_id_number=applicant.id_number,
         applicant_phone=applicant.phone, applicant_address=applicant.address, applicant_email=applicant.email,
         channel=channel, received_at=at, counting_from=at, due_at=at, status=Status.REFUSED, notes=reason.strip(),
