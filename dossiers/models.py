@@ -88,6 +88,8 @@ class DossierQuerySet(models.QuerySet):
 
 
 class Dossier(models.Model):
+    audited = True  # every change recorded by the audit trigger (motcua.audit)
+
     code = models.CharField(_("code"), max_length=48, unique=True)
     receiving_unit = models.ForeignKey(
         AdministrativeUnit, verbose_name=_("receiving unit"), on_delete=models.PROTECT, related_name="received_dossiers"
@@ -206,6 +208,8 @@ class DossierEvent(models.Model):
 
 
 class Pause(models.Model):
+    audited = True  # every change recorded by the audit trigger (motcua.audit)
+
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="pauses")
     kind = models.CharField(_("kind"), max_length=16, choices=PauseKind.choices)
     reason = models.TextField(_("reason"))
@@ -224,6 +228,8 @@ class Pause(models.Model):
 
 class Apology(models.Model):
     """Phiếu xin lỗi và hẹn lại ngày trả kết quả: at most one per dossier."""
+
+    audited = True  # every change recorded by the audit trigger (motcua.audit)
 
     dossier = models.OneToOneField(Dossier, on_delete=models.CASCADE, related_name="apology")
     reason = models.TextField(_("reason"))
@@ -295,6 +301,8 @@ class KioskDevice(models.Model):
 
 
 class Rating(models.Model):
+    audited = True  # every change recorded by the audit trigger (motcua.audit)
+
     unit = models.ForeignKey(AdministrativeUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="ratings")
     dossier = models.ForeignKey(Dossier, verbose_name=_("dossier"), null=True, blank=True, on_delete=models.SET_NULL, related_name="ratings")
     procedure = models.ForeignKey(Procedure, verbose_name=_("procedure"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -354,6 +362,8 @@ class TicketClass(models.TextChoices):
 
 
 class FeedbackTicket(models.Model):
+    audited = True  # every change recorded by the audit trigger (motcua.audit)
+
     code = models.CharField(_("code"), max_length=48, unique=True)
     unit = models.ForeignKey(AdministrativeUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="tickets")
     channel = models.CharField(_("channel"), max_length=10, choices=TicketChannel.choices)

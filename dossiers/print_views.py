@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from motcua.access import get_unit_for_user, workplace_of
+from motcua.audit import log_access
 from motcua.models import AdministrativeUnit
 from motcua.pdf import pdf_response, render_pdf
 
@@ -33,6 +34,7 @@ def _form(request: HttpRequest, code: str, template: str, slug: str, build: Call
         context = build(dossier)
     except printing.FormNotApplicable:
         raise Http404 from None
+    log_access(request=request, table=Dossier._meta.db_table, row_id=dossier.pk, action="export", detail={"form": slug})
     if request.GET.get("format") == "html":
         return render(request, template, {**context, "as_html": True})
     pdf = render_pdf(template, context, request=request)
@@ -139,6 +141,16 @@ def register_page(request: HttpRequest) -> HttpResponse:
     return render(request, "dossiers/print/register.html", context)
 
 
+def _log_register(request: HttpRequest, form, unit, fmt: str) -> None:
+    """The register carries applicants' names, addresses and phones: its export is logged."""
+    data = form.cleaned_data
+    log_access(
+        request=request, table=Dossier._meta.db_table, row_id="register", action="export",
+        detail={"format": fmt, "from": data["from"].isoformat(), "to": data["to"].isoformat(),
+                "unit": unit.code if unit else None, "field": getattr(data.get("field"), "code", data.get("field")) or None},
+    )
+
+
 def _invalid_filter(request: HttpRequest, form) -> HttpResponse:
     """A download with a bad filter shows the page with the message instead of an empty file."""
     return render(
@@ -161,6 +173,7 @@ def register_xlsx(request: HttpRequest) -> HttpResponse:
         unit_line=heading["unit_line"], period=heading["period"], field_line=heading["field_line"],
     )
     data = form.cleaned_data
+    _log_register(request, form, unit, "xlsx")
     response = HttpResponse(content, content_type=register.XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = (
         f'attachment; filename="so-theo-doi-ho-so-{data["from"]:%Y%m%d}-{data["to"]:%Y%m%d}.xlsx"'
@@ -177,6 +190,7 @@ def register_pdf(request: HttpRequest) -> HttpResponse:
     if dossiers is None:
         return _invalid_filter(request, form)
     heading = _register_heading(request, form, unit)
+    _log_register(request, form, unit, "pdf")
     total = dossiers.count()
     rows = list(register.register_rows(dossiers[: register.PDF_LIMIT]))
     scope = heading["unit"]

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from motcua.access import membership_of
+from motcua.audit import log_access
 from motcua.models import AdministrativeUnit, Role
 from procedures.services import CatalogueError
 
@@ -278,6 +279,7 @@ def _detail_context(request, dossier: Dossier, *, bound: StepForm | None = None)
 @require_GET
 def detail(request: HttpRequest, code: str) -> HttpResponse:
     dossier = get_dossier_for_user(request.user, code)
+    log_access(request=request, table=Dossier._meta.db_table, row_id=dossier.pk)
     return render(request, "dossiers/detail.html", _detail_context(request, dossier))
 
 

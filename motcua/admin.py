@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import AdministrativeUnit, Agency, Holiday, StaffMembership
+from .models import AdministrativeUnit, Agency, AuditEvent, Holiday, StaffMembership
 from .services import unit_save
 
 
@@ -64,3 +64,23 @@ admin.site.unregister(User)
 class MotCuaUserAdmin(UserAdmin):
     inlines = [StaffMembershipInline]
     list_display = ["username", "first_name", "last_name", "is_active", "is_staff"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The trail of an object: filter by table and search its id (read only, like the table itself)."""
+
+    list_display = ["at", "table_name", "row_id", "action", "actor_id", "unit_id", "ip", "request_id"]
+    list_filter = ["action", "table_name"]
+    search_fields = ["=row_id", "=request_id", "=actor_id"]
+    date_hierarchy = "at"
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

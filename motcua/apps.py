@@ -8,7 +8,12 @@ class MotCuaConfig(AppConfig):
 
     def ready(self) -> None:
         from django.core import checks
+        from django.db.backends.signals import connection_created
+        from django.db.models.signals import post_migrate
 
+        from . import audit
         from .checks import check_working_sessions
 
         checks.register(check_working_sessions)
+        connection_created.connect(audit.attach, dispatch_uid="motcua-audit-attach")
+        post_migrate.connect(audit.install_triggers, dispatch_uid="motcua-audit-triggers")

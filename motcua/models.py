@@ -53,6 +53,8 @@ class AdministrativeUnitQuerySet(models.QuerySet):
 
 
 class AdministrativeUnit(models.Model):
+    audited = True  # every change recorded by the audit trigger (motcua.audit)
+
     code = models.CharField(
         _("code"), max_length=16, unique=True, help_text=_("Official statistical code (mã đơn vị hành chính).")
     )
@@ -143,6 +145,8 @@ class AgencyQuerySet(models.QuerySet):
 
 
 class Agency(models.Model):
+    audited = True  # every change recorded by the audit trigger (motcua.audit)
+
     unit = models.ForeignKey(
         AdministrativeUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="agencies"
     )
@@ -182,6 +186,8 @@ class Role(models.TextChoices):
 
 class StaffMembership(models.Model):
     """Where a staff member works: one unit, optionally one agency of it, and one role."""
+
+    audited = True  # every change recorded by the audit trigger (motcua.audit)
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -239,6 +245,8 @@ class HolidayKind(models.TextChoices):
 class Holiday(models.Model):
     """A date that departs from the Monday–Friday week: a day off, or a worked weekend day."""
 
+    audited = True  # every change recorded by the audit trigger (motcua.audit)
+
     date = models.DateField(_("date"), unique=True)
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=10, choices=HolidayKind.choices, default=HolidayKind.DAY_OFF)
@@ -264,3 +272,38 @@ class Holiday(models.Model):
 
         invalidate_work_calendar()
         return result
+
+
+class AuditAction(models.TextChoices):
+    INSERT = "insert", _("Created")
+    UPDATE = "update", _("Changed")
+    DELETE = "delete", _("Deleted")
+    VIEW = "view", _("Personal data viewed")
+    EXPORT = "export", _("Personal data exported")
+
+
+class AuditEvent(models.Model):
+    """One change of an audited row (written by a PostgreSQL trigger, so bulk updates are caught too)
+    or one access to a dossier's personal data (written by the view). Rows cannot be changed or
+    deleted: a trigger refuses it."""
+
+    table_name = models.CharField(_("table"), max_length=63)
+    row_id = models.CharField(_("row"), max_length=64)
+    action = models.CharField(_("action"), max_length=8, choices=AuditAction.choices)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    at = models.DateTimeField(_("at"))
+    # Plain ids, not foreign keys: the trail outlives the users and units it names.
+    actor_id = models.BigIntegerField(_("actor"), null=True, blank=True)
+    unit_id = models.BigIntegerField(_("unit"), null=True, blank=True)
+    request_id = models.CharField(_("request"), max_length=64, blank=True)
+    ip = models.CharField(_("address"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["table_name", "row_id", "at"], name="audit_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M} {self.table_name}#{self.row_id} {self.action}"

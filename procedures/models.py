@@ -88,6 +88,8 @@ class ProcedureQuerySet(models.QuerySet):
 
 
 class Procedure(models.Model):
+    audited = True  # every change recorded by the audit trigger (motcua.audit)
+
     code = models.CharField(_("code"), max_length=32, unique=True, help_text=_("National code, e.g. 1.001193"))
     name = models.TextField(_("name"))
     field = models.ForeignKey(Field, verbose_name=_("field"), on_delete=models.PROTECT, related_name="procedures")
@@ -217,6 +219,8 @@ class PostingQuerySet(models.QuerySet):
 
 class Posting(models.Model):
     """A unit handles a procedure and posts it publicly (niêm yết công khai) at the desk and online."""
+
+    audited = True  # every change recorded by the audit trigger (motcua.audit)
 
     unit = models.ForeignKey(AdministrativeUnit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="postings")
     procedure = models.ForeignKey(Procedure, verbose_name=_("procedure"), on_delete=models.CASCADE, related_name="postings")
