@@ -130,8 +130,29 @@ def _csv_table(data: bytes) -> list[list[str]]:
     return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
 
+# An .xlsx is a zip: refuse archives that would expand beyond this (a "zip bomb") before opening.
+MAX_XLSX_EXPANDED_BYTES = 200 * 1024 * 1024
+MAX_XLSX_RATIO = 200
+
+
+def _check_archive(data: bytes) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        raise TabularError(_("The file is not a readable Excel (.xlsx) workbook.")) from None
+    if expanded > MAX_XLSX_EXPANDED_BYTES or expanded > MAX_XLSX_RATIO * max(len(data), 1):
+        raise TabularError(_("The Excel file expands to far more data than a table holds: it was refused."))
+
+
 def _xlsx_table(data: bytes) -> list[list]:
+    # XML inside the workbook is parsed with defusedxml (installed; openpyxl uses it), so entity
+    # bombs and external entities are refused too.
     from openpyxl import load_workbook
+
+    _check_archive(data)
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)

@@ -16,4 +16,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.remind_missing_submissions",
         "schedule": crontab(hour=7, minute=0),
     },
+    # The early-warning digest, before the desks open (reports.notify skips days off).
+    "reports-send-daily-digests": {
+        "task": "reports.send_daily_digests",
+        "schedule": crontab(hour=6, minute=45),
+    },
+    # A run requested while Redis was down stays queued: send it again every few minutes.
+    "reports-requeue-waiting-runs": {
+        "task": "reports.requeue_waiting_runs",
+        "schedule": crontab(minute="*/5"),
+    },
 }

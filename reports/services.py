@@ -163,10 +163,23 @@ def report_request(*, unit: AdministrativeUnit, period: Period | str, fmt: str, 
     return run
 
 
-def _enqueue(run_id: int) -> None:
+def _enqueue(run_id: int) -> bool:
+    """Send the job to the workers; if the broker is down the run stays queued and
+    ``report_requeue_waiting`` sends it again once Redis is back. Returns whether it was sent."""
     from .tasks import generate_report
 
-    generate_report.delay(run_id)
+    try:
+        generate_report.delay(run_id)
+    except Exception as error:  # kombu/redis raise several kinds when the broker is unreachable
+        logger.warning("Report run %s stays queued: the broker is unavailable (%s)", run_id, error)
+        return False
+    return True
+
+
+def report_requeue_waiting(*, older_than=timedelta(minutes=2)) -> int:
+    """Send again the runs still queued (their message was lost or never sent, e.g. Redis was down)."""
+    waiting = ReportRun.objects.filter(status=RunStatus.QUEUED, requested_at__lt=timezone.now() - older_than)
+    return sum(_enqueue(run_id) for run_id in waiting.values_list("pk", flat=True))
 
 
 def _claim(run_id: int) -> int | None:

@@ -64,3 +64,19 @@ def draft_quarterly_reports() -> int:
 def remind_missing_submissions() -> int:
     """Daily; on the 17th of the quarter's last month reminds the units that have not submitted."""
     return len(submission_remind_missing(today=timezone.localdate()))
+
+
+@shared_task(name="reports.send_daily_digests")
+def send_daily_digests() -> int:
+    """Every morning; on working days each officer gets the early warnings of their unit."""
+    from .notify import digest_send_all
+
+    return digest_send_all(now=timezone.now())
+
+
+@shared_task(name="reports.requeue_waiting_runs")
+def requeue_waiting_runs() -> int:
+    """Runs left queued while the broker was down are sent again once it is back."""
+    from .services import report_requeue_waiting
+
+    return report_requeue_waiting()

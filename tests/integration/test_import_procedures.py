@@ -169,3 +169,28 @@ def test_counts_come_in_the_seeds_form():
     run(GOOD)
     counts = Procedure.objects.counts()
     assert (counts["total"], counts["commune"], counts["police"], counts["district"]) == (3, 2, 1, 0)
+
+
+def test_a_zip_bomb_disguised_as_xlsx_is_refused_before_it_is_opened():
+    import zipfile
+
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (300 * 1024 * 1024))
+    with pytest.raises(TabularError) as raised:
+        procedures_import(source=BytesIO(buffer.getvalue()), filename="bom.xlsx")
+    assert Procedure.objects.count() == 0
+
+
+def test_an_xml_entity_bomb_inside_an_xlsx_is_refused():
+    import zipfile
+
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+            b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">&lol2;</workbook>')
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", bomb)
+        archive.writestr("xl/workbook.xml", bomb)
+    with pytest.raises(TabularError):
+        procedures_import(source=BytesIO(buffer.getvalue()), filename="entity.xlsx")
+    assert Procedure.objects.count() == 0
