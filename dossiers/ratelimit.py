@@ -11,8 +11,9 @@ import math
 import time
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.cache import cache
+
+from motcua.throttling import client_address  # noqa: F401 (re-exported for the public views)
 
 
 @dataclass(frozen=True)
@@ -25,21 +26,6 @@ class Rate:
 # The public lookup: a citizen needs a few tries at most; guessing codes or digits needs thousands.
 LOOKUP_PER_ADDRESS = Rate("lookup-address", 10, 60)
 LOOKUP_PER_CODE = Rate("lookup-code", 30, 60 * 60)
-
-
-def client_address(request) -> str:
-    """The client's address: REMOTE_ADDR, or behind our reverse proxy the address it saw.
-
-    With settings.TRUST_X_FORWARDED_FOR the proxy appends the address it received the request
-    from to X-Forwarded-For, so the last entry is the one it vouches for; earlier entries come
-    from the client and could be anything.
-    """
-    if settings.TRUST_X_FORWARDED_FOR:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        forwarded = [part for part in forwarded if part]
-        if forwarded:
-            return forwarded[-1]
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _key(rate: Rate, identity: str) -> str:

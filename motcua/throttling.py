@@ -9,6 +9,7 @@ from django.core.cache import cache
 
 
 def client_address(request) -> str:
+    """REMOTE_ADDR, or behind our reverse proxy (BEHIND_PROXY) the address the proxy vouches for."""
     if settings.TRUST_X_FORWARDED_FOR:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
