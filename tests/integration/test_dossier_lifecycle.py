@@ -224,3 +224,32 @@ def test_moving_a_dossier_up_to_the_district_clears_the_communes_officer(commune
     dossier = dossier_transfer(dossier=dossier, by=desk, officer=officer)
     dossier = dossier_transfer(dossier=dossier, by=officer, to_unit=district, note="Liên thông")
     assert (dossier.handling_unit, dossier.officer, dossier.agency) == (district, None, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fifty_desks_taking_in_twenty_dossiers_each_get_a_thousand_codes_without_gaps(commune_a, birth_registration, desk):
+    barrier = threading.Barrier(50)
+    codes, errors = [], []
+
+    def desk_session():
+        try:
+            barrier.wait()
+            for _ in range(20):
+                codes.append(receive(commune_a, birth_registration, desk).code)
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=desk_session) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(codes) == len(set(codes)) == 1000
+    days = {code.rsplit("-", 2)[1] for code in codes}
+    numbers = sorted(int(code[-4:]) for code in codes)
+    if len(days) == 1:  # all on one Vietnam day (not straddling midnight): 1…1000 with no gap
+        assert numbers == list(range(1, 1001))
+    assert Dossier.objects.count() == 1000
