@@ -322,21 +322,27 @@ def tickets_in(unit: AdministrativeUnit, start: datetime, end: datetime) -> Quer
     return FeedbackTicket.objects.filter(unit__path__startswith=unit.path, received_at__gte=start, received_at__lt=end)
 
 
-def ticket_figures(tickets: QuerySet[FeedbackTicket], *, at: datetime) -> dict:
-    """Received, handled on time / late, pending within time / overdue, and by class (one query)."""
+def ticket_counts(at: datetime) -> dict:
+    """The ticket figures as aggregates (handled = answered, forwarded or closed by ``at``), so the
+    same definitions serve the totals and any grouping (by unit, by class)."""
     handled = Q(answered_at__isnull=False) & Q(answered_at__lte=at)
     pending = ~handled
-    figures = tickets.aggregate(
-        received=Count("id"),
-        handled_on_time=Count("id", filter=handled & Q(answered_at__lte=F("due_at"))),
-        handled_late=Count("id", filter=handled & Q(answered_at__gt=F("due_at"))),
-        pending_within_time=Count("id", filter=pending & Q(due_at__gte=at)),
-        pending_overdue=Count("id", filter=pending & Q(due_at__lt=at)),
-        regulation=Count("id", filter=Q(classification=TicketClass.REGULATION)),
-        handling=Count("id", filter=Q(classification=TicketClass.HANDLING)),
-        out_of_scope=Count("id", filter=Q(classification=TicketClass.OUT_OF_SCOPE)),
-        unclassified=Count("id", filter=Q(classification="")),
-    )
+    return {
+        "received": Count("id"),
+        "handled_on_time": Count("id", filter=handled & Q(answered_at__lte=F("due_at"))),
+        "handled_late": Count("id", filter=handled & Q(answered_at__gt=F("due_at"))),
+        "pending_within_time": Count("id", filter=pending & Q(due_at__gte=at)),
+        "pending_overdue": Count("id", filter=pending & Q(due_at__lt=at)),
+        "regulation": Count("id", filter=Q(classification=TicketClass.REGULATION)),
+        "handling": Count("id", filter=Q(classification=TicketClass.HANDLING)),
+        "out_of_scope": Count("id", filter=Q(classification=TicketClass.OUT_OF_SCOPE)),
+        "unclassified": Count("id", filter=Q(classification="")),
+    }
+
+
+def ticket_figures(tickets: QuerySet[FeedbackTicket], *, at: datetime) -> dict:
+    """Received, handled on time / late, pending within time / overdue, and by class (one query)."""
+    figures = tickets.aggregate(**ticket_counts(at))
     figures["on_time_rate"] = percent(figures["handled_on_time"], figures["handled_on_time"] + figures["handled_late"])
     return figures
 

@@ -389,7 +389,11 @@ class FeedbackTicket(models.Model):
         verbose_name = _("feedback ticket")
         verbose_name_plural = _("feedback tickets")
         ordering = ["-received_at"]
-        indexes = [models.Index(fields=["unit", "received_at"], name="ticket_unit_received_idx")]
+        indexes = [
+            models.Index(fields=["unit", "received_at"], name="ticket_unit_received_idx"),
+            # The due-soon and overdue tabs: a unit's open tickets by due moment.
+            models.Index(fields=["unit", "status", "due_at"], name="ticket_unit_status_due_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.code

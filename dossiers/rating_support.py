@@ -1,0 +1,263 @@
+"""What the satisfaction screens read (and the one write dossiers/feedback.py does not have yet).
+
+The reads: the default window (the reporting quarter, 15th to 14th, computed here because dossiers
+may not import reports), a dossier by code for a rating, the tablets of a subtree, and the figures of
+the leader's page, one SQL query per breakdown. Writes of ratings go through dossiers/feedback.py.
+"""
+from __future__ import annotations
+
+import hmac
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from motcua.access import membership_of
+from motcua.calendar import VN_TZ
+from motcua.models import AdministrativeUnit
+
+from .feedback import (
+    LAND_GROUP_TARGET,
+    SATISFACTION_TARGET,
+    SatisfactionFigures,
+    land_group_filter,
+    percent,
+    ratings_in,
+    satisfaction_by,
+    satisfaction_figures,
+)
+from .models import Dossier, KioskDevice, Rating, RatingChannel, RatingCriterion, RatingLevel, Status
+
+# -- the window -----------------------------------------------------------------------------------
+
+
+def quarter_window(day: date) -> tuple[date, date]:
+    """The reporting quarter a day belongs to, both ends inclusive: from the 15th of the month before
+    the quarter to the 14th of its last month (15/12 already belongs to Q1 of the next year)."""
+    year, month = day.year, day.month
+    if day.day >= 15:
+        month += 1
+        if month == 13:
+            year, month = year + 1, 1
+    last_month = ((month - 1) // 3 + 1) * 3
+    first_month = last_month - 2
+    start = date(year - 1, 12, 15) if first_month == 1 else date(year, first_month - 1, 15)
+    return start, date(year, last_month, 14)
+
+
+def window_bounds(first_day: date, last_day: date) -> tuple[datetime, datetime]:
+    """[start, end) in Vietnam time for whole days from ``first_day`` to ``last_day``."""
+    return (
+        datetime.combine(first_day, time(0), tzinfo=VN_TZ),
+        datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=VN_TZ),
+    )
+
+
+# -- the unit a staff page opens on -----------------------------------------------------------------
+
+
+def staff_unit(user) -> AdministrativeUnit:
+    """The user's own unit, or the top unit for a superuser without one; 403 for anyone else."""
+    membership = membership_of(user)
+    if membership is not None:
+        return membership.unit
+    if user.is_superuser:
+        unit = AdministrativeUnit.objects.filter(parent__isnull=True).order_by("path").first()
+        if unit is not None:
+            return unit
+    raise PermissionDenied
+
+
+def unit_choices(user, unit: AdministrativeUnit) -> list[AdministrativeUnit]:
+    """The units a selector offers: the user's unit and one level below, plus the unit on screen
+    and its children."""
+    if user.is_superuser and membership_of(user) is None:
+        units = AdministrativeUnit.objects.filter(depth__lte=1)
+    else:
+        base = staff_unit(user)
+        units = AdministrativeUnit.objects.subtree_of(base).filter(depth__lte=base.depth + 1)
+    units = units | AdministrativeUnit.objects.filter(pk=unit.pk) | unit.children.all()
+    return list(units.distinct().order_by("path")[:500])
+
+
+# -- dossiers and tablets ---------------------------------------------------------------------------
+
+
+def normalise_code(code: str) -> str:
+    return re.sub(r"\s+", "", code or "")
+
+
+def dossier_of_unit(unit: AdministrativeUnit, code: str) -> Dossier | None:
+    """The dossier with this code received by the unit or a unit below it (None otherwise)."""
+    code = normalise_code(code)
+    if not code:
+        return None
+    return (
+        Dossier.objects.filter(code__in={code, code.upper()}, receiving_unit__path__startswith=unit.path)
+        .select_related("procedure", "receiving_unit")
+        .first()
+    )
+
+
+_NO_DIGITS = "\x00" * 4
+
+
+def _last_four_digits(phone: str) -> str:
+    digits = re.sub(r"\D", "", phone or "")
+    return digits[-4:] if len(digits) >= 4 else _NO_DIGITS
+
+
+def dossier_for_citizen(code: str, phone4: str) -> Dossier | None:
+    """The dossier with this code whose phone ends with these digits, or None.
+
+    As in the public lookup, one query runs whether or not the code exists and the digits are
+    compared in constant time against a placeholder when it does not: both failures cost the same.
+    """
+    dossier = (
+        Dossier.objects.filter(code__in={code, code.upper()})
+        .exclude(status=Status.REFUSED)
+        .select_related("procedure", "receiving_unit")
+        .first()
+    )
+    stored = _last_four_digits(dossier.applicant_phone) if dossier else _NO_DIGITS
+    matches = hmac.compare_digest(stored.encode(), phone4.encode())
+    if dossier is None or not matches:
+        return None
+    return dossier
+
+
+def may_be_rated_online(dossier: Dossier) -> bool:
+    """Only a dossier whose handling has ended: resolved or returned, or closed unresolved."""
+    return dossier.status in Status.closed_as_resolved()
+
+
+def rated_online(dossier: Dossier) -> bool:
+    return Rating.objects.filter(dossier=dossier, channel=RatingChannel.ONLINE).exists()
+
+
+def devices_of(unit: AdministrativeUnit) -> QuerySet[KioskDevice]:
+    """The counter tablets of the unit's subtree, with how many ratings each has recorded."""
+    return (
+        KioskDevice.objects.filter(unit__path__startswith=unit.path)
+        .select_related("unit")
+        .annotate(rating_count=Count("ratings"))
+        .order_by("unit__path", "name", "pk")
+    )
+
+
+def get_device_for_user(user, pk: int) -> KioskDevice:
+    """A tablet of the user's subtree; another unit's tablet answers 404."""
+    devices = KioskDevice.objects.select_related("unit")
+    if not user.is_superuser:
+        membership = membership_of(user)
+        if membership is None:
+            raise Http404
+        devices = devices.filter(unit__path__startswith=membership.unit.path)
+    device = devices.filter(pk=pk).first()
+    if device is None:
+        raise Http404
+    return device
+
+
+def kiosk_deactivate(*, device: KioskDevice) -> KioskDevice:
+    """Switch a tablet off: its token no longer authenticates. (Belongs in dossiers/feedback.py.)"""
+    KioskDevice.objects.filter(pk=device.pk).update(is_active=False)
+    device.is_active = False
+    return device
+
+
+# -- the figures ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    figures: SatisfactionFigures
+    target: object  # Decimal
+
+    @property
+    def achieved(self) -> bool | None:
+        """None when nothing was rated: neither achieved nor missed."""
+        rate = self.figures.rate
+        return None if rate is None else rate >= self.target
+
+
+def criteria_figures(ratings: QuerySet[Rating]) -> list[dict]:
+    """Per criterion: how many rated it and at which level, and the satisfied share (one query)."""
+    aggregates = {}
+    for i, criterion in enumerate(RatingCriterion.values):
+        for j, level in enumerate(RatingLevel.values):
+            aggregates[f"c{i}_{j}"] = Count("id", filter=Q(**{f"criteria__{criterion}": level}))
+    counts = ratings.order_by().aggregate(**aggregates)
+    rows = []
+    for i, (criterion, label) in enumerate(RatingCriterion.choices):
+        by_level = {level: counts[f"c{i}_{j}"] for j, level in enumerate(RatingLevel.values)}
+        total = sum(by_level.values())
+        satisfied = by_level[RatingLevel.VERY_SATISFIED] + by_level[RatingLevel.SATISFIED]
+        rows.append({
+            "key": criterion, "label": label, "total": total,
+            "very_satisfied": by_level[RatingLevel.VERY_SATISFIED], "satisfied": by_level[RatingLevel.SATISFIED],
+            "unsatisfied": by_level[RatingLevel.UNSATISFIED], "rate": percent(satisfied, total),
+        })
+    return rows
+
+
+def _officer_name(row: dict) -> str:
+    # Vietnamese order: family and middle names, then the given name (as on the printed forms).
+    name = f"{row['officer__last_name'] or ''} {row['officer__first_name'] or ''}".strip()
+    return name or row["officer__username"] or ""
+
+
+def _labelled(rows: list[dict], key: str, label) -> list[dict]:
+    for row in rows:
+        row["key"] = row[key]
+        row["label"] = label(row)
+    return rows
+
+
+def satisfaction_page(unit: AdministrativeUnit, start: datetime, end: datetime) -> dict:
+    """Everything the leader's page shows but the list of unsatisfied ratings: one query each.
+
+    Every breakdown row has ``key``, ``label`` (None for ratings not tied to a dossier), the counts
+    per level and ``rate``."""
+    ratings = ratings_in(unit, start, end)
+    channels = dict(RatingChannel.choices)
+    by_channel = _labelled(satisfaction_by(ratings, "channel"), "channel", lambda row: channels.get(row["channel"], row["channel"]))
+    by_unit = _labelled(satisfaction_by(ratings, "unit__code", "unit__name"), "unit__code", lambda row: row["unit__name"])
+    by_field = _labelled(satisfaction_by(ratings, "field__name"), "field__name", lambda row: row["field__name"])
+    by_field.sort(key=lambda row: (row["label"] is None, row["label"] or ""))
+    by_officer = _labelled(
+        satisfaction_by(ratings, "officer__username", "officer__last_name", "officer__first_name"),
+        "officer__username", lambda row: _officer_name(row) if row["officer__username"] else None,
+    )
+    by_officer.sort(key=lambda row: (row["label"] is None, row["label"] or ""))
+    return {
+        "overall": Target(satisfaction_figures(ratings), SATISFACTION_TARGET),
+        "land": Target(satisfaction_figures(ratings.filter(land_group_filter())), LAND_GROUP_TARGET),
+        "by_channel": by_channel,
+        "by_unit": by_unit,
+        "by_field": by_field,
+        "by_officer": by_officer,
+        "by_criterion": criteria_figures(ratings),
+    }
+
+
+def unsatisfied_ratings(unit: AdministrativeUnit, start: datetime, end: datetime) -> QuerySet[Rating]:
+    """The "Không hài lòng" ratings of the window, newest first, for the leader to act on."""
+    return (
+        ratings_in(unit, start, end)
+        .filter(level=RatingLevel.UNSATISFIED)
+        .select_related("unit", "procedure", "dossier", "officer")
+        .order_by("-rated_at", "-id")
+    )
+
+
+def recent_paper_forms(unit: AdministrativeUnit, user, *, limit: int = 10) -> list[Rating]:
+    """The last paper forms this officer typed in for the unit's subtree: to check what was entered."""
+    return list(
+        Rating.objects.filter(unit__path__startswith=unit.path, channel=RatingChannel.PAPER, entered_by_id=user.pk)
+        .select_related("unit", "dossier")
+        .order_by("-id")[:limit]
+    )
