@@ -208,6 +208,7 @@ class StaffMembership(models.Model):
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     position = models.CharField(_("position"), max_length=120, blank=True)
+    phone = models.CharField(_("work phone"), max_length=20, blank=True, help_text=_("For the daily digest by SMS."))
 
     class Meta:
         verbose_name = _("staff membership")

@@ -240,6 +240,11 @@ if env_bool("BEHIND_PROXY", False):
 # Account for the client address in login throttling: only trust X-Forwarded-For behind a proxy.
 TRUST_X_FORWARDED_FOR = env_bool("BEHIND_PROXY", False)
 
+# The portal's public address, for links in e-mails (the daily digest) and on printed QR codes.
+MOTCUA_SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+# Where SMS go: a class with send(phone, text); the default prints them on the console.
+MOTCUA_SMS_BACKEND = os.environ.get("SMS_BACKEND", "reports.notify.ConsoleSMSBackend")
+
 ADMINS = [("Admin", a) for a in env_list("ADMIN_EMAILS", [])]
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "motcua@localhost")

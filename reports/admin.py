@@ -36,3 +36,16 @@ class ReportSubmissionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+from .models import Target  # noqa: E402  (the dashboard's targets, appended with their admin)
+
+
+@admin.register(Target)
+class TargetAdmin(admin.ModelAdmin):
+    """The province's targets per year (and optionally per unit level), edited by an administrator."""
+
+    list_display = ["year", "key", "level", "value", "note"]
+    list_editable = ["value"]
+    list_filter = ["year", "key", "level"]
+    ordering = ["-year", "key", "level"]

@@ -9,8 +9,15 @@ For a unit (its whole subtree) and a window:
   paused then with the pause begun before it fell due) / overdue;
 - digitisation: components (any, full) and payment online among new, results among resolved.
 
-Dossiers refused at intake are never counted. One grouped query per breakdown (by handling unit,
-by field); the totals and the ``by_unit`` rows are sums of the per-unit rows, so they always add up.
+Dossiers refused at intake are never counted. One grouped query (by handling unit and field) reads
+the window's rows once; the totals, the ``by_unit`` rows and the ``by_field`` rows are sums of its
+rows, so they always add up.
+
+Performance (the benchmark, docs/benchmarks.md): the subtree is given to PostgreSQL as the list of
+its unit ids rather than a join on the unit tree, so that a commune or a district reads its own
+rows through the (handling unit, resolved) and (handling unit, received) indexes; and the pause
+condition is an uncorrelated ``IN (SELECT …)``, computed once, which leaves the province's scan free
+to run on every core (a correlated EXISTS forbids the parallel partial aggregation).
 """
 from __future__ import annotations
 
@@ -18,11 +25,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from operator import add
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, F, Q
 
 from dossiers.models import Channel, Digitisation, Dossier, Outcome, Pause, Status
+from dossiers.selectors import InSubtree
 from motcua.models import AdministrativeUnit
+from procedures.models import Field
 
 from .periods import Period
 
@@ -41,12 +51,12 @@ def conditions(start: datetime, end: datetime) -> dict[str, Q]:
     carried = Q(received_at__lt=start) & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=start))
     resolved = Q(resolved_at__gte=start, resolved_at__lt=end)
     pending = Q(received_at__lt=end) & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=end))
-    # A dossier paused at the end, whose pause began before it fell due, has its clock stopped.
-    paused_in_time = Exists(
-        Pause.objects.filter(dossier=OuterRef("pk"), started_at__lt=end, started_at__lte=OuterRef("due_at"))
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=end))
-    )
-    within = Q(due_at__gte=end) | Q(paused_in_time)
+    # A dossier paused at the end, whose pause began before it fell due, has its clock stopped. Written
+    # as an uncorrelated IN (the pause's own dossier gives the due moment): PostgreSQL computes it once,
+    # and the province's aggregation can still run in parallel (a correlated EXISTS would forbid it).
+    paused_in_time = Q(pk__in=Pause.objects.filter(started_at__lt=end, started_at__lte=F("dossier__due_at"))
+                       .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=end)).values("dossier_id"))
+    within = Q(due_at__gte=end) | paused_in_time
     return {
         "received": new | carried,
         "new": new,
@@ -71,16 +81,23 @@ def conditions(start: datetime, end: datetime) -> dict[str, Q]:
 
 
 def _counts(start: datetime, end: datetime) -> dict:
-    return {key: Count("id", filter=q) for key, q in conditions(start, end).items() if key in COUNT_KEYS}
+    """One COUNT … FILTER per figure, in the order of COUNT_KEYS."""
+    terms = conditions(start, end)
+    return {key: Count("id", filter=terms[key]) for key in COUNT_KEYS}
+
+
+def _in_window(period: Period):
+    """Every dossier that can appear in the window's figures (at any unit)."""
+    return (
+        Dossier.objects.filter(received_at__lt=period.end)
+        .exclude(status=Status.REFUSED)
+        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=period.start))
+    )
 
 
 def dossiers_counted(unit: AdministrativeUnit, period: Period):
     """Every dossier that can appear in the window's figures, at the unit's subtree."""
-    return (
-        Dossier.objects.filter(handling_unit__path__startswith=unit.path, received_at__lt=period.end)
-        .exclude(status=Status.REFUSED)
-        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=period.start))
-    )
+    return _in_window(period).filter(InSubtree("handling_unit", unit))
 
 
 def dossiers_behind(unit: AdministrativeUnit, period: Period, figure: str, *, field_code: str | None = None,
@@ -137,9 +154,11 @@ def shape(counts: dict) -> dict:
     }
 
 
-def _add(into: dict, row: dict) -> None:
-    for key in COUNT_KEYS:
-        into[key] = into.get(key, 0) + (row.get(key) or 0)
+def _sum(rows) -> list[int]:
+    total = [0] * len(COUNT_KEYS)
+    for row in rows:
+        total = list(map(add, total, row))
+    return total
 
 
 @dataclass
@@ -152,34 +171,48 @@ class Figures:
 
 
 def compute_figures(unit: AdministrativeUnit, period: Period) -> Figures:
-    """The report's figures: two grouped queries (by handling unit, by field) and one for the units."""
-    base = dossiers_counted(unit, period).order_by()
-    counts = _counts(period.start, period.end)
-
-    per_unit = list(base.values("handling_unit_id").annotate(**counts))
-    per_field = list(
-        base.values("procedure__field__code", "procedure__field__name").annotate(**counts).order_by("procedure__field__name")
+    """The report's figures: the subtree's units, one grouped query (by handling unit and field) and
+    the names of the fields counted — three queries whatever the number of dossiers or units."""
+    units = list(
+        AdministrativeUnit.objects.subtree_of(unit).order_by("name").only("id", "code", "name", "path", "parent_id")
     )
+    counts = _counts(period.start, period.end)
+    rows = (
+        _in_window(period).filter(handling_unit_id__in=[u.id for u in units]).order_by()
+        .values_list("handling_unit_id", "procedure__field_id").annotate(**counts)
+    )
+    per_unit: dict[int, list[int]] = {}
+    per_field: dict[int, list[int]] = {}
+    zero = [0] * len(COUNT_KEYS)
+    for unit_id, field_id, *values in rows:
+        per_unit[unit_id] = list(map(add, per_unit.get(unit_id, zero), values))
+        per_field[field_id] = list(map(add, per_field.get(field_id, zero), values))
 
     # Roll the per-unit rows up into the unit's own row and one row per direct child (their subtrees).
-    children = list(unit.children.order_by("name").only("id", "code", "name", "path", "parent_id"))
-    paths = dict(AdministrativeUnit.objects.filter(id__in=[r["handling_unit_id"] for r in per_unit]).values_list("id", "path"))
-    own: dict = {}
-    by_child: dict[int, dict] = {child.id: {} for child in children}
-    totals: dict = {}
-    for row in per_unit:
-        _add(totals, row)
-        path = paths[row["handling_unit_id"]]
-        child = next((c for c in children if path.startswith(c.path)), None)
-        _add(by_child[child.id] if child else own, row)
+    children = [u for u in units if u.parent_id == unit.id]
+    child_by_path = {child.path: child for child in children}
+    paths = {u.id: u.path for u in units}
+    own: list[list[int]] = []
+    by_child: dict[int, list[list[int]]] = {child.id: [] for child in children}
+    for unit_id, values in per_unit.items():
+        path = paths[unit_id]
+        head = path[len(unit.path):].split("/", 1)[0]
+        child = child_by_path.get(f"{unit.path}{head}/") if head else None
+        (by_child[child.id] if child else own).append(values)
+
+    def flat(values: list[int]) -> dict:
+        return dict(zip(COUNT_KEYS, values))
 
     by_unit = []
     if own:
-        by_unit.append({"unit_code": unit.code, "unit_name": unit.name, "own": True, **shape(own)})
+        by_unit.append({"unit_code": unit.code, "unit_name": unit.name, "own": True, **shape(flat(_sum(own)))})
     for child in children:
-        by_unit.append({"unit_code": child.code, "unit_name": child.name, "own": False, **shape(by_child[child.id])})
+        by_unit.append({"unit_code": child.code, "unit_name": child.name, "own": False,
+                        **shape(flat(_sum(by_child[child.id])))})
+    fields = Field.objects.filter(id__in=list(per_field)).order_by("name").values_list("id", "code", "name") if per_field else []
     by_field = [
-        {"field_code": row["procedure__field__code"], "field_name": row["procedure__field__name"], **shape(row)}
-        for row in per_field
+        {"field_code": code, "field_name": name, **shape(flat(per_field[field_id]))}
+        for field_id, code, name in fields
     ]
-    return Figures(unit=unit, period=period, totals=shape(totals), by_field=by_field, by_unit=by_unit)
+    totals = _sum(per_unit.values())
+    return Figures(unit=unit, period=period, totals=shape(flat(totals)), by_field=by_field, by_unit=by_unit)

@@ -179,3 +179,47 @@ class ReportSubmission(models.Model):
     @property
     def period(self) -> Period:
         return parse_period(self.period_key)
+
+
+# -- The province's targets (chỉ tiêu) the leaders' dashboard measures a unit against ------------
+
+from motcua.models import UnitLevel  # noqa: E402  (kept with the model that uses it)
+
+
+class TargetKey(models.TextChoices):
+    ONLINE_DOSSIERS = "online_dossiers", _("Dossiers received online")
+    ONLINE_PAYMENT = "online_payment", _("Fees paid online (dossiers with a fee)")
+    COMPONENTS_DIGITISED = "components_digitised", _("Dossiers with digitised components")
+    RESULTS_DIGITISED = "results_digitised", _("Results digitised")
+    SATISFACTION = "satisfaction", _("Satisfaction")
+    LAND_GROUP_SATISFACTION = "land_group_satisfaction", _("Satisfaction: land, construction and investment")
+
+
+class Target(models.Model):
+    """One target of the province's yearly plan, in per cent: for every unit level (``level`` empty)
+    or for one level, which then wins over the general row (online dossiers: 55 % for a district,
+    50 % for a commune)."""
+
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    level = models.CharField(
+        _("unit level"), max_length=16, choices=UnitLevel.choices, blank=True,
+        help_text=_("Empty: every level that has no target of its own."),
+    )
+    key = models.CharField(_("target"), max_length=32, choices=TargetKey.choices)
+    value = models.DecimalField(
+        _("target (%)"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    note = models.CharField(_("source"), max_length=300, blank=True, help_text=_("The plan or decision that sets it."))
+
+    class Meta:
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        ordering = ["-year", "key", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "level", "key"], name="target_unique_year_level_key"),
+            models.CheckConstraint(condition=Q(value__gte=0) & Q(value__lte=100), name="target_value_is_a_percentage"),
+        ]
+
+    def __str__(self) -> str:
+        level = self.get_level_display() if self.level else _("every level")
+        return f"{self.year} · {self.get_key_display()} · {level}: {self.value} %"

@@ -15,3 +15,13 @@ urlpatterns = [
     path("nop/gui/", views.submit, name="submit"),
     path("nop/<int:pk>/", views.submission_detail, name="submission"),
 ]
+
+# The leaders' dashboard (reports.dashboard_views): the index, targets, warnings and data quality.
+from . import dashboard_views  # noqa: E402
+
+urlpatterns += [
+    path("bang-dieu-khien/", dashboard_views.dashboard, name="dashboard"),
+    path("bang-dieu-khien/chi-so/<slug:key>/", dashboard_views.index_detail, name="index-detail"),
+    path("bang-dieu-khien/canh-bao/", dashboard_views.warnings, name="warnings"),
+    path("bang-dieu-khien/chat-luong-du-lieu/", dashboard_views.quality, name="quality"),
+]

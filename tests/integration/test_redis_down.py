@@ -30,7 +30,10 @@ def redis_down(settings):
     celery_app.pool.force_close_all()
     yield url
     celery_app.conf.broker_url, celery_app.conf.task_always_eager = previous
+    # Drop the pools built for the dead broker, so later tests connect to the real one again.
     celery_app.pool.force_close_all()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 def test_sign_in_and_the_desk_work_while_redis_is_down(client, redis_down, desk_officer_a):
