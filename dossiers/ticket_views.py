@@ -346,6 +346,8 @@ def figures(request: HttpRequest) -> HttpResponse:
     """Received, handled on time / late, pending within time / overdue and by class, for a unit in scope
     and a date range (the reporting quarter by default), with the same by direct child unit."""
     workplace = _staff(request.user)
+    if request.GET.get("unit", "").strip():
+        get_unit_for_user(request.user, request.GET["unit"].strip())  # another unit's figures: 404
     units = AdministrativeUnit.objects.for_user(request.user)
     default = workplace or units.order_by("depth", "path").first()
     form = FiguresForm(request.GET, units=units, default_unit=default)

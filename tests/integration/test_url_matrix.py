@@ -1,0 +1,253 @@
+"""Unit isolation on every URL: one matrix, not scattered tests.
+
+Every URL pattern of the project is listed below with how to point it at an object of commune A
+(Xã Ngọc Kỳ). Each role of commune B (Thị trấn Tứ Kỳ) then asks for it and must get 404 (or 403
+where the role is refused first) and never a page carrying A's data. A URL pattern missing from the
+matrix fails the test, so a new view cannot ship without saying how it is scoped.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from urllib.parse import urlencode
+
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from dossiers.feedback import kiosk_register, ticket_receive
+from dossiers.models import Rating
+from dossiers.services import (
+    Applicant, dossier_apologise, dossier_pause, dossier_receive, dossier_refuse, dossier_stop,
+)
+from motcua.calendar import VN_TZ
+from motcua.models import Role
+from procedures.models import Field, Procedure
+from procedures.services import posting_set, procedure_save, review_open
+from reports.models import ReportRun, ReportSubmission
+from reports.periods import parse_period
+from reports.services import report_submit
+from tests.factories import PASSWORD, MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+SECRET_NAME = "Nguyễn Bí Mật"  # commune A's applicant: must never appear on a page served to commune B
+SECRET_PHONE = "0911222333"
+
+
+@dataclass
+class World:
+    unit_a: object
+    dossier: object
+    refused: object
+    stopped: object
+    procedure: object
+    round_: object
+    item: object
+    run: object
+    submission: object
+    ticket: object
+    device: object
+    kiosk_token: str
+
+
+@dataclass(frozen=True)
+class Case:
+    """How to call a URL against commune A's objects, and what commune B's staff must get.
+
+    ``expect``: "hidden" — 404 (or 403 when the role is refused before the lookup), never A's data;
+    "scoped" — the page answers (a list, a form, the user's own unit) but carries none of A's data;
+    "public" — not bound to a unit (public pages, the catalogue every officer reads)."""
+
+    kwargs: Callable[[World], dict] = lambda w: {}
+    query: Callable[[World], dict] = lambda w: {}
+    method: str = "get"
+    data: Callable[[World], dict] = lambda w: {}
+    expect: str = "hidden"
+
+
+def unit_query(w: World) -> dict:
+    return {"unit": w.unit_a.code}
+
+
+MATRIX: dict[str, Case] = {
+    # core
+    "motcua:home": Case(expect="scoped"),
+    "motcua:unit-list": Case(expect="scoped", query=lambda w: {"q": "Ngọc"}),
+    "motcua:unit-detail": Case(kwargs=lambda w: {"code": w.unit_a.code}),
+    "motcua:working-calendar": Case(expect="public"),
+    "login": Case(expect="public"),
+    "logout": Case(method="post", expect="public"),
+    "password_change": Case(expect="public"),
+    "password_change_done": Case(expect="public"),
+    "healthz": Case(expect="public"),
+    # the catalogue is published for the whole province: every officer reads it
+    "procedures:procedure-list": Case(expect="scoped"),
+    "procedures:procedure-import": Case(expect="scoped"),
+    "procedures:catalogue-xlsx": Case(expect="public"),
+    "procedures:posting-xlsx": Case(query=unit_query),
+    "procedures:posting-pdf": Case(query=unit_query),
+    "procedures:procedure-detail": Case(kwargs=lambda w: {"code": w.procedure.code}, expect="public"),
+    "procedures:procedure-edit": Case(kwargs=lambda w: {"code": w.procedure.code}, expect="public"),
+    "procedures:posting-edit": Case(kwargs=lambda w: {"code": w.procedure.code}, method="post",
+                                    data=lambda w: {"unit": w.unit_a.code, "is_active": ""}),
+    "reviews:round-list": Case(expect="scoped"),
+    "reviews:round-open": Case(method="post", data=lambda w: {"year": 2031}, expect="scoped"),
+    "reviews:overview-xlsx": Case(expect="scoped", query=lambda w: {"year": w.round_.year}),
+    "reviews:round-detail": Case(kwargs=lambda w: {"pk": w.round_.pk}),
+    "reviews:round-submit": Case(kwargs=lambda w: {"pk": w.round_.pk}, method="post"),
+    "reviews:item-edit": Case(kwargs=lambda w: {"pk": w.round_.pk, "item_id": w.item.pk}),
+    "reviews:round-xlsx": Case(kwargs=lambda w: {"pk": w.round_.pk}),
+    "public:unit-index": Case(expect="public"),
+    "public:unit-procedures": Case(kwargs=lambda w: {"unit_code": w.unit_a.code}, expect="public"),
+    "public:procedure-detail": Case(kwargs=lambda w: {"unit_code": w.unit_a.code, "code": w.procedure.code}, expect="public"),
+    # dossiers
+    "dossiers:board": Case(expect="scoped", query=lambda w: {"q": w.dossier.code}),
+    "dossiers:intake": Case(expect="scoped"),
+    "dossiers:due-preview": Case(expect="scoped", query=lambda w: {"procedure": w.procedure.code}),
+    "dossiers:queue": Case(expect="scoped"),
+    "dossiers:detail": Case(kwargs=lambda w: {"code": w.dossier.code}),
+    "dossiers:action": Case(kwargs=lambda w: {"code": w.dossier.code, "action": "resolve"}, method="post"),
+    "forms:register": Case(query=lambda w: {**unit_query(w), "from": "01/01/2020", "to": "31/12/2030"}),
+    "forms:register-xlsx": Case(query=lambda w: {**unit_query(w), "from": "01/01/2020", "to": "31/12/2030"}),
+    "forms:register-pdf": Case(query=lambda w: {**unit_query(w), "from": "01/01/2020", "to": "31/12/2030"}),
+    "forms:receipt-pdf": Case(kwargs=lambda w: {"code": w.dossier.code}),
+    "forms:supplement-pdf": Case(kwargs=lambda w: {"code": w.dossier.code}),
+    "forms:refusal-pdf": Case(kwargs=lambda w: {"code": w.refused.code}),
+    "forms:control-pdf": Case(kwargs=lambda w: {"code": w.dossier.code}),
+    "forms:apology-pdf": Case(kwargs=lambda w: {"code": w.dossier.code}),
+    "forms:stop-pdf": Case(kwargs=lambda w: {"code": w.stopped.code}),
+    # public by design: it answers only with the code and the phone digits, and never personal data
+    "lookup:lookup": Case(expect="public", query=lambda w: {"code": w.dossier.code, "phone4": SECRET_PHONE[-4:]}),
+    # satisfaction
+    "ratings:figures": Case(query=unit_query),
+    "ratings:paper": Case(query=unit_query),
+    "ratings:devices": Case(query=unit_query),
+    "ratings:device-deactivate": Case(kwargs=lambda w: {"pk": w.device.pk}, method="post"),
+    "ratings:kiosk": Case(expect="public"),
+    "ratings:kiosk-thanks": Case(expect="public"),
+    "ratings:kiosk-activate": Case(kwargs=lambda w: {"token": "not-the-token"}, expect="public"),
+    "ratings:online": Case(expect="public"),
+    "ratings:online-thanks": Case(expect="public"),
+    # feedback tickets
+    "tickets:list": Case(expect="scoped", query=lambda w: {"q": w.ticket.code}),
+    "tickets:submit": Case(expect="public"),
+    "tickets:submitted": Case(expect="public"),
+    "tickets:public": Case(expect="public"),
+    "tickets:new": Case(expect="scoped"),
+    "tickets:figures": Case(query=lambda w: {"unit": w.unit_a.code}),
+    "tickets:detail": Case(kwargs=lambda w: {"code": w.ticket.code}),
+    "tickets:answer-pdf": Case(kwargs=lambda w: {"code": w.ticket.code}),
+    "tickets:step": Case(kwargs=lambda w: {"code": w.ticket.code, "action": "classify"}, method="post",
+                         data=lambda w: {"classification": "regulation"}),
+    # reports
+    "reports:index": Case(query=lambda w: {**unit_query(w), "period": "2026-Q1"}),
+    "reports:dossiers": Case(query=lambda w: {**unit_query(w), "period": "2026-Q1", "figure": "new"}),
+    "reports:request": Case(method="post", data=lambda w: {**unit_query(w), "period": "2026-Q1", "format": "json"}),
+    "reports:runs": Case(expect="scoped"),
+    "reports:run": Case(kwargs=lambda w: {"pk": w.run.pk}),
+    "reports:download": Case(kwargs=lambda w: {"pk": w.run.pk}),
+    "reports:submissions": Case(expect="scoped"),
+    "reports:submit": Case(method="post", data=lambda w: {**unit_query(w), "period": "2026-Q1"}),
+    "reports:submission": Case(kwargs=lambda w: {"pk": w.submission.pk}),
+    "reports:dashboard": Case(query=lambda w: {**unit_query(w), "period": "2026-Q1"}),
+    "reports:index-detail": Case(kwargs=lambda w: {"key": "tien-do"}, query=lambda w: {**unit_query(w), "period": "2026-Q1"}),
+    "reports:warnings": Case(query=unit_query),
+    "reports:quality": Case(query=lambda w: {**unit_query(w), "period": "2026-Q1"}),
+}
+
+
+def project_url_names() -> set[str]:
+    def walk(patterns, namespace=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = ":".join(filter(None, [namespace, pattern.namespace]))
+                yield from walk(pattern.url_patterns, inner)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                yield ":".join(filter(None, [namespace, pattern.name]))
+
+    # The Django admin is for administrators only and tested on its own below.
+    return {name for name in walk(get_resolver().url_patterns) if not name.startswith("admin:")}
+
+
+def test_every_url_pattern_is_in_the_matrix():
+    names = project_url_names()
+    assert sorted(names - set(MATRIX)) == [], "add the new URL to MATRIX, saying how it is scoped"
+    assert sorted(set(MATRIX) - names) == [], "MATRIX names a URL that no longer exists"
+
+
+@pytest.fixture
+def world(commune_a, commune_b, agency_a, agency_b, desk_officer_a, district):
+    vn = lambda *a: datetime(*a, tzinfo=VN_TZ)  # noqa: E731
+    field_ = Field.objects.create(code="HT", name="Hộ tịch")
+    procedure = Procedure(code="1.001193", name="Đăng ký khai sinh", field=field_, level="commune", processing_days=Decimal(3))
+    procedure_save(procedure=procedure, at=vn(2025, 1, 1, 8, 0))
+    posting_set(unit=commune_a, procedure=procedure)
+    applicant = Applicant(name=SECRET_NAME, phone=SECRET_PHONE, id_number="030085009999", address="Thôn Bí Mật")
+    received = timezone.now() - timedelta(days=30)
+    dossier = dossier_receive(unit=commune_a, procedure=procedure, applicant=applicant, by=desk_officer_a, received_at=received)
+    dossier_pause(dossier=dossier, by=desk_officer_a, kind="supplement", reason="Thiếu giấy tờ", at=received + timedelta(hours=1))
+    dossier_apologise(dossier=dossier, by=desk_officer_a, reason="Chậm", new_due_at=timezone.now() + timedelta(days=3))
+    refused = dossier_refuse(unit=commune_a, procedure=procedure, applicant=applicant, by=desk_officer_a, reason="Sai thẩm quyền")
+    stopped = dossier_receive(unit=commune_a, procedure=procedure, applicant=applicant, by=desk_officer_a, received_at=received)
+    dossier_stop(dossier=stopped, by=desk_officer_a, action="withdraw", reason="Rút hồ sơ")
+    round_ = review_open(unit=commune_a, year=2026, by=desk_officer_a)
+    run = ReportRun.objects.create(unit=commune_a, period_key="2026-Q1", first_day=vn(2025, 12, 15).date(),
+                                   last_day=vn(2026, 3, 14).date(), format="json", requested_by=desk_officer_a)
+    submission = report_submit(unit=commune_a, period=parse_period("2026-Q1"), by=desk_officer_a)
+    ticket = ticket_receive(unit=commune_a, channel="phone", sender_name=SECRET_NAME, sender_contact=SECRET_PHONE,
+                            content="Phản ánh về thời hạn", entered_by=desk_officer_a)
+    device, token = kiosk_register(unit=commune_a, name="Quầy 1")
+    Rating.objects.create(unit=commune_a, dossier=dossier, channel="paper", level="unsatisfied", comment=SECRET_NAME,
+                          rated_at=timezone.now())
+    return World(unit_a=commune_a, dossier=dossier, refused=refused, stopped=stopped, procedure=procedure, round_=round_,
+                 item=round_.items.get(), run=run, submission=submission, ticket=ticket, device=device, kiosk_token=token)
+
+
+OUTSIDER_ROLES = [Role.DESK_OFFICER, Role.PROCESSING_OFFICER, Role.FOCAL_OFFICER, Role.UNIT_LEADER]
+
+
+@pytest.mark.parametrize("role", OUTSIDER_ROLES)
+def test_commune_b_staff_never_reach_commune_a(client, world, commune_b, role):
+    MembershipFactory(unit=commune_b, role=role, user__username=f"b.{role}")
+    client.login(username=f"b.{role}", password=PASSWORD)
+    checked = 0
+    for name, case in MATRIX.items():
+        if case.expect == "public" or name == "logout":
+            continue
+        url = reverse(name, kwargs=case.kwargs(world))
+        query = case.query(world)
+        if case.method == "post":
+            response = client.post(url + ("?" + urlencode(query) if query else ""), case.data(world))
+        else:
+            response = client.get(url, query)
+        text = response.get("Content-Type", "").startswith(("text", "application/json"))
+        body = response.content.decode("utf-8", "ignore") if text else ""
+        if case.expect == "hidden":
+            assert response.status_code in (403, 404), f"{role} {name} → {response.status_code}"
+        else:
+            assert response.status_code < 500, f"{role} {name} → {response.status_code}"
+        assert SECRET_NAME not in body and SECRET_PHONE not in body, f"{role} {name} shows commune A's applicant"
+        echoed = world.dossier.code in query.values()  # a search box shows what was typed
+        assert echoed or world.dossier.code not in body, f"{role} {name} shows commune A's dossier"
+        checked += 1
+    print(f"\nURL matrix: {checked} URLs × role {role}: no access to commune A")
+    assert checked == sum(1 for name, case in MATRIX.items() if case.expect != "public" and name != "logout")
+
+
+def test_the_district_reaches_what_its_communes_hold(client, world, district_officer):
+    client.login(username=district_officer.username, password=PASSWORD)
+    for name in ["motcua:unit-detail", "dossiers:detail", "forms:receipt-pdf", "tickets:detail", "reviews:round-detail",
+                 "reports:submission"]:
+        case = MATRIX[name]
+        response = client.get(reverse(name, kwargs=case.kwargs(world)), case.query(world))
+        assert response.status_code == 200, name
+
+
+def test_the_admin_is_for_administrators_only(client, world, desk_officer_a):
+    client.login(username=desk_officer_a.username, password=PASSWORD)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302 and "/quan-tri/login/" in response["Location"]
