@@ -136,14 +136,15 @@ def digest_text(digest: Digest) -> str:
         "",
         _("The early warnings of %(unit)s at %(moment)s:") % {"unit": digest.unit.name, "moment": _moment(digest.at)},
     ]
+    assigned_label, due_label = _("assigned to you"), _("due")
     for section in digest.sections:
         lines += ["", f"{section.check.label}: {section.count}"]
         for dossier in section.rows:
             due = dossier.apology.new_due_at if section.check.key == "apology_due_again" else dossier.due_at
-            mark = f"  [{_('assigned to you')}]" if dossier.officer_id == user.pk else ""
+            mark = f"  [{assigned_label}]" if dossier.officer_id == user.pk else ""
             lines.append(
                 f"  - {dossier.code} · {dossier.procedure.name[:80]} · {dossier.applicant_name} · "
-                f"{_('due')} {_moment(due)} · {dossier.handling_unit.name}{mark}"
+                f"{due_label} {_moment(due)} · {dossier.handling_unit.name}{mark}"
             )
             lines.append(f"    {base}{reverse('dossiers:detail', args=[dossier.code])}")
         if section.count > len(section.rows):
