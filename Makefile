@@ -4,7 +4,7 @@ PYTHON := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup setup-test messages lint clean
+.PHONY: run test bench setup setup-test messages lint clean
 
 run: setup
 	$(PYTHON) manage.py migrate --noinput
@@ -13,6 +13,11 @@ run: setup
 
 test: setup-test
 	scripts/test.sh $(PYTEST_ARGS)
+
+# The province-scale benchmark (2,000,000 dossiers, about a quarter of an hour) on throwaway servers;
+# never part of `make test`. E.g. make bench BENCH_ARGS="--size 200000 --runs 3". See docs/benchmarks.md.
+bench: setup-test
+	scripts/bench.sh $(BENCH_ARGS)
 
 setup:
 	scripts/bootstrap.sh

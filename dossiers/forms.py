@@ -232,7 +232,7 @@ class IntakeForm(forms.Form):
             return self.resolved_procedure
         code = (self.data.get("procedure") if self.is_bound else self.initial.get("procedure")) or ""
         code = re.split(r"\s", _nfc(code), maxsplit=1)[0] if code.strip() else ""
-        if not code:
+        if not code or "\x00" in code:  # raw input: PostgreSQL refuses a NUL in a query (a 500)
             return None
         return self.procedures.filter(code=code).first()
 

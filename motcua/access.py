@@ -29,6 +29,10 @@ def require_role(user, *roles: str) -> None:
 
 
 def get_unit_for_user(user, code: str, *, write: bool = False) -> AdministrativeUnit:
+    if "\x00" in code:
+        # Typed or posted by anyone (?unit=, the posting form's hidden field): PostgreSQL refuses a NUL
+        # in a text parameter with an error (a 500), and no unit's code holds one.
+        raise Http404
     unit = get_object_or_404(AdministrativeUnit.objects.for_user(user), code=code)
     if write and not user.is_superuser:
         require_role(user, Role.ADMINISTRATOR, Role.DISTRICT_OFFICE, Role.UNIT_LEADER)

@@ -3,6 +3,7 @@ framing, and no caching of pages shown to a signed-in user (they hold personal d
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
 
@@ -21,3 +22,21 @@ class SecurityHeadersMiddleware:
             add_never_cache_headers(response)
             patch_vary_headers(response, ["Cookie"])
         return response
+
+
+class RejectNulMiddleware:
+    """400 for a NUL character in the path or the query string (``/ho-so/%00/``, ``?q=%00``).
+
+    No code, search or filter holds one, and PostgreSQL refuses a NUL in a text parameter with an
+    error: the views that look a code or a search up would answer 500. Form fields refuse NUL on
+    their own (Django's CharField), with a form error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+        ):
+            raise BadRequest("NUL character in the URL")
+        return self.get_response(request)

@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "motcua.audit.AuditContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "motcua.middleware.SecurityHeadersMiddleware",
+    # Innermost, so that its 400 still carries the headers above.
+    "motcua.middleware.RejectNulMiddleware",
 ]
 
 ROOT_URLCONF = "motcua.urls"
@@ -153,12 +155,30 @@ CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# A job whose worker dies under it (a pool child killed, out of memory) is requeued rather than
+# acknowledged as failed; with acks_late that is how a report run gets done by another worker.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing a task while Redis is down fails fast; the run stays queued and is sent again later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
+# visibility_timeout: Redis hands a delivered but unacknowledged message (its worker was SIGKILLed)
+# to another worker once this many seconds have passed since its delivery. It must exceed the
+# longest job and the longest retry countdown (a worker holds a countdown's message unacknowledged):
+# an hour by default; tests shorten it through CELERY_VISIBILITY_TIMEOUT.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1, "socket_timeout": 2, "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+}
+# A report run still "running" this many seconds after its claim is taken for a dead worker's and
+# may be claimed again (reports.services._claim); the task's time limits stay inside it. Ten minutes
+# by default; tests shorten it through REPORT_STALE_AFTER_SECONDS.
+REPORT_STALE_AFTER_SECONDS = env_int("REPORT_STALE_AFTER_SECONDS", 600)
+for _name, _value in (("CELERY_VISIBILITY_TIMEOUT", CELERY_VISIBILITY_TIMEOUT),
+                      ("REPORT_STALE_AFTER_SECONDS", REPORT_STALE_AFTER_SECONDS)):
+    if _value <= 0:
+        raise ImproperlyConfigured(f"{_name} must be a positive number of seconds, not {_value}")
 # Beat: draft every unit's quarterly report when a window closes; remind on the 17th.
 from reports.schedule import CELERY_BEAT_SCHEDULE  # noqa: E402,F401
 

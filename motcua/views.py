@@ -79,9 +79,13 @@ def working_calendar(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     year = today.year
     try:
-        year = int(request.GET.get("year", year))
+        asked = int(request.GET.get("year", year))
     except ValueError:
-        pass
+        asked = year
+    # Only the years a calendar can be kept for: ?year=0 or 10000 made the holidays' date__year
+    # lookup build an impossible date (a 500).
+    if 2000 <= asked <= 2100:
+        year = asked
     form = DueDateForm(request.GET if "received_at" in request.GET else None)
     result = None
     if form.is_valid():

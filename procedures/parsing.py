@@ -157,6 +157,11 @@ class ComponentSpec:
 
 
 _FREE = {"khong", "mien", "mien phi", "khong co", "khong thu", "0", "0 dong", "-"}
+# The columns' bounds (ProcedureFee.name and .amount, ProcedureComponent.originals and .copies): a
+# value past them is refused here as a bad cell, not left for PostgreSQL to fail the whole request on.
+FEE_NAME_MAX = 200
+FEE_AMOUNT_MAX = 10**15  # a million billion đồng: beyond any fee, well within a bigint
+COPIES_MAX = 32767
 _AMOUNT = re.compile(r"(\d{1,3}(?:[.,]\d{3})+|\d+)\s*(?:đồng|đ|vnd|vnđ)?", re.IGNORECASE)
 
 
@@ -192,6 +197,11 @@ def parse_fees(text: str) -> list[FeeSpec]:
         if not match:
             raise CellError(_("the fee “%(value)s” has no amount in đồng") % {"value": part})
         amount = int(re.sub(r"[.,]", "", match.group(1)))
+        if amount > FEE_AMOUNT_MAX:
+            raise CellError(_("the fee “%(value)s” is too large") % {"value": part[:100]})
+        if len(name.strip()) > FEE_NAME_MAX:
+            raise CellError(_("the name of the fee “%(value)s…” is longer than %(max)s characters")
+                            % {"value": name.strip()[:40], "max": FEE_NAME_MAX})
         note = _unwrap(rest[match.end():].strip())
         fees.append(FeeSpec(name=name.strip() or _("Fee"), amount=amount, note=note))
     return fees
@@ -242,6 +252,8 @@ def parse_components(text: str) -> list[ComponentSpec]:
                 originals, name = 1, bare
         if not name:
             raise CellError(_("a dossier component has no name"))
+        if originals > COPIES_MAX or copies > COPIES_MAX:
+            raise CellError(_("the dossier component “%(value)s” asks for too many copies") % {"value": name[:100]})
         components.append(ComponentSpec(name=name, originals=originals, copies=copies, required=not optional))
     return components
 

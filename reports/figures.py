@@ -31,7 +31,7 @@ from django.db.models import Count, F, Q
 
 from dossiers.models import Channel, Digitisation, Dossier, Outcome, Pause, Status
 from dossiers.selectors import InSubtree
-from motcua.models import AdministrativeUnit
+from motcua.models import PATH_SEPARATOR, AdministrativeUnit
 from procedures.models import Field
 
 from .periods import Period
@@ -196,8 +196,8 @@ def compute_figures(unit: AdministrativeUnit, period: Period) -> Figures:
     by_child: dict[int, list[list[int]]] = {child.id: [] for child in children}
     for unit_id, values in per_unit.items():
         path = paths[unit_id]
-        head = path[len(unit.path):].split("/", 1)[0]
-        child = child_by_path.get(f"{unit.path}{head}/") if head else None
+        head = path[len(unit.path):].split(PATH_SEPARATOR, 1)[0]
+        child = child_by_path.get(f"{unit.path}{head}{PATH_SEPARATOR}") if head else None
         (by_child[child.id] if child else own).append(values)
 
     def flat(values: list[int]) -> dict:

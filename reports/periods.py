@@ -79,6 +79,10 @@ def parse_period(key: str) -> Period:
             raise PeriodError(str(exc)) from None
         if last < first:
             raise PeriodError("the range ends before it starts")
+        # The same years as every other period: a window at the edge of the calendar (9999-12-31)
+        # has no moment after it, and Period.end would overflow.
+        _check_year(first.year)
+        _check_year(last.year)
         return Period(key, first, last, "custom")
     if m := re.fullmatch(r"cal:(\d{4})", key, re.IGNORECASE):
         year = _check_year(int(m[1]))

@@ -35,8 +35,15 @@ from .report import ReportData, build_report, to_json
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-# A run still "running" this long after its claim belongs to a dead worker and may be claimed again.
-STALE_AFTER = timedelta(minutes=10)
+
+
+def stale_after() -> timedelta:
+    """How long after its claim a run still "running" is taken for a dead worker's and may be claimed
+    again: settings.REPORT_STALE_AFTER_SECONDS (ten minutes unless the environment says otherwise;
+    read at each call, so that a test can shorten it)."""
+    return timedelta(seconds=getattr(settings, "REPORT_STALE_AFTER_SECONDS", 600))
+
+
 # The PDF's editable parts (reports.formatters.pdf_context): paragraphs, the document number, the
 # recipients ("Nơi nhận", one a line) and the signature block (title lines and name).
 NARRATIVE_KEYS = ("number", "assessment", "tasks", "proposals", "recipients", "signer_title", "signer_name")
@@ -188,7 +195,7 @@ def _claim(run_id: int) -> int | None:
     now = timezone.now()
     claimable = (
         Q(status=RunStatus.QUEUED)
-        | Q(status=RunStatus.RUNNING, started_at__lt=now - STALE_AFTER)
+        | Q(status=RunStatus.RUNNING, started_at__lt=now - stale_after())
         | Q(status=RunStatus.FAILED, attempts__lt=MAX_ATTEMPTS)
     )
     try:

@@ -9,7 +9,14 @@ from celery import shared_task
 from django.utils import timezone
 
 from .models import ReportRun
-from .services import MAX_ATTEMPTS, STALE_AFTER, report_draft_quarter, report_generate, submission_remind_missing
+from .services import MAX_ATTEMPTS, report_draft_quarter, report_generate, stale_after, submission_remind_missing
+
+# A job must finish before its claim goes stale and another worker may take it: the soft limit a
+# minute before (540 s of the default 600), the hard one half a minute before; within a shortened
+# window (tests), a fifth and a tenth of it.
+_STALE_SECONDS = int(stale_after().total_seconds())
+SOFT_TIME_LIMIT = max(1, _STALE_SECONDS - min(60, _STALE_SECONDS // 5))
+TIME_LIMIT = max(SOFT_TIME_LIMIT + 1, _STALE_SECONDS - min(30, _STALE_SECONDS // 10))
 
 
 @shared_task(
@@ -22,9 +29,8 @@ from .services import MAX_ATTEMPTS, STALE_AFTER, report_draft_quarter, report_ge
     retry_backoff_max=300,
     retry_jitter=True,
     max_retries=MAX_ATTEMPTS - 1,
-    # A job must finish before its claim goes stale and another worker may take it.
-    soft_time_limit=int(STALE_AFTER.total_seconds()) - 60,
-    time_limit=int(STALE_AFTER.total_seconds()) - 30,
+    soft_time_limit=SOFT_TIME_LIMIT,
+    time_limit=TIME_LIMIT,
 )
 def generate_report(self, run_id: int) -> str:
     if self.request.is_eager:
@@ -36,7 +42,7 @@ def generate_report(self, run_id: int) -> str:
     if run.is_active:
         # Another worker holds the claim (or held it and died): look again once the claim can go stale.
         started = run.started_at or timezone.now()
-        countdown = max(5, int((started + STALE_AFTER - timezone.now()).total_seconds()) + 5)
+        countdown = max(5, int((started + stale_after() - timezone.now()).total_seconds()) + 5)
         raise self.retry(countdown=countdown, max_retries=self.request.retries + 1)
     return run.status
 

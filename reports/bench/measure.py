@@ -21,7 +21,6 @@ import csv
 import json
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -30,7 +29,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -169,6 +168,7 @@ def our_totals(figures) -> dict[str, int]:
 
 # -- the child process of the memory measurement -------------------------------------------------------
 
+# The report job, as the export command runs it; it prints its time, its size and its own peak.
 REPORT_JOB = r"""
 import json, os, resource, sys, time
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
@@ -181,9 +181,36 @@ from motcua.models import AdministrativeUnit
 from reports.services import report_export
 started = time.perf_counter()
 content = report_export(unit=AdministrativeUnit.objects.get(code=sys.argv[1]), period=sys.argv[2], fmt=sys.argv[3])
-print(json.dumps({"seconds": time.perf_counter() - started, "bytes": len(content),
-                  "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+hwm = next((int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")), None)
+print(json.dumps({"seconds": time.perf_counter() - started, "bytes": len(content), "vm_hwm_kb": hwm}))
 """
+
+# Linux keeps a process's ru_maxrss across exec, and a child forked from this (large) process starts
+# with our resident size: its RUSAGE_CHILDREN figure would be ours. So the job is started by a small
+# launcher, itself forked by /bin/sh (the ``; exit`` makes sh fork rather than exec), and the launcher
+# reads RUSAGE_CHILDREN once the job has ended.
+LAUNCHER = r"""
+import json, resource, subprocess, sys
+done = subprocess.run([sys.executable, "-c", sys.argv[1], *sys.argv[2:]], capture_output=True, text=True)
+lines = done.stdout.strip().splitlines()
+print(json.dumps({"returncode": done.returncode, "job": json.loads(lines[-1]) if done.returncode == 0 and lines else None,
+                  "children_maxrss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+                  "stderr": done.stderr[-2000:] if done.returncode else ""}))
+"""
+
+
+class _SqlTimer:
+    """An execute-wrapper adding up the time a request's statements spend in the database."""
+
+    def __init__(self):
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
 
 
 def _pdf_pages(content: bytes) -> int | None:
@@ -198,10 +225,11 @@ def _pdf_pages(content: bytes) -> int | None:
 
 class Bench:
     def __init__(self, *, runs: int, requests: int, intake: int, threads: int, import_dossiers: int,
-                 import_procedures: int, out=print):
+                 import_procedures: int, page_seconds: float = 60.0, out=print):
         self.runs = runs
         self.requests = requests
-        self.intake = intake
+        self.page_seconds = page_seconds
+        self.intake_size = intake
         self.threads = threads
         self.import_dossiers = import_dossiers
         self.import_procedures = import_procedures
@@ -239,6 +267,7 @@ class Bench:
         return result
 
     def run(self, sections: set[str]) -> list[Result]:
+        self.scenario = self.scenario_description()  # before intake and imports add rows
         self.out(f"Measuring on {Dossier.objects.count():,} dossiers; quarter {self.period.key} "
                  f"({self.period.first_day:%d/%m/%Y}–{self.period.last_day:%d/%m/%Y}); runs: {self.runs}")
         for name in ("figures", "exports", "pages", "intake", "memory", "imports"):
@@ -322,25 +351,36 @@ class Bench:
 
     def _page(self, key: str, label: str, client: Client, urls: list[tuple[str, dict]], *, public: bool = False) -> Result:
         rng = random.Random(7)
-        samples, statuses = [], {}
+        samples, sql_samples, statuses = [], [], {}
+        deadline = time.perf_counter() + self.page_seconds
         for n in range(self.requests + 3):
+            if n > 53 and time.perf_counter() > deadline:
+                break  # a slow page: 50 requests are enough to say how slow, and the run stays short
             path, params = urls[n % len(urls)] if len(urls) > 1 else urls[0]
             extra = {"REMOTE_ADDR": f"10.{n // 62500 % 250}.{n // 250 % 250}.{n % 250 + 1}"} if public else {}
-            started = time.perf_counter()
-            response = client.get(path, params, **extra)
-            elapsed = time.perf_counter() - started
-            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+            timer = _SqlTimer()
+            with connection.execute_wrapper(timer):
+                started = time.perf_counter()
+                response = client.get(path, params, **extra)
+                elapsed = time.perf_counter() - started
+            status = str(response.status_code)
+            statuses[status] = statuses.get(status, 0) + 1
             if n >= 3:  # the first requests warm the caches and the calendar
                 samples.append(elapsed)
+                sql_samples.append(timer.seconds)
         path, params = urls[rng.randrange(len(urls))]
         with CaptureQueriesContext(connection) as queries:
             client.get(path, params, **({"REMOTE_ADDR": "10.250.0.1"} if public else {}))
         p50, p95 = _percentile(samples, 50), _percentile(samples, 95)
+        sql_ms = _percentile(sql_samples, 50) * 1000
         result = Result(key, label, "s", p95, min(samples), max(samples),
-                        extra={"p50": p50, "p95": p95, "queries": len(queries), "requests": len(samples), "statuses": statuses})
-        bad = {s: c for s, c in statuses.items() if s != 200}
-        return self.add(result, f"  {label:<44} p50 {_ms(p50):>7}  p95 {_ms(p95):>7}  max {_ms(max(samples)):>7}  "
-                                f"{len(queries):>2} queries" + (f"  !!! statuses {bad}" if bad else ""))
+                        extra={"p50": p50, "p95": p95, "queries": len(queries), "sql_ms": sql_ms,
+                               "sql_p95_ms": _percentile(sql_samples, 95) * 1000,
+                               "requests": len(samples), "statuses": statuses})
+        bad = {s: c for s, c in statuses.items() if s != "200"}
+        return self.add(result, f"  {label:<46} p50 {_ms(p50):>7}  p95 {_ms(p95):>7}  max {_ms(max(samples)):>7}  "
+                                f"{len(queries):>2} queries, SQL p50 {sql_ms:.0f} ms"
+                                + (f"  !!! statuses {bad}" if bad else ""))
 
     def pages(self) -> None:
         self.out(f"3. List pages through the URL stack ({self.requests} requests each)")
@@ -403,10 +443,10 @@ class Bench:
         return codes, times, errors
 
     def intake(self) -> None:
-        self.out(f"4. Intake through dossier_receive ({self.intake} dossiers, then again with {self.threads} threads)")
+        self.out(f"4. Intake through dossier_receive ({self.intake_size} dossiers, then again with {self.threads} threads)")
         procedures = list(Procedure.objects.posted_in(self.commune).in_force().order_by("code")[:30])
         self._receive_batch(3, procedures, seed=0)  # warm the calendar and the connection
-        seconds, (codes, times, errors) = _timed(lambda: self._receive_batch(self.intake, procedures, seed=1))
+        seconds, (codes, times, errors) = _timed(lambda: self._receive_batch(self.intake_size, procedures, seed=1))
         rate = len(codes) / seconds if seconds else 0.0
         self.add(Result("intake.sequential", "Intake, one thread", "dossiers/s", rate, extra={
             "dossiers": len(codes), "seconds": seconds, "errors": errors,
@@ -414,7 +454,7 @@ class Bench:
             f"  intake sequential   {rate:6.1f} dossiers/s  ({len(codes)} in {seconds:.1f} s; p50 "
             f"{_ms(_percentile(times, 50))}, p95 {_ms(_percentile(times, 95))}; errors {errors})")
 
-        per_thread = max(1, self.intake // self.threads)
+        per_thread = max(1, self.intake_size // self.threads)
         barrier = threading.Barrier(self.threads)
 
         def worker(n: int):
@@ -450,20 +490,22 @@ class Bench:
         self.out("5. Peak memory of the report job on the province (a child process)")
         env = {**os.environ, "BENCH_DATABASE_NAME": settings.DATABASES["default"]["NAME"]}
         for fmt in ("xlsx", "pdf"):
-            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-            done = subprocess.run([sys.executable, "-c", REPORT_JOB, self.province.code, self.period.key, fmt],
-                                  cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=600)
-            if done.returncode:
-                self.out(f"  report job failed: {done.stderr[-2000:]}")
+            done = subprocess.run(
+                ["/bin/sh", "-c", '"$@"; exit $?', "sh", sys.executable, "-c", LAUNCHER, REPORT_JOB,
+                 self.province.code, self.period.key, fmt],
+                cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=900,
+            )
+            report = json.loads(done.stdout.strip().splitlines()[-1]) if done.stdout.strip() else {}
+            if done.returncode or report.get("returncode"):
+                self.out(f"  report job failed: {(report.get('stderr') or done.stderr)[-2000:]}")
                 continue
-            job = json.loads(done.stdout.strip().splitlines()[-1])
-            children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-            peak_mb = job["maxrss_kb"] / 1024
+            job = report["job"]
+            peak_mb = report["children_maxrss_kb"] / 1024
+            hwm_mb = (job.get("vm_hwm_kb") or 0) / 1024
             self.add(Result(f"memory.province_{fmt}", f"Report job peak RSS, province {fmt.upper()}", "MB", peak_mb, extra={
-                "seconds_in_job": job["seconds"], "bytes": job["bytes"],
-                "rusage_children_mb": children / 1024, "rusage_children_before_mb": before / 1024}),
-                f"  report job province {fmt:<4}  peak RSS {peak_mb:.0f} MB (RUSAGE_CHILDREN {children / 1024:.0f} MB); "
-                f"{job['seconds']:.1f} s in the job, {job['bytes']:,} bytes")
+                "seconds_in_job": job["seconds"], "bytes": job["bytes"], "vm_hwm_mb": hwm_mb}),
+                f"  report job province {fmt:<4}  peak RSS {peak_mb:.0f} MB (ru_maxrss of the child; its VmHWM "
+                f"{hwm_mb:.0f} MB); {job['seconds']:.1f} s in the job, {job['bytes']:,} bytes")
 
     # -- 6. imports -------------------------------------------------------------------------------------
 

@@ -26,14 +26,15 @@ def redis_down(settings):
     settings.CACHES = {"default": {**settings.CACHES["default"], "BACKEND": "motcua.cache.ResilientRedisCache", "LOCATION": url}}
     caches["default"]  # Django rebuilt the cache handlers when CACHES changed
     previous = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
+    pools = (celery_app._pool, celery_app.amqp._producer_pool)
+    # Fresh pools for the dead broker; the real ones are left untouched for the tests that follow.
+    celery_app._pool = celery_app.amqp._producer_pool = None
     celery_app.conf.broker_url, celery_app.conf.task_always_eager = url, False
-    celery_app.pool.force_close_all()
     yield url
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
     celery_app.conf.broker_url, celery_app.conf.task_always_eager = previous
-    # Drop the pools built for the dead broker, so later tests connect to the real one again.
-    celery_app.pool.force_close_all()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    celery_app._pool, celery_app.amqp._producer_pool = pools
 
 
 def test_sign_in_and_the_desk_work_while_redis_is_down(client, redis_down, desk_officer_a):

@@ -2,6 +2,10 @@
 (scripts/bench.sh), which gives it a throwaway PostgreSQL: it writes millions of rows."""
 from __future__ import annotations
 
+import json
+import logging
+import os
+import warnings
 from pathlib import Path
 
 from django.conf import settings
@@ -27,15 +31,24 @@ class Command(BaseCommand):
         parser.add_argument("--output-json", help="Where to write the JSON (default var/bench/bench-<timestamp>.json)")
         parser.add_argument("--skip-generate", action="store_true", help="Measure the data already in the database")
         parser.add_argument("--requests", type=int, default=200, help="Requests per list page (default 200)")
+        parser.add_argument("--page-seconds", type=float, default=60.0,
+                            help="Stop sampling a page after this long, once it has 50 requests (default 60)")
         parser.add_argument("--intake", type=int, default=300, help="Dossiers taken in, sequentially and again with threads (default 300)")
         parser.add_argument("--threads", type=int, default=20, help="Threads for the concurrent intake (default 20)")
         parser.add_argument("--import-dossiers", type=int, default=100_000, help="Rows of the historical import (default 100000)")
         parser.add_argument("--import-procedures", type=int, default=5_000, help="Rows of the catalogue import (default 5000)")
         parser.add_argument("--only", help=f"Comma-separated sections to measure: {', '.join(SECTIONS)} (default all)")
+        parser.add_argument("--from-json", help="Measure nothing: write the Markdown again from a saved run's JSON")
         parser.add_argument("--docs", default=str(Path(settings.BASE_DIR) / "docs" / "benchmarks.md"),
                             help="The Markdown file to write (default docs/benchmarks.md); '-' for none")
 
     def handle(self, *args, **options):
+        if options["from_json"]:
+            source = Path(options["from_json"])
+            docs = Path(options["docs"])
+            document.write_markdown(docs, json.loads(source.read_text(encoding="utf-8")), json_path=source)
+            self.stdout.write(f"Markdown: {docs} (from {source})")
+            return
         if connection.vendor != "postgresql":
             raise CommandError("The benchmark runs on PostgreSQL: use `make bench` (scripts/bench.sh).")
         only = set(SECTIONS)
@@ -47,7 +60,13 @@ class Command(BaseCommand):
         if options["runs"] < 1 or options["size"] < 1:
             raise CommandError("--runs and --size must be at least 1.")
         started = timezone.now()
+        load_at_start = [round(x, 2) for x in os.getloadavg()]
         out = self.stdout.write
+        # WeasyPrint narrates every layout step at INFO, and WhiteNoise warns of a missing STATIC_ROOT
+        # on each new handler: neither belongs between the figures.
+        for name in ("weasyprint", "fontTools"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+        warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
         generated = None
         if options["skip_generate"]:
@@ -63,12 +82,13 @@ class Command(BaseCommand):
 
         bench = measure.Bench(runs=options["runs"], requests=options["requests"], intake=options["intake"],
                               threads=options["threads"], import_dossiers=options["import_dossiers"],
-                              import_procedures=options["import_procedures"], out=out)
+                              import_procedures=options["import_procedures"], page_seconds=options["page_seconds"],
+                              out=out)
         results = bench.run(only)
 
-        machine = document.machine()
+        machine = {**document.machine(), "load_average_start": load_at_start}
         payload = document.payload(started=started, options=options, generated=generated, machine=machine,
-                                   scenario=bench.scenario_description(), results=results)
+                                   scenario=bench.scenario, results=results)
         json_path = Path(options["output_json"] or document.default_json_path(started))
         document.write_json(json_path, payload)
         out(f"JSON: {json_path}")
