@@ -145,7 +145,8 @@ def machine() -> dict:
     }
 
 
-def _evaluate(results: dict, options: dict) -> list[dict]:
+def evaluate(results: dict, options: dict) -> list[dict]:
+    """Each target with what was measured, met or missed, and by how much."""
     rows = []
 
     def verdict(name, key, what, op, limit, unit):
@@ -161,7 +162,13 @@ def _evaluate(results: dict, options: dict) -> list[dict]:
         by = ""
         if measured is not None and limit:
             if op == "<=":
-                by = f"{(limit - measured) / limit * 100:.0f} % under" if met else f"{measured / limit:.2f}× the limit"
+                if met:
+                    by = f"{(limit - measured) / limit * 100:.0f} % under"
+                elif measured / limit < 1.5:
+                    over = (measured / limit - 1) * 100
+                    by = f"{over:.1f} % over" if over < 1 else f"{over:.0f} % over"
+                else:
+                    by = f"{measured / limit:.1f}× the limit"
             else:
                 by = f"{(measured / limit - 1) * 100:.0f} % over" if met else f"{(1 - measured / limit) * 100:.0f} % short"
         elif measured is not None:
@@ -193,7 +200,7 @@ def payload(*, started: datetime, options: dict, generated, machine: dict, scena
                                                       "steps": generated.steps},
         "scenario": scenario,
         "results": by_key,
-        "targets": _evaluate(by_key, options),
+        "targets": evaluate(by_key, options),
     }
 
 

@@ -46,7 +46,9 @@ class Command(BaseCommand):
         if options["from_json"]:
             source = Path(options["from_json"])
             docs = Path(options["docs"])
-            document.write_markdown(docs, json.loads(source.read_text(encoding="utf-8")), json_path=source)
+            data = json.loads(source.read_text(encoding="utf-8"))
+            data["targets"] = document.evaluate(data["results"], data["options"])  # the verdicts as worded now
+            document.write_markdown(docs, data, json_path=source)
             self.stdout.write(f"Markdown: {docs} (from {source})")
             return
         if connection.vendor != "postgresql":
