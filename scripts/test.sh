@@ -6,6 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
+# The whole suite (no arguments) starts with the dependency audit: a known vulnerability in a locked
+# package fails `make test` before any test runs. See scripts/audit.py.
+if [[ $# -eq 0 ]]; then
+  "$root/.venv/bin/python" scripts/audit.py
+fi
+
 source scripts/servers.sh
 # Tests need no durability: fsync off makes the suite several times faster.
 start_servers test immediate "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
