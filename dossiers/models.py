@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from motcua.db import SearchKey
 from motcua.models import AdministrativeUnit, Agency, membership_of
 from procedures.models import Procedure
 
@@ -120,6 +121,11 @@ class Dossier(models.Model):
 
     applicant_kind = models.CharField(_("applicant"), max_length=16, choices=ApplicantKind.choices, default=ApplicantKind.PERSON)
     applicant_name = models.CharField(_("applicant's name"), max_length=200)
+    # The name as the desk search compares it (no diacritics, lower case), kept by the database on
+    # every write, bulk and raw SQL included; a pg_trgm GIN index serves "contains" (migration 0006).
+    applicant_search = models.GeneratedField(
+        expression=SearchKey("applicant_name"), output_field=models.CharField(max_length=200), db_persist=True,
+    )
     applicant_id_number = models.CharField(_("identification number"), max_length=12, blank=True)
     applicant_phone = models.CharField(_("phone"), max_length=20, blank=True)
     applicant_address = models.CharField(_("address"), max_length=300, blank=True)

@@ -1,15 +1,15 @@
 """Dossier codes: ``{identifier of the receiving unit}-{YYMMDD}-{NNNN}``, a daily sequence per unit.
 
-The counter row is incremented with an UPDATE, whose row lock holds until the intake transaction
-commits: twenty desk officers saving at once get twenty different numbers, and the unique
+The counter row is created or incremented by one ``INSERT … ON CONFLICT … DO UPDATE … RETURNING``
+(PostgreSQL, and SQLite ≥ 3.35), whose row lock holds until the intake transaction commits: twenty
+desk officers saving at once get twenty different numbers in one round trip each, and the unique
 constraint on the code is the last line of defence.
 """
 from __future__ import annotations
 
 from datetime import date
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from motcua.models import AdministrativeUnit, Agency, AgencyKind
@@ -42,15 +42,19 @@ def format_code(identifier: str, day: date, number: int) -> str:
 
 def next_number(unit: AdministrativeUnit, day: date) -> int:
     """Allocate the next number of the unit's day. Must run inside the intake transaction."""
-    if not transaction.get_connection().in_atomic_block:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise NumberingError("next_number() must run inside a transaction")
-    try:
-        with transaction.atomic():
-            DailyCounter.objects.get_or_create(unit=unit, day=day)
-    except IntegrityError:  # another desk created the row at the same instant: it exists now
-        pass
-    DailyCounter.objects.filter(unit=unit, day=day).update(last=F("last") + 1)
-    return DailyCounter.objects.filter(unit=unit, day=day).values_list("last", flat=True).get()
+    quote = connection.ops.quote_name
+    table, last = quote(DailyCounter._meta.db_table), quote("last")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({quote('unit_id')}, {quote('day')}, {last}) VALUES (%s, %s, 1) "
+            f"ON CONFLICT ({quote('unit_id')}, {quote('day')}) DO UPDATE SET {last} = {table}.{last} + 1 "
+            f"RETURNING {last}",
+            [unit.pk, day],
+        )
+        return cursor.fetchone()[0]
 
 
 def allocate_code(unit: AdministrativeUnit, day: date) -> str:

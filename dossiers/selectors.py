@@ -29,7 +29,8 @@ from motcua.models import (
     membership_of,
 )
 from motcua.selectors import work_calendar
-from motcua.text import search_key, strip_diacritics
+from motcua.db import SearchKey
+from motcua.text import search_key
 from procedures.access import LEVEL_RANK
 from procedures.models import Procedure
 from procedures.services import procedure_terms_at
@@ -177,16 +178,8 @@ def board_panels(user, *, now: datetime) -> list[Panel]:
 
 # -- the desk search ------------------------------------------------------------------------------
 
-_VIETNAMESE_LETTERS = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
-_TRANSLATE_FROM = _VIETNAMESE_LETTERS + _VIETNAMESE_LETTERS.upper()
-_TRANSLATE_TO = strip_diacritics(_TRANSLATE_FROM).lower()
-assert len(_TRANSLATE_FROM) == len(_TRANSLATE_TO)
-
-
-class Unaccent(Func):
-    """The text without Vietnamese diacritics, in lower case: ``search_key`` done by PostgreSQL (no extension)."""
-
-    template = "LOWER(TRANSLATE(%(expressions)s, '" + _TRANSLATE_FROM + "', '" + _TRANSLATE_TO + "'))"
+class Unaccent(SearchKey):
+    """``search_key`` of any text in SQL; on SQLite computed by Python (no TRANSLATE there)."""
 
     def as_sqlite(self, compiler, connection, **extra_context):
         # SQLite (the development database) has no TRANSLATE: the same key is computed by Python there.
@@ -228,44 +221,14 @@ def search_dossiers(user, query: str) -> QuerySet[Dossier]:
     phone = normalise_phone(query)
     if phone.isdigit():
         return scope.filter(Q(applicant_phone=phone) | Q(applicant_id_number=phone))
-    # No index serves a name search yet (see the report on an indexed ``applicant_search`` column):
-    # the scope bounds it, and only one page of rows is read.
     key = search_key(query)
-    if connection.vendor != "postgresql":  # SQLite's Unaccent is search_key itself: not letter for letter
-        return scope.annotate(name_key=Unaccent("applicant_name")).filter(
-            Q(applicant_name__icontains=query) | Q(name_key__contains=key)
-        )
+    if connection.vendor == "postgresql":
+        # The stored key column and its trigram index (migration 0006) serve "contains" directly.
+        return scope.filter(applicant_search__contains=key)
+    # SQLite (development): its stored column is only lower-cased, so the key is computed by Python.
     return scope.annotate(name_key=Unaccent("applicant_name")).filter(
-        Q(applicant_name__icontains=query) | (_plain_runs_present(key) & Q(name_key__contains=key))
+        Q(applicant_name__icontains=query) | Q(name_key__contains=key)
     )
-
-
-# Letters that taking the diacritics off can produce (the targets of Unaccent's TRANSLATE).
-_UNACCENTED_TARGETS = set(_TRANSLATE_TO)
-_LIKE_SPECIAL = re.compile(r"([\\%_])")
-
-
-class _ILike(Func):
-    """``<expression> ILIKE <pattern>`` (PostgreSQL), the pattern given as it is."""
-
-    arg_joiner = " ILIKE "
-    template = "%(expressions)s"
-    output_field = BooleanField()
-
-
-def _plain_runs_present(key: str) -> Q:
-    """A cheap condition every name whose key contains ``key`` meets, checked before Unaccent (PostgreSQL).
-
-    TRANSLATE maps letter for letter and only ever produces a, e, i, o, u, y or d, so the runs of the
-    key's other characters stand, unchanged and in order, in the name (case aside): "nguyen van hai"
-    needs "ng", then "n v", then "n h". One ILIKE on them first spares PostgreSQL the TRANSLATE (several
-    microseconds a row, most of a name search's time) on nearly every row of the scope.
-    """
-    runs = [run for run in re.split("[" + re.escape("".join(sorted(_UNACCENTED_TARGETS))) + "]+", key) if run]
-    if not runs:
-        return Q()
-    pattern = "%" + "%".join(_LIKE_SPECIAL.sub(r"\\\1", run) for run in runs) + "%"
-    return Q(_ILike(F("applicant_name"), Value(pattern)))
 
 
 @dataclass

@@ -55,7 +55,9 @@ def allowed_actions(dossier: Dossier) -> list[str]:
 
 
 def _record(dossier: Dossier, *, action: str, from_status: str, by, at: datetime, note: str = "", unit=None, agency=None) -> DossierEvent:
-    membership = membership_of(by) if by is not None else None
+    if unit is None and by is not None:
+        membership = membership_of(by)
+        unit = membership.unit if membership else None
     return DossierEvent.objects.create(
         dossier=dossier,
         action=action,
@@ -63,7 +65,7 @@ def _record(dossier: Dossier, *, action: str, from_status: str, by, at: datetime
         to_status=dossier.status,
         at=at,
         by=by if getattr(by, "pk", None) else None,
-        unit=unit or (membership.unit if membership else None),
+        unit=unit,
         agency=agency,
         note=note,
     )

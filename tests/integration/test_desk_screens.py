@@ -619,3 +619,22 @@ def test_board_panels_count_only_the_users_scope(desk, desk_b, dossier_a):
     now = timezone.now()
     assert sum(panel.count for panel in board_panels(desk_b, now=now)) == 0
     assert sum(panel.count for panel in board_panels(desk, now=now + timedelta(days=30))) == 1  # overdue by then
+
+
+def test_a_name_corrected_by_a_bulk_update_is_found_by_its_new_spelling(client, desk, commune_a, catalogue):
+    dossier = receive(commune_a, catalogue[BIRTH], desk, at=timezone.now() - timedelta(hours=1))
+    # No save(): the search key is the database's own column, so raw and bulk writes keep it too.
+    Dossier.objects.filter(pk=dossier.pk).update(applicant_name="Đặng Thị Ánh Tuyết")
+    login(client, desk)
+    for query in ("dang thi anh", "ĐẶNG THỊ ÁNH", "anh tuyet"):
+        assert [d.code for d in client.get(reverse("dossiers:board"), {"q": query}).context["results"].rows] == [dossier.code]
+    assert client.get(reverse("dossiers:board"), {"q": "nguyen van an"}).context["results"].rows == []
+
+
+def test_the_name_search_has_a_trigram_index_on_the_stored_key():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'dossier_applicant_search_trgm'")
+        (definition,) = cursor.fetchone()
+    assert "USING gin (applicant_search gin_trgm_ops)" in definition
