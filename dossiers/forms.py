@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from motcua.calendar import VN_TZ
 from motcua.models import AdministrativeUnit, Agency, StaffMembership
+from motcua.text import person_name
 from procedures.models import Procedure
 
 from .models import (
@@ -255,8 +256,7 @@ class AgencyField(forms.ModelChoiceField):
 
 class OfficerField(forms.ModelChoiceField):
     def label_from_instance(self, obj: StaffMembership) -> str:
-        name = obj.user.get_full_name() or obj.user.username
-        return f"{name} – {obj.get_role_display()} ({obj.unit.name})"
+        return f"{person_name(obj.user)} – {obj.get_role_display()} ({obj.unit.name})"
 
 
 class TransferForm(StepForm):

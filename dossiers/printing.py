@@ -29,6 +29,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from motcua.models import AdministrativeUnit, AgencyKind
 from motcua.selectors import work_calendar
+from motcua.text import person_name
 from procedures.exports import official_date, place_name, processing_time_text
 
 from . import deadlines
@@ -80,14 +81,6 @@ def moment_words(moment: datetime | None) -> str:
         return ""
     m = timezone.localtime(moment)
     return f"{m.hour:02d} giờ {m.minute:02d} phút, ngày {m.day:02d} tháng {m.month:02d} năm {m.year}"
-
-
-def person_name(user) -> str:
-    """The Vietnamese order, family name first: 'Nguyễn Thị Lan'; the user name when none is set."""
-    if user is None:
-        return ""
-    name = f"{user.last_name} {user.first_name}".strip()
-    return name or user.get_username()
 
 
 def superior_body(unit: AdministrativeUnit) -> str:

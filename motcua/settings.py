@@ -118,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "motcua.context_processors.workplace",
             ],
+            "builtins": ["motcua.templatetags.people"],
         },
     },
 ]

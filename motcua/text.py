@@ -11,3 +11,15 @@ def strip_diacritics(text: str) -> str:
 def search_key(text: str) -> str:
     """The form both sides of a search are compared in: no diacritics, lower case, single spaces."""
     return " ".join(strip_diacritics(text).lower().split())
+
+
+def person_name(user) -> str:
+    """A staff member's name in the Vietnamese order, family name first: "Nguyễn Văn An".
+
+    Django keeps the family and middle names (họ và tên đệm) in ``last_name`` and the given name (tên) in
+    ``first_name``; its own ``get_full_name`` puts the given name first. Falls back to the username.
+    """
+    if user is None:
+        return ""
+    name = " ".join(part for part in (user.last_name.strip(), user.first_name.strip()) if part)
+    return name or user.username

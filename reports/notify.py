@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from dossiers.models import Dossier
 from motcua.models import AdministrativeUnit, StaffMembership
 from motcua.selectors import work_calendar
+from motcua.text import person_name
 
 from .periods import VN_TZ
 from .warnings import WARNINGS, Check, warning_counts
@@ -132,7 +133,7 @@ def digest_text(digest: Digest) -> str:
     user = digest.membership.user
     base = _site_url()
     lines = [
-        _("Dear %(name)s,") % {"name": user.get_full_name() or user.username},
+        _("Dear %(name)s,") % {"name": person_name(user)},
         "",
         _("The early warnings of %(unit)s at %(moment)s:") % {"unit": digest.unit.name, "moment": _moment(digest.at)},
     ]
