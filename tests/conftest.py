@@ -1,4 +1,4 @@
-"""Shared fixtures: the database must be PostgreSQL, caches start empty, personas of two communes."""
+"""Shared fixtures: the database must be PostgreSQL, caches start empty, personas of two communes; the trust figures."""
 from __future__ import annotations
 
 import pytest
@@ -14,6 +14,32 @@ def pytest_configure(config):
         raise pytest.UsageError(
             "The suite runs on PostgreSQL: use `make test` (or scripts/test.sh), which starts one."
         )
+
+
+TRUST: dict[str, int] = {}  # label → figure, in the order first recorded
+
+
+@pytest.fixture(scope="session")
+def trust():
+    """``trust(label, value, add=True)`` records a trust figure of issue 8, printed at the end of the run.
+
+    Call it after the assertions the figure stands for, so that a printed figure is one that held. With
+    ``add`` the value adds to the figure (parametrised tests sum up); without, it replaces it.
+    """
+
+    def record(label: str, value: int, add: bool = True) -> None:
+        TRUST[label] = TRUST.get(label, 0) + value if add else value
+
+    return record
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The "trust figures" section: one line per figure recorded, the number first."""
+    if TRUST:
+        terminalreporter.section("trust figures")
+        width = max(len(f"{value:,}") for value in TRUST.values())
+        for label, value in TRUST.items():
+            terminalreporter.write_line(f"{value:>{width},}  {label}")
 
 
 @pytest.fixture(autouse=True)

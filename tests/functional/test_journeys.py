@@ -10,8 +10,8 @@ c) the catalogue import: a file with one bad row is refused with its line named 
 d) the district's quarterly report requested as PDF and as Excel (Celery in-process for this test),
    both downloaded and read back.
 
-Each journey prints one line, e.g. "journey desk→citizen: 10 steps ok (intake, slip PDF, …)". Screenshots of a failed step
-are kept in test-artifacts/ by the conftest.
+Each journey completed adds to the trust figures printed at the end of the run (journeys, steps). Screenshots of a
+failed step are kept in test-artifacts/ by the conftest.
 """
 from __future__ import annotations
 
@@ -48,17 +48,17 @@ PHONE4 = "5678"
 
 
 class Journey:
-    """Counts the steps of a journey and prints the one-line summary at the end."""
+    """Counts the steps of a journey; once all are done, adds the journey and its steps to the trust figures."""
 
-    def __init__(self, name: str, capsys):
-        self.name, self.capsys, self.steps = name, capsys, []
+    def __init__(self, name: str, trust):
+        self.name, self.trust, self.steps = name, trust, []
 
     def step(self, what: str) -> None:
         self.steps.append(what)
 
     def done(self) -> None:
-        with self.capsys.disabled():
-            print(f"\njourney {self.name}: {len(self.steps)} steps ok ({', '.join(self.steps)})")
+        self.trust("browser: journeys completed end to end in Chromium", 1)
+        self.trust("browser: journey steps completed in Chromium", len(self.steps))
 
 
 def sign_in(page, username: str) -> None:
@@ -147,9 +147,9 @@ def focal_officer_a(commune_a):
 
 
 def test_journey_from_the_desk_to_the_citizen_who_rates_it_online(
-    page, browser, live_server, capsys, desk_officer_a, agency_a, processing_officer_a, birth_registration,
+    page, browser, live_server, trust, desk_officer_a, agency_a, processing_officer_a, birth_registration,
 ):
-    journey = Journey("desk→citizen", capsys)
+    journey = Journey("desk→citizen", trust)
 
     # The desk officer takes the dossier in.
     sign_in(page, "desk.a")
@@ -285,9 +285,9 @@ def test_journey_from_the_desk_to_the_citizen_who_rates_it_online(
 
 
 def test_journey_of_the_counter_tablet_rating_a_returned_dossier(
-    page, browser, live_server, capsys, leader_a, commune_a, desk_officer_a, birth_registration,
+    page, browser, live_server, trust, leader_a, commune_a, desk_officer_a, birth_registration,
 ):
-    journey = Journey("kiosk", capsys)
+    journey = Journey("kiosk", trust)
     received = timezone.now() - timedelta(days=4)
     dossier = make_dossier(
         procedure=birth_registration, unit=commune_a, code="000.01.12.H23-260119-0042", received_at=received,
@@ -370,9 +370,9 @@ def xlsx_file(rows) -> bytes:
 
 
 def test_journey_of_a_catalogue_file_with_a_bad_row_then_corrected(
-    page, capsys, focal_officer_a, commune_a, birth_registration,
+    page, trust, focal_officer_a, commune_a, birth_registration,
 ):
-    journey = Journey("catalogue import", capsys)
+    journey = Journey("catalogue import", trust)
     before = Procedure.objects.count()
     sign_in(page, "focal.a")
     page.goto("/thu-tuc/")
@@ -456,9 +456,9 @@ def last_closed_quarter():
 
 
 def test_journey_of_the_district_quarterly_report_as_pdf_and_excel(
-    page, capsys, celery_in_process, media, district_officer, district, commune_a, commune_b, birth_registration,
+    page, trust, celery_in_process, media, district_officer, district, commune_a, commune_b, birth_registration,
 ):
-    journey = Journey("district report", capsys)
+    journey = Journey("district report", trust)
     quarter = last_closed_quarter()
     moment = datetime.combine(quarter.first_day + timedelta(days=20), time(9, 0), tzinfo=VN_TZ)
     for unit, status in ((commune_a, Status.RETURNED), (commune_a, Status.RECEIVED), (commune_b, Status.RESOLVED)):

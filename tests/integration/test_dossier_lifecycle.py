@@ -194,7 +194,7 @@ def test_a_time_in_the_future_or_before_receipt_is_refused(commune_a, birth_regi
 
 
 @pytest.mark.django_db(transaction=True)
-def test_twenty_desk_officers_saving_at_once_never_share_a_code(commune_a, birth_registration, desk):
+def test_twenty_desk_officers_saving_at_once_never_share_a_code(commune_a, birth_registration, desk, trust):
     barrier = threading.Barrier(20)
     codes, errors = [], []
 
@@ -216,6 +216,9 @@ def test_twenty_desk_officers_saving_at_once_never_share_a_code(commune_a, birth
     assert len(codes) == len(set(codes)) == 20
     assert sorted(int(c[-4:]) for c in codes) == list(range(1, 21))
     assert DailyCounter.objects.get().last == 20
+    trust("concurrent intake: dossiers taken in by parallel desks", len(codes))
+    trust("concurrent intake: distinct codes given", len(set(codes)))
+    trust("concurrent intake: numbering gaps", 0)
 
 
 def test_moving_a_dossier_up_to_the_district_clears_the_communes_officer(commune_a, district, birth_registration, desk):
@@ -227,7 +230,7 @@ def test_moving_a_dossier_up_to_the_district_clears_the_communes_officer(commune
 
 
 @pytest.mark.django_db(transaction=True)
-def test_fifty_desks_taking_in_twenty_dossiers_each_get_a_thousand_codes_without_gaps(commune_a, birth_registration, desk):
+def test_fifty_desks_taking_in_twenty_dossiers_each_get_a_thousand_codes_without_gaps(commune_a, birth_registration, desk, trust):
     barrier = threading.Barrier(50)
     codes, errors = [], []
 
@@ -253,3 +256,7 @@ def test_fifty_desks_taking_in_twenty_dossiers_each_get_a_thousand_codes_without
     if len(days) == 1:  # all on one Vietnam day (not straddling midnight): 1…1000 with no gap
         assert numbers == list(range(1, 1001))
     assert Dossier.objects.count() == 1000
+    trust("concurrent intake: dossiers taken in by parallel desks", len(codes))
+    trust("concurrent intake: distinct codes given", len(set(codes)))
+    if len(days) == 1:  # the gaps were checked
+        trust("concurrent intake: numbering gaps", 0)

@@ -29,7 +29,7 @@ from procedures.models import Field, Posting, Procedure
 from reports.models import ReportRun, RunStatus
 from reports.services import report_request
 from tests.factories import UnitFactory
-from tests.integration.test_report_celery import test_database_url
+from tests.workers import test_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 VISIBILITY_TIMEOUT = 4  # seconds before Redis hands an unacknowledged message to another worker
@@ -106,25 +106,13 @@ def wait_for(condition, *, timeout: float, worker: subprocess.Popen | None = Non
     pytest.fail(f"{what} did not happen within {timeout} s")
 
 
-def say(request, line: str) -> None:
-    """A line in the output of `make test` (outside pytest's capture, so that no -s is needed)."""
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is None or capture is None:
-        print(line)
-        return
-    with capture.global_and_fixture_disabled():
-        reporter.ensure_newline()
-        reporter.write_line(line)
-
-
 def files_under(directory: Path) -> list[Path]:
     return sorted(path for path in directory.rglob("*") if path.is_file()) if directory.exists() else []
 
 
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
-def test_a_report_job_whose_worker_is_killed_is_redelivered_and_done_once(settings, tmp_path, request):
+def test_a_report_job_whose_worker_is_killed_is_redelivered_and_done_once(settings, tmp_path, trust):
     if not os.environ.get("REDIS_URL"):
         pytest.fail("REDIS_URL is not set: run the suite through `make test`")
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -138,7 +126,6 @@ def test_a_report_job_whose_worker_is_killed_is_redelivered_and_done_once(settin
     first_output = second_output = ""
     try:
         first = start_worker("doomed", env, tmp_path / "doomed.log")
-        requested = time.monotonic()
         run = report_request(unit=district, period=PERIOD, fmt="pdf", by=None)  # enqueued on commit
 
         def claimed():
@@ -155,9 +142,7 @@ def test_a_report_job_whose_worker_is_killed_is_redelivered_and_done_once(settin
         wait_for(rendering, timeout=60, worker=first, what="the rendering")
         time.sleep(0.5)  # in the middle of the PDF
         first_output = kill_group(first)
-        killed_at = time.monotonic()
         run.refresh_from_db()
-        progress_at_kill = run.progress
         assert (run.status, run.attempts) == (RunStatus.RUNNING, 1), (
             f"the job ended before the worker was killed ({run.status}): make the data bigger\n{first_output}")
         run_directory = Path(settings.MEDIA_ROOT) / "reports" / district.code
@@ -172,8 +157,7 @@ def test_a_report_job_whose_worker_is_killed_is_redelivered_and_done_once(settin
             run.refresh_from_db()
             return run.status in (RunStatus.DONE, RunStatus.FAILED)
 
-        waited = wait_for(done, timeout=90, worker=second, what="the redelivered job")
-        finished_at = time.monotonic()
+        wait_for(done, timeout=90, worker=second, what="the redelivered job")
         time.sleep(2)  # a duplicate delivery, if any, would write its file now
         run.refresh_from_db()
     finally:
@@ -192,12 +176,5 @@ def test_a_report_job_whose_worker_is_killed_is_redelivered_and_done_once(settin
     assert content.startswith(b"%PDF") and run.size == len(content)
     assert run.checksum == hashlib.sha256(content).hexdigest()
     assert "Traceback" not in second_output, second_output
-    job_seconds = (run.finished_at - run.started_at).total_seconds()
-    say(
-        request,
-        f"fault: worker SIGKILLed {killed_at - claimed_at:.1f} s into its claim at {progress_at_kill} % "
-        f"(the job takes {job_seconds:.1f} s) "
-        f"({claimed_at - requested:.1f} s after the request); the redelivered job was done {waited:.1f} s after "
-        f"the second worker started ({finished_at - killed_at:.1f} s after the kill), attempts={run.attempts}, "
-        f"one file of {run.size} bytes, checksum matches"
-    )
+    trust("fault: report jobs redelivered after their worker was SIGKILLed, then done once", 1)
+    trust("fault: report files written by the redelivered job (one per job)", len(files))
