@@ -244,6 +244,82 @@ def test_the_units_are_ranked_side_by_side(client, district, district_officer, c
     assert order == [("11074", "54.00"), ("11089", "43.05"), ("11095", "6.00")]
 
 
+def plant(unit, catalogue, k: int) -> None:
+    """Records of every kind at a unit, different for each k (0, 1, 2…): postings, resolved and pending
+    dossiers (with a fee, online, digitised), a step, a rating and tickets."""
+    birth, copy, parcel = catalogue["birth"], catalogue["copy"], catalogue["parcel"]
+    posting_set(unit=unit, procedure=birth, posted_at_desk=date(2022, 12, 2 + 2 * k), posted_on_website=date(2022, 12, 6 + k))
+    if k % 2:
+        posting_set(unit=unit, procedure=copy, posted_at_desk=date(2023, 1, 5), posted_on_website=date(2023, 1, 20))
+    resolved = [
+        make_dossier(procedure=birth, unit=unit, channel="online" if i % 2 else "direct", received_at=vn(2023, 1, 5 + i, 9),
+                     due_at=vn(2023, 1, 12, 9), resolved_at=vn(2023, 1, 9 + 2 * i, 9), outcome="early" if i < 2 else "late",
+                     status="returned", result_digitised=i == 0, components_digitised="full" if i % 2 else "none")
+        for i in range(k + 1)
+    ]
+    pending = make_dossier(procedure=copy, unit=unit, channel="online" if k % 2 else "direct", received_at=vn(2023, 3, 1, 9),
+                           due_at=vn(2023, 3, 6, 9) + timedelta(days=10 * k), fee_total=2000, paid_online=k % 2 == 1)
+    if k >= 2:
+        make_dossier(procedure=parcel, unit=unit, received_at=vn(2023, 3, 20, 9), due_at=vn(2023, 4, 10, 9), fee_total=50000)
+        DossierEvent.objects.create(dossier=pending, action="start", to_status="in_progress", at=vn(2023, 3, 27, 9))
+    if k % 2:
+        Rating.objects.create(unit=unit, dossier=resolved[0], channel="online", level="unsatisfied", rated_at=vn(2023, 1, 10, 9))
+    ticket = dict(unit=unit, channel="phone", sender_name="Trần Văn Bình", sender_contact="0912000000", content="Phản ánh")
+    for i in range(k):
+        FeedbackTicket.objects.create(code=f"PAKN-{unit.code}-{i}", received_at=vn(2023, 2, 1 + i, 9), due_at=vn(2023, 2, 15, 9),
+                                      answered_at=vn(2023, 2, 10 + 4 * i, 9) if i < 2 else None, **ticket)
+
+
+def _index_numbers(index) -> tuple:
+    """Everything a ServiceIndex says: the total, each indicator with its inputs, and the raw facts."""
+    groups = [(g.key, g.value, [(i.key, i.value, i.share, [(n.key, n.value) for n in i.inputs]) for i in g.indicators])
+              for g in index.groups]
+    return index.unit.code, index.value, index.measured_maximum, index.at, groups, index.facts, index.figures.totals
+
+
+def _ranked_one_by_one(parent, period, now) -> list:
+    indexes = [compute_index(child, period, now=now) for child in parent.children.filter(is_active=True).order_by("name")]
+    return sorted(indexes, key=lambda row: (row.value is None, -(row.value or D(0)), row.unit.name))
+
+
+def test_the_comparison_gives_each_child_exactly_its_own_index(province, district, commune_a, commune_b, catalogue, quarter):
+    third = UnitFactory(code="11101", name="Xã Quang Phục", level="commune", parent=district)
+    plant(third, catalogue, 2)
+    plant(commune_b, catalogue, 1)
+    closed = UnitFactory(code="11102", name="Xã Đã Sáp Nhập", level="commune", parent=district, is_active=False)
+    plant(closed, catalogue, 3)  # an inactive child is not compared
+    plant(district, catalogue, 1)  # the district's own records belong to no child
+    other = UnitFactory(code="299", name="Huyện Thanh Hà", level="district", parent=province)
+    plant(UnitFactory(code="11200", name="Xã Thanh Hồng", level="commune", parent=other), catalogue, 3)
+    now = vn(2023, 5, 2, 9)
+    for parent in (district, province):  # communes, then districts with the communes below them
+        rows = compare_children(parent, Q1, now=now)
+        expected = _ranked_one_by_one(parent, Q1, now)
+        assert [_index_numbers(row) for row in rows] == [_index_numbers(index) for index in expected]
+    rows = compare_children(district, Q1, now=now)
+    assert {row.unit.code for row in rows} == {"11074", "11089", "11101"}
+    assert len({row.value for row in rows}) == 3  # three communes with different records
+    assert compare_children(commune_a, Q1, now=now) == []
+
+
+def _comparison_queries(parent, now) -> int:
+    compare_children(parent, Q1, now=now)  # the working calendar's cache
+    with CaptureQueriesContext(connection) as captured:
+        compare_children(parent, Q1, now=now)
+    return len(captured)
+
+
+def test_the_comparison_costs_the_same_queries_for_two_children_or_six(district, commune_a, commune_b, catalogue, quarter):
+    now = vn(2023, 5, 2, 9)
+    plant(commune_b, catalogue, 1)
+    two = _comparison_queries(district, now)
+    for k in range(4):
+        plant(UnitFactory(code=f"1130{k}", name=f"Xã Thử {k}", level="commune", parent=district), catalogue, k)
+    six = _comparison_queries(district, now)
+    assert district.children.filter(is_active=True).count() == 6
+    assert six == two, (two, six)
+
+
 def test_targets_are_read_per_year_and_level_and_marked_achieved_or_not(commune_a, district, quarter):
     rows = {row.key: row for row in target_rows(compute_index(commune_a, Q1))}
     # the preloaded 2023 targets for a commune
