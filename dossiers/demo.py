@@ -513,7 +513,8 @@ def _insert(model, rows: list[dict], *, now: datetime) -> None:
     """
     if not rows:
         return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    # Generated columns (the dossier's search key) are the database's to write.
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
     defaults = {}
     for f in fields:
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
