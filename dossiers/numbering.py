@@ -25,6 +25,7 @@ def unit_identifier(unit: AdministrativeUnit) -> str:
     """The electronic identifier (mã định danh) of the unit's People's Committee."""
     identifier = (
         Agency.objects.filter(unit=unit, kind=AgencyKind.PEOPLES_COMMITTEE, is_active=True)
+        .order_by("pk")  # not the default ordering, which joins the units for their path
         .values_list("identifier", flat=True)
         .first()
     )
