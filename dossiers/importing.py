@@ -178,10 +178,16 @@ def _existing_codes(codes: list[str]) -> set[str]:
 class _RowChecker:
     """Checks one row at a time against lookups loaded once; collects the row's problems."""
 
-    def __init__(self, rows: list[Row], calendar: WorkCalendar, now: datetime):
+    def __init__(self, rows: list[Row], calendar: WorkCalendar, now: datetime, within: AdministrativeUnit | None = None):
         self.calendar = calendar
         self.now = now
-        self.units = dict(AdministrativeUnit.objects.values_list("code", "id"))
+        self.within = within
+        every_unit = dict(AdministrativeUnit.objects.values_list("code", "id"))
+        # A unit's own migration may only carry its own dossiers and those of the units below it.
+        self.units = every_unit if within is None else dict(
+            AdministrativeUnit.objects.subtree_of(within).values_list("code", "id")
+        )
+        self.outside = every_unit.keys() - self.units.keys()
         procedure_codes = {row.get("procedure_code") for row in rows}
         procedures = list(Procedure.objects.filter(code__in=procedure_codes).only("id", "code"))
         self.procedures = {p.code: p.id for p in procedures}
@@ -190,6 +196,13 @@ class _RowChecker:
         self.existing = _existing_codes(sorted(set(codes)))
         self.first_line: dict[str, int] = {}
         self.due_computed = 0
+
+    def unit_problem(self, code: str, unknown: str) -> str:
+        if code in self.outside:
+            return _("the unit “%(code)s” is neither %(unit)s nor a unit under it") % {
+                "code": code, "unit": self.within.name,
+            }
+        return unknown % {"code": code}
 
     def moment(self, row: Row, column: str, problems: list[str]) -> datetime | None:
         text = row.get(column)
@@ -228,12 +241,12 @@ class _RowChecker:
 
         unit_id = self.units.get(get("unit_code"))
         if unit_id is None:
-            problems.append(_("unknown unit “%(code)s”") % {"code": get("unit_code")})
+            problems.append(self.unit_problem(get("unit_code"), _("unknown unit “%(code)s”")))
         handling_id = unit_id
         if get("handling_unit_code"):
             handling_id = self.units.get(get("handling_unit_code"))
             if handling_id is None:
-                problems.append(_("unknown handling unit “%(code)s”") % {"code": get("handling_unit_code")})
+                problems.append(self.unit_problem(get("handling_unit_code"), _("unknown handling unit “%(code)s”")))
         procedure_id = self.procedures.get(get("procedure_code"))
         if procedure_id is None:
             problems.append(_("unknown procedure “%(code)s”") % {"code": get("procedure_code")})
@@ -356,14 +369,18 @@ class _RowChecker:
         return _Parsed(dossier, steps), []
 
 
-def dossiers_import(*, rows: list[Row], dry_run: bool = False) -> DossierImportReport:
+def dossiers_import(
+    *, rows: list[Row], dry_run: bool = False, within: AdministrativeUnit | None = None
+) -> DossierImportReport:
     """Check every row and, when all are good and it is not a dry run, write them. All rows or none.
 
-    Returns the report; its ``errors`` name each bad row ("Row N: …") and then nothing is written.
+    ``within``: the unit whose history this is; a row received or handled by a unit outside its subtree
+    is refused. Returns the report; its ``errors`` name each bad row ("Row N: …") and then nothing is
+    written.
     """
     started = clock.perf_counter()
     report = DossierImportReport(dry_run=dry_run, rows=len(rows))
-    checker = _RowChecker(rows, work_calendar(), timezone.now())
+    checker = _RowChecker(rows, work_calendar(), timezone.now(), within)
     parsed: list[_Parsed] = []
     for row in rows:
         result, problems = checker.check(row)

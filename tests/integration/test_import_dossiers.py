@@ -230,3 +230,31 @@ def test_twenty_thousand_rows_import_in_one_go(units, birth_registration, tmp_pa
     assert DossierEvent.objects.count() == 20_000 + resolved + returned
     assert not Dossier.objects.filter(resolved_at__isnull=False, outcome="").exists()
     trust("import: dossiers imported from one CSV in one go, each with its events", 20_000)
+
+
+def test_a_communes_history_with_a_row_of_another_commune_is_refused_whole(units, commune_b, birth_registration, tmp_path, capsys):
+    commune_a, _district = units
+    path = tmp_path / "ngoc-ky.csv"
+    path.write_text(
+        "code,unit_code,procedure_code,channel,received_at,handling_unit_code\n"
+        "A-1,11089,1.001193,direct,03/03/2025 09:00,\n"
+        f"B-1,{commune_b.code},1.001193,direct,03/03/2025 09:00,\n"       # line 3: received by commune B
+        f"A-2,11089,1.001193,direct,03/03/2025 09:00,{commune_b.code}\n",  # line 4: handled by commune B
+        encoding="utf-8",
+    )
+    with pytest.raises(CommandError):
+        call_command("import_dossiers", str(path), unit=commune_a.code)
+    errors = capsys.readouterr().err
+    assert f"Dòng 3: đơn vị “{commune_b.code}” không phải {commune_a.name}" in errors
+    assert "Dòng 4:" in errors and "Dòng 2:" not in errors
+    assert Dossier.objects.count() == 0
+
+    call_command("import_dossiers", str(path), unit="298")  # the district's history may hold both communes
+    assert Dossier.objects.count() == 3
+
+
+def test_an_unknown_unit_for_the_scope_is_refused(tmp_path, db):
+    path = tmp_path / "x.csv"
+    path.write_text("code,unit_code,procedure_code,channel,received_at\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="00000"):
+        call_command("import_dossiers", str(path), unit="00000")

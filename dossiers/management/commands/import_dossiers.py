@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 
 from dossiers.importing import HEADER_ALIASES, REQUIRED_COLUMNS, dossiers_import
 from dossiers.models import Status
+from motcua.models import AdministrativeUnit
 from motcua.tabular import TabularError, read_rows
 
 
@@ -16,15 +17,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="Path to a .csv or .xlsx file with a header row")
         parser.add_argument("--dry-run", action="store_true", help="Check every row, write nothing")
+        parser.add_argument("--unit", help="Code of the unit whose history this is: rows of units outside it are refused")
 
-    def handle(self, *args, file: str, dry_run: bool, **options):
+    def handle(self, *args, file: str, dry_run: bool, unit: str | None = None, **options):
+        within = None
+        if unit:
+            within = AdministrativeUnit.objects.filter(code=unit).first()
+            if within is None:
+                raise CommandError(_("Unknown unit code: %(code)s") % {"code": unit})
         try:
             rows = read_rows(file, required=REQUIRED_COLUMNS, aliases=HEADER_ALIASES)
         except FileNotFoundError:
             raise CommandError(_("File not found: %(file)s") % {"file": file}) from None
         except TabularError as exc:
             raise CommandError(str(exc)) from None
-        report = dossiers_import(rows=rows, dry_run=dry_run)
+        report = dossiers_import(rows=rows, dry_run=dry_run, within=within)
         if not report.ok:
             for message in report.errors:
                 self.stderr.write(message)
