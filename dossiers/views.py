@@ -191,7 +191,9 @@ def board(request: HttpRequest) -> HttpResponse:
         "unit": unit,
         "query": query,
         "results": results,
-        "panels": selectors.board_panels(request.user, now=now),
+        # A search shows only its results: the officer at the counter is looking for one citizen's
+        # dossier, and the panels (four more queries and up to 80 rows) are one "Clear" away.
+        "panels": [] if query else selectors.board_panels(request.user, now=now),
         "can_receive": unit is not None and can_act(request.user, "receive"),
         "now": now,
     }

@@ -89,8 +89,8 @@ def _page_note(key: str, result: dict) -> str:
         f"its {extra['p50'] * 1000:.0f} ms median is Python: the session, the ORM turning rows into objects and the "
         "template rendering them"
     )
-    if ".board" in key or ".search_" in key:
-        note += " (the board renders its four panels of up to 20 dossiers each, with every search's results)"
+    if ".board" in key:
+        note += " (the board renders its four panels of up to 20 dossiers each)"
     return note + (
         ". On this shared 2-core machine the 95th percentile follows the other processes' load (see the load average "
         "above) more than the data: the same page measures about the same at 100,000 dossiers. Rerun before "

@@ -638,3 +638,12 @@ def test_the_name_search_has_a_trigram_index_on_the_stored_key():
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'dossier_applicant_search_trgm'")
         (definition,) = cursor.fetchone()
     assert "USING gin (applicant_search gin_trgm_ops)" in definition
+
+
+def test_a_search_shows_only_its_results_and_clear_brings_the_board_back(client, desk, dossier_a):
+    login(client, desk)
+    searched = client.get(reverse("dossiers:board"), {"q": dossier_a.code})
+    assert searched.context["panels"] == [] and b'data-testid="panel-today"' not in searched.content
+    assert b'data-testid="search-results"' in searched.content
+    board = client.get(reverse("dossiers:board"))
+    assert b'data-testid="panel-today"' in board.content and board.context["results"] is None
