@@ -59,11 +59,14 @@ def run_pip_audit(requirements_path):
              "--disable-pip", "--progress-spinner", "off", "--format", "json", "--output", output.name],
             capture_output=True, text=True,
         )
-        # pip-audit exits 1 when it finds vulnerabilities; anything else non-zero is a failure to run.
-        if completed.returncode not in (0, 1):
-            sys.stderr.write(completed.stderr)
-            raise SystemExit(f"pip-audit did not run (exit {completed.returncode}).")
-        return json.loads(Path(output.name).read_text() or "{}")
+        # pip-audit exits 1 when it finds vulnerabilities, and also when it crashes (a network error
+        # raised as a traceback): no report then, and every package goes to the fallback below.
+        text = Path(output.name).read_text()
+        if not text:
+            tail = "\n".join(completed.stderr.strip().splitlines()[-3:])
+            print(f"pip-audit gave no report (exit {completed.returncode}):\n{tail}")
+            return None
+        return json.loads(text)
 
 
 def project_json(name):
@@ -112,6 +115,8 @@ def main():
         report = run_pip_audit(requirements.name)
 
     versions = locked_versions(pinned)
+    if report is None:
+        report = {"dependencies": [{"name": name, "skip_reason": "no pip-audit report"} for name in versions]}
     dependencies = report.get("dependencies", [])
     for dependency in dependencies:
         # pip-audit leaves the version out of a skipped entry; the lock has it.
