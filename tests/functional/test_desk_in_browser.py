@@ -114,8 +114,11 @@ def test_a_desk_officer_takes_in_five_dossiers_in_a_row_and_sees_one_through(
     moment = earlier_today()
     _start, due = compute_due(received_at=moment, processing_days=Decimal(3), cutoff=None)
     page.goto("/ho-so/tiep-nhan/")
+    expect(page.locator("#id_procedure")).to_be_focused()  # typing before the autofocus lands loses keys
     page.keyboard.type("khai sinh")
+    expect(page.get_by_test_id("procedure-suggestions")).to_contain_text("1.001193")
     page.keyboard.press("Enter")
+    expect(page.locator("#id_procedure")).to_have_value(re.compile(r"^1\.001193 "))
     page.locator("#id_received_at").fill(moment.strftime("%d/%m/%Y %H:%M"))
     page.locator("#id_received_at").dispatch_event("change")
     expect(page.get_by_test_id("due-preview")).to_have_text(format_moment(due))
