@@ -49,6 +49,7 @@ def page(browser, live_server, request):
                   if not route.request.url.startswith(live_server.url) else route.continue_())
     page = context.new_page()
     page.set_default_timeout(10_000)
+    page.outside_requests = outside  # for checks before the end of a test (the journeys' trust figures)
     yield page
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:

@@ -56,7 +56,8 @@ class Journey:
     def step(self, what: str) -> None:
         self.steps.append(what)
 
-    def done(self) -> None:
+    def done(self, page) -> None:
+        assert page.outside_requests == [], f"the page asked for outside resources: {page.outside_requests}"
         self.trust("browser: journeys completed end to end in Chromium", 1)
         self.trust("browser: journey steps completed in Chromium", len(self.steps))
 
@@ -278,7 +279,7 @@ def test_journey_from_the_desk_to_the_citizen_who_rates_it_online(
     finally:
         context.close()
     assert outside == [], f"the citizen's page asked for outside resources: {outside}"
-    journey.done()
+    journey.done(page)
 
 
 # -- b) the counter tablet -----------------------------------------------------------------------------
@@ -338,7 +339,7 @@ def test_journey_of_the_counter_tablet_rating_a_returned_dossier(
     expect(unsatisfied.locator(f"tr[data-rating='{rating.pk}']")).to_contain_text("Phải chờ lâu ở quầy")
     expect(unsatisfied.get_by_role("link", name=dossier.code)).to_be_visible()
     journey.step("leader reads it")
-    journey.done()
+    journey.done(page)
 
 
 # -- c) the catalogue import ---------------------------------------------------------------------------
@@ -422,7 +423,7 @@ def test_journey_of_a_catalogue_file_with_a_bad_row_then_corrected(
     expect(rows.first).to_contain_text("1.001022")
     expect(rows.first).to_contain_text("Đăng ký khai tử")
     journey.step("found without diacritics")
-    journey.done()
+    journey.done(page)
 
 
 # -- d) the district's quarterly report ----------------------------------------------------------------
@@ -501,4 +502,4 @@ def test_journey_of_the_district_quarterly_report_as_pdf_and_excel(
 
     runs = ReportRun.objects.filter(unit=district, period_key=quarter.key)
     assert sorted(runs.values_list("format", "status")) == [("pdf", "done"), ("xlsx", "done")]
-    journey.done()
+    journey.done(page)

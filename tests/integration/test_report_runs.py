@@ -17,10 +17,10 @@ from motcua.models import Role
 from procedures.models import Field, Procedure
 from procedures.services import procedure_save
 from reports import services
-from reports.models import ReportRun, ReportSubmission, RunStatus
+from reports.models import ReportRun
 from reports.periods import parse_period
 from reports.services import report_draft_quarter, report_generate, report_request, report_submit, submission_remind_missing
-from tests.factories import MembershipFactory, UnitFactory, make_dossier
+from tests.factories import MembershipFactory, make_dossier
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ matrix fails the test, so a new view cannot ship without saying how it is scoped
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -27,7 +27,7 @@ from motcua.calendar import VN_TZ
 from motcua.models import Role
 from procedures.models import Field, Procedure
 from procedures.services import posting_set, procedure_save, review_open
-from reports.models import ReportRun, ReportSubmission
+from reports.models import ReportRun
 from reports.periods import parse_period
 from reports.services import report_submit
 from tests.factories import PASSWORD, MembershipFactory
