@@ -239,6 +239,11 @@ class Pause(models.Model):
             # At most one open pause per dossier.
             models.UniqueConstraint(fields=["dossier"], condition=Q(ended_at__isnull=True), name="pause_one_open_per_dossier"),
         ]
+        indexes = [
+            # The figures' "paused at the end of the window" test: the pauses still open then (ended
+            # later, or not yet) — a few hundred, found without reading the whole table.
+            models.Index(fields=["ended_at", "started_at"], name="pause_ended_started_idx"),
+        ]
 
 
 class Apology(models.Model):
