@@ -22,6 +22,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,18 +38,17 @@ def locked_requirements():
     return subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True).stdout
 
 
-def canonical(name):
-    return name.lower().replace("_", "-").replace(".", "-")
-
-
 def locked_versions(requirements):
-    """{canonical name: version} from `name==version` lines (markers and hashes ignored)."""
+    """{canonical name: version} from the exported lock's `name==version ; marker \\` lines."""
     versions = {}
     for line in requirements.splitlines():
-        requirement = line.split(";")[0].split("\\")[0].strip()
-        if "==" in requirement and not requirement.startswith("#"):
-            name, version = requirement.split("==", 1)
-            versions[canonical(name.split("[")[0])] = version.strip()
+        text = line.split("\\")[0].strip()
+        if not text or text.startswith(("#", "-")):
+            continue
+        requirement = Requirement(text)
+        pins = [spec.version for spec in requirement.specifier if spec.operator == "=="]
+        if pins:
+            versions[canonicalize_name(requirement.name)] = pins[0]
     return versions
 
 
@@ -120,7 +121,7 @@ def main():
     dependencies = report.get("dependencies", [])
     for dependency in dependencies:
         # pip-audit leaves the version out of a skipped entry; the lock has it.
-        dependency.setdefault("version", versions.get(canonical(dependency["name"])))
+        dependency.setdefault("version", versions.get(canonicalize_name(dependency["name"])))
     vulnerable, not_audited, by_fallback = [], [], 0
     for dependency in dependencies:
         if "skip_reason" in dependency:

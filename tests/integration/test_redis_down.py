@@ -37,14 +37,12 @@ class RedisDown:
         celery_app.conf.broker_url, celery_app.conf.task_always_eager = self.url, False
         self.down = True
 
-    def back(self, *, eager: bool | None = None) -> None:
+    def back(self) -> None:
         if not self.down:
             return
         if celery_app._pool is not None:
             celery_app._pool.force_close_all()
         celery_app.conf.broker_url, celery_app.conf.task_always_eager = self.previous
-        if eager is not None:
-            celery_app.conf.task_always_eager = eager
         celery_app._pool, celery_app.amqp._producer_pool = self.pools
         self.settings.CACHES = self.caches
         self.down = False
@@ -55,7 +53,6 @@ def redis_down(settings):
     down = RedisDown(settings)
     yield down
     down.back()
-    celery_app.conf.task_always_eager = down.previous[1]
 
 
 def test_sign_in_and_the_desk_work_while_redis_is_down(client, redis_down, desk_officer_a, trust):
@@ -90,7 +87,7 @@ def test_a_report_request_stays_queued_and_is_sent_when_redis_is_back(redis_down
     trust("fault: report requests kept queued while Redis was down", 1)
 
     # Redis is back: the beat's requeue sends the waiting run, and a real worker does it once.
-    redis_down.back(eager=False)
+    redis_down.back()
     settings.MEDIA_ROOT = tmp_path / "media"
     assert report_requeue_waiting(older_than=timedelta(0)) == 1
     with celery_worker(settings.MEDIA_ROOT) as worker:

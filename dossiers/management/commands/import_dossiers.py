@@ -24,7 +24,7 @@ class Command(BaseCommand):
         if unit:
             within = AdministrativeUnit.objects.filter(code=unit).first()
             if within is None:
-                raise CommandError(_("Unknown unit code: %(code)s") % {"code": unit})
+                raise CommandError(_("Unit %(code)s does not exist.") % {"code": unit})
         try:
             rows = read_rows(file, required=REQUIRED_COLUMNS, aliases=HEADER_ALIASES)
         except FileNotFoundError:
