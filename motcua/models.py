@@ -19,6 +19,10 @@ class UnitLevel(models.TextChoices):
     COMMUNE = "commune", _("Commune")
 
 
+# Higher in the tree ranks lower: a province (0) above a district (1) above a commune (2).
+LEVEL_RANK = {UnitLevel.PROVINCE: 0, UnitLevel.DISTRICT: 1, UnitLevel.COMMUNE: 2}
+
+
 class UnitKind(models.TextChoices):
     """The label a unit carries in its name; the level says where it sits in the tree."""
 

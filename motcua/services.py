@@ -8,11 +8,9 @@ from datetime import date
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .models import AdministrativeUnit, Holiday, HolidayKind, UnitKind, UnitLevel
+from .models import LEVEL_RANK, AdministrativeUnit, Holiday, HolidayKind, UnitKind, UnitLevel
 from .tabular import Row
 from .text import strip_diacritics
-
-LEVEL_RANK = {UnitLevel.PROVINCE: 0, UnitLevel.DISTRICT: 1, UnitLevel.COMMUNE: 2}
 
 # What an officer may type in the level column → (level, kind or None to read it off the name).
 LEVEL_WORDS: dict[str, tuple[str, str | None]] = {

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .access import get_unit_for_user, membership_of
+from .access import get_unit_for_user, membership_of, workplace_of
 from .forms import DueDateForm
 from .models import AdministrativeUnit, Agency, Holiday, StaffMembership
 from .selectors import work_calendar
@@ -18,8 +18,7 @@ from .selectors import work_calendar
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    membership = membership_of(request.user)
-    unit = membership.unit if membership else None
+    unit = workplace_of(request.user)
     calendar = work_calendar()
     now = timezone.localtime()
     today = now.date()

@@ -12,11 +12,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from motcua.access import membership_of
-from motcua.models import AdministrativeUnit, Role, UnitLevel
+from motcua.models import LEVEL_RANK, AdministrativeUnit, Role
 
 from .models import Posting, Procedure, ReviewRound
 
-LEVEL_RANK = {UnitLevel.PROVINCE: 0, UnitLevel.DISTRICT: 1, UnitLevel.COMMUNE: 2}
 CATALOGUE_EDITORS = {Role.FOCAL_OFFICER, Role.DISTRICT_OFFICE, Role.ADMINISTRATOR}
 POSTING_EDITORS = {Role.FOCAL_OFFICER, Role.DISTRICT_OFFICE, Role.UNIT_LEADER, Role.ADMINISTRATOR}
 

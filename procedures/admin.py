@@ -71,4 +71,5 @@ class ReviewItemInline(admin.TabularInline):
 class ReviewRoundAdmin(admin.ModelAdmin):
     list_display = ["unit", "year", "status", "submitted_at"]
     list_filter = ["year", "status"]
+    list_select_related = ["unit"]
     inlines = [ReviewItemInline]

@@ -247,21 +247,25 @@ def _file_response(content: bytes, content_type: str, filename: str, *, inline: 
     return response
 
 
+def _posting_list(request: HttpRequest) -> tuple[AdministrativeUnit, list[FieldGroup], date]:
+    """The unit asked for, its posting list and today's date: what both printed forms take."""
+    unit = _posting_unit(request)
+    return unit, posting_groups(list(postings_of_unit(unit))), timezone.localdate()
+
+
 @login_required
 @require_GET
 def posting_xlsx(request: HttpRequest) -> HttpResponse:
-    unit = _posting_unit(request)
-    today = timezone.localdate()
-    content = posting_workbook(unit, posting_groups(list(postings_of_unit(unit))), today)
+    unit, groups, today = _posting_list(request)
+    content = posting_workbook(unit, groups, today)
     return _file_response(content, XLSX, f"niem-yet-{unit.code}-{today:%Y%m%d}.xlsx")
 
 
 @login_required
 @require_GET
 def posting_pdf(request: HttpRequest) -> HttpResponse:
-    unit = _posting_unit(request)
-    today = timezone.localdate()
-    content = posting_pdf_bytes(unit, posting_groups(list(postings_of_unit(unit))), today)
+    unit, groups, today = _posting_list(request)
+    content = posting_pdf_bytes(unit, groups, today)
     return _file_response(content, "application/pdf", f"niem-yet-{unit.code}-{today:%Y%m%d}.pdf", inline=True)
 
 

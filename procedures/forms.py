@@ -174,23 +174,21 @@ class ProcedureForm(forms.ModelForm):
                 self.initial["processing_days"] = format_days(Decimal(procedure.processing_days)).replace(".", ",")
         self.fields["field"].queryset = Field.objects.order_by("name")
 
-    def clean_processing_days(self) -> Decimal:
+    def _parsed(self, name: str, parse):
+        """The field's text read like the import reads it; a cell error becomes the field's error."""
         try:
-            return parse_days(self.cleaned_data["processing_days"])
+            return parse(self.cleaned_data[name])
         except CellError as error:
             raise forms.ValidationError(str(error)) from None
+
+    def clean_processing_days(self) -> Decimal:
+        return self._parsed("processing_days", parse_days)
 
     def clean_fees(self) -> list[FeeSpec]:
-        try:
-            return parse_fees(self.cleaned_data["fees"])
-        except CellError as error:
-            raise forms.ValidationError(str(error)) from None
+        return self._parsed("fees", parse_fees)
 
     def clean_components(self) -> list[ComponentSpec]:
-        try:
-            return parse_components(self.cleaned_data["components"])
-        except CellError as error:
-            raise forms.ValidationError(str(error)) from None
+        return self._parsed("components", parse_components)
 
     def clean_replaced_by(self):
         replacement = self.cleaned_data["replaced_by"]

@@ -123,6 +123,14 @@ def _write_row(sheet, row: int, values: list, formats: dict[int, str], *, bold: 
             cell.number_format = formats[column]
 
 
+def _write_totals(sheet, row: int, values: list, formats: dict[int, str], totals: dict) -> None:
+    """The bold totals row, then the headline sentence two rows below it, across every column."""
+    _write_row(sheet, row, values, formats, bold=True)
+    sentence_row = row + 2
+    sheet.cell(row=sentence_row, column=1, value=escape_formula(totals_sentence(totals))).font = Font(name=FONT, size=12)
+    sheet.merge_cells(start_row=sentence_row, start_column=1, end_row=sentence_row, end_column=len(values))
+
+
 def _save(workbook: Workbook) -> bytes:
     buffer = BytesIO()
     workbook.save(buffer)
@@ -162,11 +170,10 @@ def round_workbook(*, round_: ReviewRound, items: Iterable[ReviewItem], totals: 
             ],
             formats,
         )
-    row += 1
     # Under the proposal columns: how many proposals, the working days and the fees cut, the saving.
-    _write_row(
+    _write_totals(
         sheet,
-        row,
+        row + 1,
         [
             None,
             None,
@@ -181,10 +188,8 @@ def round_workbook(*, round_: ReviewRound, items: Iterable[ReviewItem], totals: 
             totals["yearly_saving"],
         ],
         formats,
-        bold=True,
+        totals,
     )
-    sheet.cell(row=row + 2, column=1, value=escape_formula(totals_sentence(totals))).font = Font(name=FONT, size=12)
-    sheet.merge_cells(start_row=row + 2, start_column=1, end_row=row + 2, end_column=len(ROUND_COLUMNS))
     return _save(workbook)
 
 
@@ -217,10 +222,9 @@ def overview_workbook(
                 round_.yearly_saving,
             ]
         _write_row(sheet, row, values, formats)
-    row += 1
-    _write_row(
+    _write_totals(
         sheet,
-        row,
+        row + 1,
         [
             None,
             None,
@@ -235,8 +239,6 @@ def overview_workbook(
             totals["yearly_saving"],
         ],
         formats,
-        bold=True,
+        totals,
     )
-    sheet.cell(row=row + 2, column=1, value=escape_formula(totals_sentence(totals))).font = Font(name=FONT, size=12)
-    sheet.merge_cells(start_row=row + 2, start_column=1, end_row=row + 2, end_column=len(OVERVIEW_COLUMNS))
     return _save(workbook)
