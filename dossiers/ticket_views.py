@@ -28,6 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from motcua.access import get_unit_for_user, membership_of
+from motcua.audit import log_access
 from motcua.models import AdministrativeUnit
 from motcua.pdf import pdf_response, render_pdf
 
@@ -290,6 +291,7 @@ def _detail_context(request: HttpRequest, ticket: FeedbackTicket, *, bound: Tick
 @require_safe
 def ticket_detail(request: HttpRequest, code: str) -> HttpResponse:
     ticket = get_ticket_for_user(request.user, code)
+    log_access(request=request, table=FeedbackTicket._meta.db_table, row_id=ticket.pk)  # the sender's personal data
     return render(request, "dossiers/tickets/detail.html", _detail_context(request, ticket))
 
 
@@ -331,6 +333,8 @@ def answer_pdf(request: HttpRequest, code: str) -> HttpResponse:
         context = ticket_letter.answer_letter_context(ticket)
     except ticket_letter.LetterNotApplicable:
         raise Http404 from None
+    log_access(request=request, table=FeedbackTicket._meta.db_table, row_id=ticket.pk, action="export",
+               detail={"form": "answer"})
     if request.GET.get("format") == "html":
         return _no_store(render(request, "dossiers/print/ticket_answer.html", {**context, "as_html": True}))
     pdf = render_pdf("dossiers/print/ticket_answer.html", context, request=request)

@@ -17,8 +17,9 @@ from pypdf import PdfReader
 from dossiers import antispam
 from dossiers.feedback import ticket_figures, ticket_receive, ticket_step, tickets_in
 from dossiers.models import FeedbackTicket, TicketEvent, TicketStatus
+from dossiers.rating_support import quarter_window
 from dossiers.services import Applicant, dossier_receive
-from dossiers.ticket_selectors import due_soon_limit, quarter_window
+from dossiers.ticket_selectors import due_soon_limit
 from motcua.calendar import VN_TZ
 from motcua.models import Role
 from motcua.selectors import work_calendar
@@ -566,3 +567,16 @@ def test_the_figures_default_to_the_reporting_quarter(client, commune_a, desk_of
     assert response.status_code == 200
     start, end = quarter_window(timezone.localdate())
     assert (response.context["start"], response.context["end"]) == (start, end)
+
+
+def test_opening_a_ticket_and_its_answer_letter_logs_who_saw_the_senders_personal_data(client, commune_a, agency_a, leader_a):
+    from motcua.models import AuditEvent
+
+    ticket = receive(commune_a, at=vn(2026, 3, 2, 9, 0))
+    ticket_step(ticket=ticket, action="classify", by=leader_a, classification="regulation", at=vn(2026, 3, 3, 9, 0))
+    ticket_step(ticket=ticket, action="answer", by=leader_a, answer=ANSWER, at=vn(2026, 3, 5, 10, 0))
+    signed_in(client, leader_a)
+    assert client.get(reverse("tickets:detail", args=[ticket.code])).status_code == 200
+    assert client.get(reverse("tickets:answer-pdf", args=[ticket.code])).status_code == 200
+    logged = AuditEvent.objects.filter(table_name="dossiers_feedbackticket", row_id=str(ticket.pk), actor_id=leader_a.pk)
+    assert sorted(logged.filter(action__in=["view", "export"]).values_list("action", flat=True)) == ["export", "view"]
