@@ -32,6 +32,7 @@ from .models import (
     TicketEvent,
     TicketStatus,
 )
+from .services import Step
 
 TICKET_WORKING_DAYS = 10
 # The province's targets: 90 % satisfied overall, 85 % for land, construction and investment.
@@ -187,20 +188,13 @@ def satisfaction_by(ratings: QuerySet[Rating], *keys: str) -> list[dict]:
 # -- Feedback tickets ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TicketStep:
-    label: str
-    sources: frozenset[str]
-    target: str
-
-
-TICKET_STEPS: dict[str, TicketStep] = {
-    "classify": TicketStep(gettext_lazy("Classify"), frozenset({TicketStatus.RECEIVED, TicketStatus.CLASSIFIED}), TicketStatus.CLASSIFIED),
-    "assign": TicketStep(gettext_lazy("Assign to the competent agency"), frozenset({TicketStatus.CLASSIFIED}), TicketStatus.ASSIGNED),
-    "forward": TicketStep(gettext_lazy("Forward outside"), frozenset({TicketStatus.CLASSIFIED}), TicketStatus.FORWARDED),
-    "answer": TicketStep(gettext_lazy("Answer"), frozenset({TicketStatus.ASSIGNED, TicketStatus.CLASSIFIED}), TicketStatus.ANSWERED),
-    "publish": TicketStep(gettext_lazy("Publish the answer"), frozenset({TicketStatus.ANSWERED}), TicketStatus.PUBLISHED),
-    "close": TicketStep(
+TICKET_STEPS: dict[str, Step] = {
+    "classify": Step(gettext_lazy("Classify"), frozenset({TicketStatus.RECEIVED, TicketStatus.CLASSIFIED}), TicketStatus.CLASSIFIED),
+    "assign": Step(gettext_lazy("Assign to the competent agency"), frozenset({TicketStatus.CLASSIFIED}), TicketStatus.ASSIGNED),
+    "forward": Step(gettext_lazy("Forward outside"), frozenset({TicketStatus.CLASSIFIED}), TicketStatus.FORWARDED),
+    "answer": Step(gettext_lazy("Answer"), frozenset({TicketStatus.ASSIGNED, TicketStatus.CLASSIFIED}), TicketStatus.ANSWERED),
+    "publish": Step(gettext_lazy("Publish the answer"), frozenset({TicketStatus.ANSWERED}), TicketStatus.PUBLISHED),
+    "close": Step(
         gettext_lazy("Close"),
         frozenset({TicketStatus.CLASSIFIED, TicketStatus.FORWARDED, TicketStatus.ANSWERED, TicketStatus.PUBLISHED}),
         TicketStatus.CLOSED,

@@ -9,14 +9,13 @@ from __future__ import annotations
 import hmac
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from motcua.access import membership_of
-from motcua.calendar import VN_TZ
 from motcua.models import AdministrativeUnit
 
 from .feedback import (
@@ -46,14 +45,6 @@ def quarter_window(day: date) -> tuple[date, date]:
     first_month = last_month - 2
     start = date(year - 1, 12, 15) if first_month == 1 else date(year, first_month - 1, 15)
     return start, date(year, last_month, 14)
-
-
-def window_bounds(first_day: date, last_day: date) -> tuple[datetime, datetime]:
-    """[start, end) in Vietnam time for whole days from ``first_day`` to ``last_day``."""
-    return (
-        datetime.combine(first_day, time(0), tzinfo=VN_TZ),
-        datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=VN_TZ),
-    )
 
 
 # -- the unit a staff page opens on -----------------------------------------------------------------

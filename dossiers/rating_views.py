@@ -51,9 +51,9 @@ from .rating_support import (
     staff_unit,
     unit_choices,
     unsatisfied_ratings,
-    window_bounds,
 )
 from .ratelimit import LOOKUP_PER_ADDRESS, LOOKUP_PER_CODE, Rate, client_address, hit
+from .register import day_bounds
 
 KIOSK_COOKIE = "motcua_kiosk"
 KIOSK_COOKIE_AGE = 365 * 24 * 60 * 60
@@ -241,7 +241,7 @@ def figures(request: HttpRequest) -> HttpResponse:
     unit = _chosen_unit(request)
     form = WindowForm(request.GET, default=quarter_window(timezone.localdate()))
     first_day, last_day = form.window()
-    start, end = window_bounds(first_day, last_day)
+    start, end = day_bounds(first_day, last_day)
     unsatisfied = Paginator(unsatisfied_ratings(unit, start, end), UNSATISFIED_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         **_staff_context(request, unit, "figures"),

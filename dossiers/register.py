@@ -64,7 +64,18 @@ def _date_field(label) -> forms.DateField:
     )
 
 
-class RegisterFilterForm(forms.Form):
+class PeriodForm(forms.Form):
+    """A form with ``from`` and ``to`` dates: a start after the end is refused."""
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("from"), cleaned.get("to")
+        if start and end and start > end:
+            raise forms.ValidationError(_("The start date is after the end date."), code="reversed")
+        return cleaned
+
+
+class RegisterFilterForm(PeriodForm):
     """?from=dd/mm/yyyy&to=dd/mm/yyyy&field=<code>&unit=<code>; without dates, this month so far."""
 
     def __init__(self, data, *, units: QuerySet[AdministrativeUnit], today: date | None = None):
@@ -82,13 +93,6 @@ class RegisterFilterForm(forms.Form):
             label=_("Unit"), required=False,
             choices=[("", _("All units in my scope"))] + [(u.code, u.name) for u in units.order_by("path")],
         )
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("from"), cleaned.get("to")
-        if start and end and start > end:
-            raise forms.ValidationError(_("The start date is after the end date."), code="reversed")
-        return cleaned
 
 
 # -- the rows -----------------------------------------------------------------------------------------

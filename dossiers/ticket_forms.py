@@ -20,8 +20,8 @@ from procedures.models import Procedure
 from . import antispam
 from .forms import AgencyField, clean_phone
 from .models import Dossier, FeedbackTicket, TicketChannel, TicketClass
-from .register import _date_field
-from .ticket_selectors import quarter_window
+from .rating_support import quarter_window
+from .register import PeriodForm, _date_field
 
 CONTENT_MIN, CONTENT_MAX = 20, 5000
 ANSWER_MAX = 10000
@@ -257,7 +257,7 @@ STEP_FORMS: dict[str, type[TicketStepForm]] = {
 # -- the figures ------------------------------------------------------------------------------------------
 
 
-class FiguresForm(forms.Form):
+class FiguresForm(PeriodForm):
     """?unit=<code>&from=dd/mm/yyyy&to=dd/mm/yyyy; by default the reporting quarter of today."""
 
     def __init__(self, data, *, units: QuerySet[AdministrativeUnit], default_unit: AdministrativeUnit | None,
@@ -272,10 +272,3 @@ class FiguresForm(forms.Form):
         self.fields["unit"] = forms.ChoiceField(label=_("Unit"), choices=[(u.code, u.name) for u in units.order_by("path")])
         self.fields["from"] = _date_field(_("From"))
         self.fields["to"] = _date_field(_("To"))
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("from"), cleaned.get("to")
-        if start and end and start > end:
-            raise forms.ValidationError(_("The start date is after the end date."), code="reversed")
-        return cleaned

@@ -8,7 +8,7 @@ rows add up to ``ticket_figures`` for the whole unit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
@@ -81,27 +81,6 @@ def list_rows(tickets: QuerySet[FeedbackTicket], *, newest_first: bool = False) 
     (open tabs) or the newest first (answered, closed, all)."""
     order = ("-received_at", "-pk") if newest_first else ("due_at", "pk")
     return tickets.select_related("unit", "agency").order_by(*order)
-
-
-# -- the reporting window ---------------------------------------------------------------------------
-
-# The quarters of the one-stop reports run from the 15th of the month before the quarter to the 14th
-# of its last month (Q1 = 15/12 of the previous year … 14/03). Kept here rather than imported from
-# reports, which sits above dossiers.
-_QUARTER_LAST_MONTHS = (3, 6, 9, 12)
-
-
-def quarter_window(today: date) -> tuple[date, date]:
-    """The reporting quarter (15th → 14th) containing ``today``, both days included."""
-    if today >= date(today.year, 12, 15):
-        return date(today.year, 12, 15), date(today.year + 1, 3, 14)
-    for last_month in _QUARTER_LAST_MONTHS:
-        end = date(today.year, last_month, 14)
-        if today <= end:
-            first_month = last_month - 3
-            start = date(today.year - 1, 12, 15) if first_month == 0 else date(today.year, first_month, 15)
-            return start, end
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 # -- figures by direct child unit ---------------------------------------------------------------------
