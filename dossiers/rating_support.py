@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
@@ -48,30 +47,6 @@ def quarter_window(day: date) -> tuple[date, date]:
 
 
 # -- the unit a staff page opens on -----------------------------------------------------------------
-
-
-def staff_unit(user) -> AdministrativeUnit:
-    """The user's own unit, or the top unit for a superuser without one; 403 for anyone else."""
-    membership = membership_of(user)
-    if membership is not None:
-        return membership.unit
-    if user.is_superuser:
-        unit = AdministrativeUnit.objects.filter(parent__isnull=True).order_by("path").first()
-        if unit is not None:
-            return unit
-    raise PermissionDenied
-
-
-def unit_choices(user, unit: AdministrativeUnit) -> list[AdministrativeUnit]:
-    """The units a selector offers: the user's unit and one level below, plus the unit on screen
-    and its children."""
-    if user.is_superuser and membership_of(user) is None:
-        units = AdministrativeUnit.objects.filter(depth__lte=1)
-    else:
-        base = staff_unit(user)
-        units = AdministrativeUnit.objects.subtree_of(base).filter(depth__lte=base.depth + 1)
-    units = units | AdministrativeUnit.objects.filter(pk=unit.pk) | unit.children.all()
-    return list(units.distinct().order_by("path")[:500])
 
 
 # -- dossiers and tablets ---------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
-from motcua.access import get_unit_for_user, membership_of, require_role
+from motcua.access import get_unit_for_user, membership_of, require_role, staff_unit, unit_choices
 from motcua.calendar import VN_TZ
 from motcua.models import AdministrativeUnit, Role
 
@@ -48,8 +48,6 @@ from .rating_support import (
     rated_online,
     recent_paper_forms,
     satisfaction_page,
-    staff_unit,
-    unit_choices,
     unsatisfied_ratings,
 )
 from .ratelimit import LOOKUP_PER_ADDRESS, LOOKUP_PER_CODE, Rate, client_address, hit

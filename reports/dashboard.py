@@ -29,7 +29,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Case, Count, DateField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dossiers.feedback import percent, ticket_counts, ticket_figures, tickets_in
@@ -224,13 +224,14 @@ class ServiceIndex:
 # -- the records behind the numbers: one condition each, used for the count and for the list ------
 
 
-def _posted_in(unit: AdministrativeUnit) -> Exists:
+def posted_in(unit: AdministrativeUnit) -> Exists:
+    """The procedure (OuterRef "pk") has an active posting at the unit or a unit below it."""
     return Exists(Posting.objects.filter(procedure=OuterRef("pk"), is_active=True, unit__path__startswith=unit.path))
 
 
 def procedures_in_scope(unit: AdministrativeUnit) -> QuerySet[Procedure]:
     """The procedures in force that the unit or a unit below it handles and posts."""
-    return Procedure.objects.in_force().filter(_posted_in(unit))
+    return Procedure.objects.in_force().filter(posted_in(unit))
 
 
 def procedure_conditions(unit: AdministrativeUnit, period: Period, *, counted: QuerySet | None = None) -> dict[str, Q]:
@@ -693,27 +694,3 @@ def compare_children(unit: AdministrativeUnit, period: Period, *, now: datetime 
     rows = [_index(child, period, now, *gathered[child.id]) for child in children]
     return sorted(rows, key=lambda row: (row.value is None, -(row.value or ZERO), row.unit.name))
 
-
-# -- the month-by-month extras of the charts ------------------------------------------------------
-
-
-def monthly_online_and_late(unit: AdministrativeUnit, period: Period) -> dict[date, tuple[int, int]]:
-    """Per calendar month (Vietnam time): new dossiers received online (by month of receipt) and
-    dossiers resolved late (by month of resolution) — one query, the report's own conditions."""
-    terms = conditions(period.start, period.end)
-    base = dossiers_counted(unit, period).order_by()
-    online = (
-        base.filter(terms["new_online"]).annotate(month=TruncMonth("received_at", tzinfo=VN_TZ))
-        .values("month").annotate(online=Count("id"), late=Value(0)).values("month", "online", "late")
-    )
-    late = (
-        base.filter(terms["late"]).annotate(month=TruncMonth("resolved_at", tzinfo=VN_TZ))
-        .values("month").annotate(online=Value(0), late=Count("id")).values("month", "online", "late")
-    )
-    counts: dict[date, tuple[int, int]] = {}
-    for row in online.union(late, all=True):
-        month = row["month"]
-        month = (month.astimezone(VN_TZ).date() if isinstance(month, datetime) else month).replace(day=1)
-        before = counts.get(month, (0, 0))
-        counts[month] = (before[0] + row["online"], before[1] + row["late"])
-    return counts

@@ -21,19 +21,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from motcua.access import unit_choices
+
 from .dashboard import (
     NO_DATA,
     ServiceIndex,
     compare_children,
     compute_index,
-    monthly_online_and_late,
     records,
 )
 from .models import TargetKey
 from .periods import Period, quarter_containing
-from .services import monthly_trend, submission_deadline
+from .services import monthly_counts, submission_deadline
 from .targets import target_for, target_rows
-from .views import PAGE_SIZE, _chosen_period, _chosen_unit, _period_suggestions, _unit_choices
+from .views import PAGE_SIZE, _chosen_period, _chosen_unit, _period_suggestions
 from .warnings import QUALITY_CHECKS, WARNINGS, quality_check, quality_counts, warning_check, warning_counts
 
 # -- links ----------------------------------------------------------------------------------------
@@ -97,11 +98,11 @@ class Bar:
 
 
 def monthly(unit, period: Period) -> list[tuple]:
-    """(month, received, resolved, resolved late, received online) per calendar month: two queries,
-    reports.services.monthly_trend and the index's online and late counts."""
-    extra = monthly_online_and_late(unit, period)
-    return [(p.month, p.new, p.resolved, extra.get(p.month, (0, 0))[1], extra.get(p.month, (0, 0))[0])
-            for p in monthly_trend(unit, period)]
+    """(month, received, resolved, resolved late, received online) per calendar month: one query
+    (reports.services.monthly_counts), the report's own conditions."""
+    series = {"new": ("new", "received_at"), "resolved": ("resolved", "resolved_at"), "late": ("late", "resolved_at"),
+              "online": ("new_online", "received_at")}
+    return [(month, c["new"], c["resolved"], c["late"], c["online"]) for month, c in monthly_counts(unit, period, series)]
 
 
 def trend_chart(rows: list[tuple]) -> dict:
@@ -183,7 +184,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     common = {
         "unit": unit, "period": period, "period_error": period_error,
-        "unit_choices": _unit_choices(request.user, unit), "period_suggestions": _period_suggestions(timezone.localdate()),
+        "unit_choices": unit_choices(request.user, unit), "period_suggestions": _period_suggestions(timezone.localdate()),
         "query": _query(unit, period), "unit_query": _query(unit), "has_children": unit.children.exists(), "no_data": NO_DATA,
     }
     if request.GET.get("compare") == "1":
@@ -253,7 +254,7 @@ def warnings(request: HttpRequest) -> HttpResponse:
     page = Paginator(check.rows(unit, now=now), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "reports/dashboard_warnings.html", {
         "unit": unit, "now": now, "check": check, "checks": _check_rows(WARNINGS, counts, check), "page": page,
-        "kind": check.kind, "unit_choices": _unit_choices(request.user, unit), "query": _query(unit),
+        "kind": check.kind, "unit_choices": unit_choices(request.user, unit), "query": _query(unit),
     })
 
 
@@ -273,6 +274,6 @@ def quality(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/dashboard_quality.html", {
         "unit": unit, "period": period, "period_error": period_error, "check": check,
         "checks": _check_rows(QUALITY_CHECKS, counts, check), "page": page, "kind": check.kind,
-        "deadline": submission_deadline(period), "unit_choices": _unit_choices(request.user, unit),
+        "deadline": submission_deadline(period), "unit_choices": unit_choices(request.user, unit),
         "period_suggestions": _period_suggestions(timezone.localdate()), "query": _query(unit, period),
     })

@@ -325,32 +325,35 @@ class MonthPoint:
     resolved: int
 
 
-def monthly_trend(unit: AdministrativeUnit, period: Period) -> list[MonthPoint]:
-    """New and resolved dossiers per calendar month of the window, in Vietnam time: one SQL query
-    (two grouped halves joined by UNION ALL), counted by the report's own conditions."""
+def monthly_counts(unit: AdministrativeUnit, period: Period, series: dict[str, tuple[str, str]]) -> list[tuple[date, dict[str, int]]]:
+    """Per calendar month of the window, in Vietnam time: for each series ``name: (figure, date field)``,
+    the dossiers the report's figure counts, by the month of that date (zeros for a month without any).
+    One SQL query (one grouped half per series, joined by UNION ALL)."""
     terms = conditions(period.start, period.end)
     base = dossiers_counted(unit, period).order_by()
-    new = (
-        base.filter(terms["new"]).annotate(month=TruncMonth("received_at", tzinfo=VN_TZ))
-        .values("month").annotate(new=Count("id"), resolved=Value(0)).values("month", "new", "resolved")
-    )
-    resolved = (
-        base.filter(terms["resolved"]).annotate(month=TruncMonth("resolved_at", tzinfo=VN_TZ))
-        .values("month").annotate(new=Value(0), resolved=Count("id")).values("month", "new", "resolved")
-    )
-    counts: dict[date, list[int]] = {}
-    for row in new.union(resolved, all=True):
+    halves = [
+        base.filter(terms[figure]).annotate(month=TruncMonth(field, tzinfo=VN_TZ)).values("month")
+        .annotate(**{other: Count("id") if other == name else Value(0) for other in series}).values("month", *series)
+        for name, (figure, field) in series.items()
+    ]
+    counts: dict[date, dict[str, int]] = {}
+    for row in halves[0].union(*halves[1:], all=True):
         month = row["month"]
-        month = month.astimezone(VN_TZ).date() if isinstance(month, datetime) else month
-        totals = counts.setdefault(month.replace(day=1), [0, 0])
-        totals[0] += row["new"]
-        totals[1] += row["resolved"]
-    points, month = [], period.first_day.replace(day=1)
+        month = (month.astimezone(VN_TZ).date() if isinstance(month, datetime) else month).replace(day=1)
+        totals = counts.setdefault(month, dict.fromkeys(series, 0))
+        for name in series:
+            totals[name] += row[name]
+    months, month = [], period.first_day.replace(day=1)
     while month <= period.last_day:
-        new_count, resolved_count = counts.get(month, (0, 0))
-        points.append(MonthPoint(month, new_count, resolved_count))
+        months.append((month, counts.get(month, dict.fromkeys(series, 0))))
         month = (month + timedelta(days=32)).replace(day=1)
-    return points
+    return months
+
+
+def monthly_trend(unit: AdministrativeUnit, period: Period) -> list[MonthPoint]:
+    """New and resolved dossiers per calendar month of the window (monthly_counts: one SQL query)."""
+    series = {"new": ("new", "received_at"), "resolved": ("resolved", "resolved_at")}
+    return [MonthPoint(month, c["new"], c["resolved"]) for month, c in monthly_counts(unit, period, series)]
 
 
 # -- submissions ----------------------------------------------------------------------------------

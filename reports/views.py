@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from motcua.access import get_unit_for_user, membership_of
+from motcua.access import get_unit_for_user, staff_unit, unit_choices
 from motcua.models import AdministrativeUnit
 
 from .models import ReportFormat, ReportRun, ReportSubmission, RunStatus
@@ -154,22 +154,10 @@ class SubmitForm(NarrativeFields):
 # -- helpers --------------------------------------------------------------------------------------
 
 
-def _staff_unit(user) -> AdministrativeUnit:
-    """The unit a page opens on: the user's own, or the top unit for a superuser without one."""
-    membership = membership_of(user)
-    if membership is not None:
-        return membership.unit
-    if user.is_superuser:
-        unit = AdministrativeUnit.objects.filter(parent__isnull=True).order_by("path").first()
-        if unit is not None:
-            return unit
-    raise PermissionDenied
-
-
 def _chosen_unit(request: HttpRequest) -> AdministrativeUnit:
     code = request.GET.get("unit", "").strip()
     if not code:
-        return _staff_unit(request.user)
+        return staff_unit(request.user)
     return get_unit_for_user(request.user, code)
 
 
@@ -266,6 +254,10 @@ class Bar:
     label: str = ""
     percent: float | None = None
 
+    @property
+    def middle(self) -> int:
+        return self.x + self.width // 2
+
 
 CHART_HEIGHT = 200
 CHART_TOP = 36
@@ -283,8 +275,7 @@ def _trend_chart(points) -> dict:
         bars = []
         for offset, value, key in ((0, point.new, "new"), (bar_width + 4, point.resolved, "resolved")):
             height = round(CHART_HEIGHT * value / top)
-            bars.append(Bar(x=x + offset, y=baseline - height, width=bar_width, height=height, value=value,
-                            color=COLORS[key], label=str(x + offset + bar_width // 2)))
+            bars.append(Bar(x=x + offset, y=baseline - height, width=bar_width, height=height, value=value, color=COLORS[key]))
         groups.append({"month": point.month, "x_label": x + bar_width + 2, "bars": bars})
     return {
         "groups": groups, "width": 60 + len(points) * step + 10, "height": baseline + 30, "baseline": baseline,
@@ -319,18 +310,6 @@ def _outcome_chart(totals: dict) -> list[tuple[str, dict]]:
     ]
 
 
-def _unit_choices(user, unit: AdministrativeUnit) -> list[AdministrativeUnit]:
-    """The units the selector offers: the user's own (or the top units) and two levels below,
-    plus the unit on screen and the units just below it."""
-    if user.is_superuser and membership_of(user) is None:
-        units = AdministrativeUnit.objects.filter(depth__lte=1)
-    else:
-        base = _staff_unit(user)
-        units = AdministrativeUnit.objects.subtree_of(base).filter(depth__lte=base.depth + 1)
-    units = units | AdministrativeUnit.objects.filter(pk=unit.pk) | unit.children.all()
-    return list(units.distinct().order_by("path")[:500])
-
-
 NARRATIVE_LABELS = {
     "number": gettext_lazy("Document number"),
     "assessment": gettext_lazy("Assessment"),
@@ -346,14 +325,14 @@ def _narrative_items(narrative: dict) -> list[tuple[str, str]]:
     return [(NARRATIVE_LABELS[key], narrative[key]) for key in NARRATIVE_LABELS if narrative.get(key)]
 
 
-def _latest_narrative(unit: AdministrativeUnit, period: Period) -> dict:
+def _latest_narrative(unit: AdministrativeUnit, period: Period, submission: ReportSubmission | None) -> dict:
+    """The narrative the export form starts from: the latest PDF run's, else the latest submission's."""
     run = (
         ReportRun.objects.filter(unit=unit, period_key=period.key, format=ReportFormat.PDF)
         .exclude(parameters={}).order_by("-requested_at").first()
     )
     if run is not None:
         return run.narrative
-    submission = ReportSubmission.objects.filter(unit=unit, period_key=period.key).order_by("-version").first()
     return submission.narrative if submission else {}
 
 
@@ -368,16 +347,16 @@ def index(request: HttpRequest) -> HttpResponse:
     data = build_report(unit, period)
     report = report_as_dict(data)
     base = {"unit": unit.code, "period": period.key}
-    narrative = _latest_narrative(unit, period)
-    export_form = ExportForm(initial={**base, **narrative}) if can_export(request.user) else None
     submission = None
     submit_form = None
-    if unit.parent_id is not None:
+    if unit.parent_id is not None:  # a top unit submits to nobody (reports.services.report_submit)
         submission = (
             ReportSubmission.objects.filter(unit=unit, period_key=period.key).select_related("submitted_by").order_by("-version").first()
         )
         if can_submit(request.user, unit):
             submit_form = SubmitForm(initial={**base, **(submission.narrative if submission else {})})
+    narrative = _latest_narrative(unit, period, submission)
+    export_form = ExportForm(initial={**base, **narrative}) if can_export(request.user) else None
     context = {
         "unit": unit,
         "period": period,
@@ -389,7 +368,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "outcome_rows": _outcome_chart(report["totals"]),
         "dossiers_url": reverse("reports:dossiers"),
         "base_query": urlencode(base),
-        "unit_choices": _unit_choices(request.user, unit),
+        "unit_choices": unit_choices(request.user, unit),
         "period_suggestions": _period_suggestions(timezone.localdate()),
         "export_form": export_form,
         "submit_form": submit_form,
@@ -536,7 +515,7 @@ def submissions(request: HttpRequest) -> HttpResponse:
         "States": SubmissionState,
         "deadline": submission_deadline(period),
         "export_form": ExportForm(initial={"unit": unit.code, "period": period.key}) if can_export(request.user) else None,
-        "unit_choices": _unit_choices(request.user, unit),
+        "unit_choices": unit_choices(request.user, unit),
         "period_suggestions": _period_suggestions(timezone.localdate()),
         "report_query": urlencode({"unit": unit.code, "period": period.key}),
     }

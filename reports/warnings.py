@@ -39,6 +39,7 @@ from motcua.models import AdministrativeUnit
 from motcua.selectors import work_calendar
 from procedures.models import Posting, Procedure
 
+from .dashboard import posted_in, postings_in_scope
 from .figures import dossiers_counted
 from .periods import Period
 
@@ -147,14 +148,12 @@ pending_too_long = _dossier_check("pending_too_long")
 
 def procedures_not_posted(unit: AdministrativeUnit, period: Period, *, now: datetime | None = None) -> QuerySet[Procedure]:
     used = Exists(dossiers_counted(unit, period).filter(procedure=OuterRef("pk")))
-    posted = Exists(Posting.objects.filter(procedure=OuterRef("pk"), is_active=True, unit__path__startswith=unit.path))
-    return Procedure.objects.filter(used).exclude(posted).select_related("field").order_by("field__name", "code")
+    return Procedure.objects.filter(used).exclude(posted_in(unit)).select_related("field").order_by("field__name", "code")
 
 
 def postings_without_dates(unit: AdministrativeUnit, period: Period | None = None, *, now: datetime | None = None) -> QuerySet[Posting]:
     return (
-        Posting.objects.filter(unit__path__startswith=unit.path, is_active=True, procedure__in=Procedure.objects.in_force())
-        .filter(Q(posted_at_desk__isnull=True) | Q(posted_on_website__isnull=True))
+        postings_in_scope(unit).filter(Q(posted_at_desk__isnull=True) | Q(posted_on_website__isnull=True))
         .select_related("unit", "procedure").order_by("unit__path", "procedure__code")
     )
 
