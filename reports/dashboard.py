@@ -32,7 +32,9 @@ from django.db.models import Case, Count, DateField, Exists, F, IntegerField, Ou
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from dossiers.feedback import percent, ticket_counts, ticket_figures, tickets_in
+from dossiers.ratings.services import percent
+
+from dossiers.tickets.services import ticket_counts, ticket_figures, tickets_in
 from dossiers.models import DossierEvent, FeedbackTicket, Rating, RatingLevel
 from motcua.calendar import WorkCalendar
 from motcua.models import AdministrativeUnit
@@ -268,7 +270,7 @@ def dossier_conditions(period: Period, *, since: datetime, at: datetime) -> dict
 
 
 def ticket_conditions(at: datetime) -> dict[str, Q]:
-    """The rules of dossiers.feedback.ticket_figures, as conditions for the lists."""
+    """The rules of dossiers.tickets.services.ticket_figures, as conditions for the lists."""
     handled = Q(answered_at__isnull=False, answered_at__lte=at)
     return {
         "tickets": Q(),

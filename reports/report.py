@@ -10,9 +10,9 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils import timezone
 
-from dossiers.feedback import (
-    LAND_GROUP_TARGET, SATISFACTION_TARGET, land_group_filter, ratings_in, satisfaction_figures, ticket_figures, tickets_in,
-)
+from dossiers.ratings.services import LAND_GROUP_TARGET, SATISFACTION_TARGET, land_group_filter, ratings_in, satisfaction_figures
+
+from dossiers.tickets.services import ticket_figures, tickets_in
 from dossiers.models import Apology
 from motcua.models import AdministrativeUnit
 from procedures.models import Procedure

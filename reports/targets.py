@@ -3,7 +3,7 @@ figure against each: achieved when the figure reaches the target, "no data" when
 to measure (never counted as achieved or missed).
 
 The figures are those of the index (reports.dashboard.compute_index's counts) and of the ratings
-(dossiers.feedback), so the page and the index never disagree:
+(dossiers.ratings.services), so the page and the index never disagree:
 - online dossiers: received online / new dossiers (reports.figures);
 - online payment: dossiers paid online / new dossiers with a fee (the index's payment A);
 - components digitised: new dossiers with digitised components (partly or fully) / new dossiers;
@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from dossiers.feedback import land_group_filter, ratings_in, satisfaction_figures
+from dossiers.ratings.services import land_group_filter, ratings_in, satisfaction_figures
 from motcua.models import AdministrativeUnit
 
 from .dashboard import ServiceIndex, as_percent, fraction

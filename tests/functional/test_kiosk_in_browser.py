@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from dossiers.feedback import kiosk_register
+from dossiers.ratings.services import kiosk_register
 from dossiers.models import Rating
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

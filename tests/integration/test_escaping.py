@@ -6,7 +6,7 @@ ampersand. Every page that shows such text must show it escaped (the raw markup 
 HTML), every printed form must print it literally (WeasyPrint rendered it as text, it did not parse
 it), and every Excel export must keep it as text, with formula-looking values prefixed by "'".
 
-The writes go through the services (dossiers.services, dossiers.feedback, procedures.services), the
+The writes go through the services (dossiers.services, dossiers.ratings.services, dossiers.tickets.services, procedures.services), the
 reads through the real URLs with Django's test client.
 """
 from __future__ import annotations
@@ -24,8 +24,9 @@ from django.utils.html import escape
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from dossiers import antispam
-from dossiers.feedback import rating_record, ticket_receive, ticket_step
+from dossiers.public import antispam
+from dossiers.ratings.services import rating_record
+from dossiers.tickets.services import ticket_receive, ticket_step
 from dossiers.models import FeedbackTicket, RatingChannel, TicketChannel, TicketClass
 from dossiers.services import (
     Applicant, dossier_pause, dossier_receive, dossier_resolve, dossier_resume, dossier_return, dossier_transfer,

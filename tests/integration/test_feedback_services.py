@@ -4,10 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from dossiers.feedback import (
-    FeedbackError, kiosk_authenticate, kiosk_register, rating_record, ratings_in, satisfaction_by, satisfaction_figures,
-    ticket_actions, ticket_figures, ticket_receive, ticket_step, tickets_in, land_group_filter,
-)
+from dossiers.ratings.services import FeedbackError, kiosk_authenticate, kiosk_register, rating_record, ratings_in, satisfaction_by, satisfaction_figures, land_group_filter
+
+from dossiers.tickets.services import ticket_actions, ticket_figures, ticket_receive, ticket_step, tickets_in
 from dossiers.models import Rating, TicketStatus
 from dossiers.services import Applicant, dossier_receive
 from motcua.calendar import VN_TZ

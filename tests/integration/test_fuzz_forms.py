@@ -39,8 +39,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import from_form
 
-from dossiers import antispam, rating_views
-from dossiers.feedback import kiosk_register, ticket_receive, ticket_step
+from dossiers.public import antispam
+from dossiers.ratings import views as rating_views
+from dossiers.ratings.services import kiosk_register
+from dossiers.tickets.services import ticket_receive, ticket_step
 from dossiers.forms import ApologyForm, IntakeForm, PauseForm, ResolveForm, ReturnForm, StopForm, TransferForm
 from dossiers.models import (
     Apology,
@@ -54,10 +56,10 @@ from dossiers.models import (
     TicketChannel,
     TicketEvent,
 )
-from dossiers.rating_forms import KioskRatingForm, OnlineRatingForm, PaperRatingForm
+from dossiers.ratings.forms import KioskRatingForm, OnlineRatingForm, PaperRatingForm
 from dossiers.selectors import agencies_of, intake_procedures, officers_of, transfer_units
 from dossiers.services import Applicant, dossier_pause, dossier_receive, dossier_resolve, dossier_start
-from dossiers.ticket_forms import STEP_FORMS, PublicTicketForm, StaffTicketForm
+from dossiers.tickets.forms import STEP_FORMS, PublicTicketForm, StaffTicketForm
 from motcua.calendar import VN_TZ
 from motcua.forms import DueDateForm, ThrottledAuthenticationForm
 from motcua.models import AdministrativeUnit, Role

@@ -13,9 +13,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from dossiers import register
+from dossiers.printing import register
 from dossiers.models import Dossier
-from dossiers.printing import control_context, moment_words
+from dossiers.printing.documents import control_context, moment_words
 from dossiers.services import (
     Applicant, dossier_apologise, dossier_pause, dossier_receive, dossier_refuse, dossier_resolve, dossier_resume,
     dossier_return, dossier_start, dossier_stop, dossier_transfer,

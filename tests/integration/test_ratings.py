@@ -11,10 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from dossiers import rating_views
-from dossiers.feedback import kiosk_register, rating_record
+from dossiers.ratings import views as rating_views
+from dossiers.ratings.services import kiosk_register, rating_record
 from dossiers.models import KioskDevice, Rating, Status
-from dossiers.rating_support import quarter_window
+from dossiers.ratings.support import quarter_window
 from motcua.calendar import VN_TZ
 from motcua.models import Role
 from procedures.models import Field, Procedure

@@ -11,7 +11,9 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from dossiers.feedback import rating_record, ticket_receive
+from dossiers.ratings.services import rating_record
+
+from dossiers.tickets.services import ticket_receive
 from motcua.calendar import VN_TZ
 from procedures.models import Field, Procedure
 from procedures.services import posting_set, procedure_save

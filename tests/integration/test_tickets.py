@@ -14,12 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from dossiers import antispam
-from dossiers.feedback import ticket_figures, ticket_receive, ticket_step, tickets_in
+from dossiers.public import antispam
+from dossiers.tickets.services import ticket_figures, ticket_receive, ticket_step, tickets_in
 from dossiers.models import FeedbackTicket, TicketEvent, TicketStatus
-from dossiers.rating_support import quarter_window
+from dossiers.ratings.support import quarter_window
 from dossiers.services import Applicant, dossier_receive
-from dossiers.ticket_selectors import due_soon_limit
+from dossiers.tickets.selectors import due_soon_limit
 from motcua.calendar import VN_TZ
 from motcua.models import Role
 from motcua.selectors import work_calendar

@@ -18,7 +18,9 @@ from urllib.parse import urlencode
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from dossiers.feedback import kiosk_register, ticket_receive
+from dossiers.ratings.services import kiosk_register
+
+from dossiers.tickets.services import ticket_receive
 from dossiers.models import Rating
 from dossiers.services import (
     Applicant, dossier_apologise, dossier_pause, dossier_receive, dossier_refuse, dossier_stop,

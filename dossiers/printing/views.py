@@ -1,7 +1,7 @@
 """The printed forms of a dossier and the dossier register, as PDF (WeasyPrint) or printable HTML.
 
 Every form is fetched through ``get_dossier_for_user`` (another unit's dossier answers 404) and built
-by ``dossiers.printing``; ``?format=html`` shows the same template in the browser. The responses hold
+by ``dossiers.printing.documents``; ``?format=html`` shows the same template in the browser. The responses hold
 personal data, so none of them may be cached.
 """
 from __future__ import annotations
@@ -22,9 +22,10 @@ from motcua.audit import log_access
 from motcua.models import AdministrativeUnit
 from motcua.pdf import pdf_response, render_pdf
 
-from . import printing, register
-from .access import get_dossier_for_user
-from .models import Dossier
+from dossiers.printing import documents as printing
+from dossiers.printing import register
+from dossiers.access import get_dossier_for_user
+from dossiers.models import Dossier
 
 
 def _form(request: HttpRequest, code: str, template: str, slug: str, build: Callable[[Dossier], dict]) -> HttpResponse:

@@ -1,5 +1,5 @@
 """Forms of the feedback tickets: the public form, the staff entry form, one small form per step,
-and the figures' filter. They validate and normalise; the views call ``dossiers.feedback``.
+and the figures' filter. They validate and normalise; the views call the services.
 """
 from __future__ import annotations
 
@@ -17,11 +17,11 @@ from django.utils.translation import gettext_lazy as _
 from motcua.models import AdministrativeUnit, Agency
 from procedures.models import Procedure
 
-from . import antispam
-from .forms import AgencyField, clean_phone
-from .models import Dossier, FeedbackTicket, TicketChannel, TicketClass
-from .rating_support import quarter_window
-from .register import PeriodForm, _date_field
+from dossiers.public import antispam
+from dossiers.forms import AgencyField, clean_phone
+from dossiers.models import Dossier, FeedbackTicket, TicketChannel, TicketClass
+from dossiers.ratings.support import quarter_window
+from dossiers.printing.register import PeriodForm, _date_field
 
 CONTENT_MIN, CONTENT_MAX = 20, 5000
 ANSWER_MAX = 10000

@@ -1,8 +1,8 @@
 """Reads for the feedback-ticket screens: the list's tabs and counts, the reporting window, figures by
 direct child unit, and the allow-listed public view of answered tickets.
 
-The counting rules of the figures are those of ``dossiers.feedback.ticket_figures``; the grouped
-version here repeats them per child unit in one query (see ``dossiers.feedback.ticket_counts``), and a test checks that the
+The counting rules of the figures are those of ``dossiers.tickets.services.ticket_figures``; the grouped
+version here repeats them per child unit in one query (see ``dossiers.tickets.services.ticket_counts``), and a test checks that the
 rows add up to ``ticket_figures`` for the whole unit.
 """
 from __future__ import annotations
@@ -16,8 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from motcua.models import AdministrativeUnit
 from motcua.selectors import work_calendar
 
-from .feedback import percent, ticket_counts
-from .models import FeedbackTicket, TicketStatus
+from dossiers.ratings.services import percent
+
+from dossiers.tickets.services import ticket_counts
+from dossiers.models import FeedbackTicket, TicketStatus
 
 PAGE_SIZE = 50
 PUBLIC_PAGE_SIZE = 20

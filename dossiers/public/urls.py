@@ -1,9 +1,9 @@
 """The public lookup, mounted at /tra-cuu/: no sign-in."""
 from django.urls import path
 
-from . import public_views
+from . import views
 
 app_name = "lookup"
 urlpatterns = [
-    path("", public_views.lookup, name="lookup"),
+    path("", views.lookup, name="lookup"),
 ]

@@ -14,7 +14,7 @@ from django.http import Http404
 from motcua.access import membership_of
 from motcua.models import Role
 
-from .models import FeedbackTicket
+from dossiers.models import FeedbackTicket
 
 # Steps that speak for the unit; every other step is open to any staff member in scope.
 ANSWERING_ROLES = frozenset({Role.UNIT_LEADER, Role.FOCAL_OFFICER, Role.DISTRICT_OFFICE, Role.ADMINISTRATOR})

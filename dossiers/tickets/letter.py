@@ -1,6 +1,6 @@
 """What the answer letter to a feedback ticket says (công văn trả lời phản ánh, kiến nghị): reads only.
 
-The layout is the national one of Nghị định 30/2020 (as the dossier forms in ``dossiers.printing``):
+The layout is the national one of Nghị định 30/2020 (as the dossier forms in ``dossiers.printing.documents``):
 the People's Committee as issuing body with "Số: …/UBND-VP" and the subject line "V/v trả lời phản
 ánh, kiến nghị của công dân" under it, the national motto with place and date, "Kính gửi", the body,
 "Nơi nhận:" and the signature block. The text is Vietnamese whatever the interface says.
@@ -11,8 +11,8 @@ from django.utils.text import Truncator
 
 from motcua.models import AdministrativeUnit, AgencyKind
 
-from .models import FeedbackTicket, TicketChannel, TicketStatus
-from .printing import local, place_and_date
+from dossiers.models import FeedbackTicket, TicketChannel, TicketStatus
+from dossiers.printing.documents import local, place_and_date
 
 SUBJECT = "V/v trả lời phản ánh, kiến nghị của công dân"
 # The number is written in by the records office (văn thư) when the letter is issued: a blank that HTML keeps.

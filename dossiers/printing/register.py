@@ -22,7 +22,7 @@ from motcua.models import AdministrativeUnit, AgencyKind
 from procedures.models import Field
 from procedures.parsing import escape_formula
 
-from .models import Apology, Dossier, DossierEvent, Outcome, Pause, PauseKind, Status
+from dossiers.models import Apology, Dossier, DossierEvent, Outcome, Pause, PauseKind, Status
 
 HTML_LIMIT = 500
 PDF_LIMIT = 2000

@@ -8,7 +8,7 @@ Three layers, each cheap for a citizen and costly for a robot:
   least ``MIN_AGE`` seconds after the page was served (robots post at once) and at most ``MAX_AGE``
   later (no harvesting of tokens); a token that already created a ticket is refused, so a double
   click or a reload does not send the same feedback twice;
-- rate limits per client address (``dossiers.ratelimit``): ``SUBMISSIONS_PER_ADDRESS`` accepted
+- rate limits per client address (``dossiers.public.ratelimit``): ``SUBMISSIONS_PER_ADDRESS`` accepted
   tickets an hour, and a looser cap on every attempt.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ import time
 from django.core import signing
 from django.core.cache import cache
 
-from .ratelimit import Rate
+from dossiers.public.ratelimit import Rate
 
 TOKEN_SALT = "dossiers.tickets.form-token"
 MIN_AGE = 3  # seconds: a person needs longer than this to read and fill the form

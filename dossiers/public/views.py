@@ -18,8 +18,8 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from .models import Dossier, DossierEvent, Status
-from .ratelimit import LOOKUP_PER_ADDRESS, LOOKUP_PER_CODE, client_address, hit
+from dossiers.models import Dossier, DossierEvent, Status
+from dossiers.public.ratelimit import LOOKUP_PER_ADDRESS, LOOKUP_PER_CODE, client_address, hit
 
 CODE_MAX_LENGTH = 48
 

@@ -32,8 +32,8 @@ from motcua.selectors import work_calendar
 from motcua.text import person_name
 from procedures.exports import official_date, place_name, processing_time_text
 
-from . import deadlines
-from .models import Apology, ApplicantKind, Dossier, DossierEvent, PauseKind, Status
+from dossiers import deadlines
+from dossiers.models import Apology, ApplicantKind, Dossier, DossierEvent, PauseKind, Status
 
 DESK = "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ"
 DESK_TITLE = "Bộ phận Tiếp nhận và Trả kết quả"

@@ -1,6 +1,6 @@
 """Forms of the satisfaction screens: the counter tablet, the online rating, the paper forms typed in
 by staff, the tablets' registration and the figures' window. They validate and normalise; the views
-call dossiers/feedback.py."""
+call dossiers/ratings/services.py."""
 from __future__ import annotations
 
 from datetime import date
@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from motcua.models import AdministrativeUnit
 
-from .models import Dossier, RatingCriterion, RatingLevel
-from .public_views import CODE_MAX_LENGTH, LookupForm
-from .rating_support import dossier_of_unit
+from dossiers.models import Dossier, RatingCriterion, RatingLevel
+from dossiers.public.views import CODE_MAX_LENGTH, LookupForm
+from dossiers.ratings.support import dossier_of_unit
 
 COMMENT_MAX_LENGTH = 2000
 DATE_HELP = _("dd/mm/yyyy")

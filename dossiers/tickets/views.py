@@ -1,12 +1,12 @@
 """Feedback tickets (phản ánh, kiến nghị về quy định hành chính), mounted at /phan-anh/.
 
-Public, no sign-in: the form (``submit``; spam-resistant through ``dossiers.antispam``), its
+Public, no sign-in: the form (``submit``; spam-resistant through ``dossiers.public.antispam``), its
 confirmation, and the page of published answers (allow-listed fields only). Staff: the list with its
 tabs, the entry of a ticket received by letter, phone, e-mail or in person, a ticket's page with one
 form per step allowed now, each step's POST, the answer letter as PDF, and the figures.
 
-Views stay thin: fetch through ``dossiers.ticket_access``, validate a form, call
-``dossiers.feedback``, redirect by URL name.
+Views stay thin: fetch through ``dossiers.tickets.access``, validate a form, call
+the services, redirect by URL name.
 """
 from __future__ import annotations
 
@@ -32,13 +32,16 @@ from motcua.audit import log_access
 from motcua.models import AdministrativeUnit
 from motcua.pdf import pdf_response, render_pdf
 
-from . import antispam, ticket_letter, ticket_selectors
-from .feedback import TICKET_STEPS, FeedbackError, ticket_actions, ticket_figures, ticket_receive, ticket_step, tickets_in
-from .models import FeedbackTicket, TicketChannel, TicketClass, TicketStatus
-from .ratelimit import client_address, hit
-from .register import day_bounds
-from .ticket_access import can_take, get_ticket_for_user, tickets_for_user
-from .ticket_forms import STEP_FORMS, FiguresForm, PublicTicketForm, StaffTicketForm, TicketStepForm
+from dossiers.public import antispam
+from dossiers.tickets import letter as ticket_letter
+from dossiers.tickets import selectors as ticket_selectors
+from dossiers.ratings.services import FeedbackError
+from dossiers.tickets.services import TICKET_STEPS, ticket_actions, ticket_figures, ticket_receive, ticket_step, tickets_in
+from dossiers.models import FeedbackTicket, TicketChannel, TicketClass, TicketStatus
+from dossiers.public.ratelimit import client_address, hit
+from dossiers.printing.register import day_bounds
+from dossiers.tickets.access import can_take, get_ticket_for_user, tickets_for_user
+from dossiers.tickets.forms import STEP_FORMS, FiguresForm, PublicTicketForm, StaffTicketForm, TicketStepForm
 
 SENT_SALT = "dossiers.tickets.sent"
 SENT_MAX_AGE = 24 * 60 * 60

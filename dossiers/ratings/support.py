@@ -1,8 +1,8 @@
-"""What the satisfaction screens read (and the one write dossiers/feedback.py does not have yet).
+"""What the satisfaction screens read (and the one write dossiers/ratings/services.py does not have yet).
 
 The reads: the default window (the reporting quarter, 15th to 14th, computed here because dossiers
 may not import reports), a dossier by code for a rating, the tablets of a subtree, and the figures of
-the leader's page, one SQL query per breakdown. Writes of ratings go through dossiers/feedback.py.
+the leader's page, one SQL query per breakdown. Writes of ratings go through dossiers/ratings/services.py.
 """
 from __future__ import annotations
 
@@ -17,17 +17,8 @@ from django.http import Http404
 from motcua.access import membership_of
 from motcua.models import AdministrativeUnit
 
-from .feedback import (
-    LAND_GROUP_TARGET,
-    SATISFACTION_TARGET,
-    SatisfactionFigures,
-    land_group_filter,
-    percent,
-    ratings_in,
-    satisfaction_by,
-    satisfaction_figures,
-)
-from .models import Dossier, KioskDevice, Rating, RatingChannel, RatingCriterion, RatingLevel, Status
+from dossiers.ratings.services import LAND_GROUP_TARGET, SATISFACTION_TARGET, SatisfactionFigures, land_group_filter, percent, ratings_in, satisfaction_by, satisfaction_figures
+from dossiers.models import Dossier, KioskDevice, Rating, RatingChannel, RatingCriterion, RatingLevel, Status
 
 # -- the window -----------------------------------------------------------------------------------
 
@@ -129,7 +120,7 @@ def get_device_for_user(user, pk: int) -> KioskDevice:
 
 
 def kiosk_deactivate(*, device: KioskDevice) -> KioskDevice:
-    """Switch a tablet off: its token no longer authenticates. (Belongs in dossiers/feedback.py.)"""
+    """Switch a tablet off: its token no longer authenticates. (Belongs in dossiers/ratings/services.py.)"""
     KioskDevice.objects.filter(pk=device.pk).update(is_active=False)
     device.is_active = False
     return device

@@ -8,7 +8,7 @@
   answer for "no such code" and "wrong digits", the same rate limits, only a closed dossier, once.
 - Paper forms typed in by staff, and the leader's figures with the list of "Không hài lòng" ratings.
 
-Views stay thin: a unit through motcua.access, a form, a write through dossiers/feedback.py.
+Views stay thin: a unit through motcua.access, a form, a write through dossiers/ratings/services.py.
 """
 from __future__ import annotations
 
@@ -33,12 +33,12 @@ from motcua.access import get_unit_for_user, membership_of, require_role, staff_
 from motcua.calendar import VN_TZ
 from motcua.models import AdministrativeUnit, Role
 
-from .feedback import FeedbackError, kiosk_authenticate, kiosk_register, rating_record
-from .models import Dossier, KioskDevice, RatingChannel, RatingLevel, Status
-from .printing import qr_svg
-from .public_views import CODE_MAX_LENGTH
-from .rating_forms import KioskRatingForm, KioskRegisterForm, OnlineCheckForm, OnlineRatingForm, PaperRatingForm, WindowForm
-from .rating_support import (
+from dossiers.ratings.services import FeedbackError, kiosk_authenticate, kiosk_register, rating_record
+from dossiers.models import Dossier, KioskDevice, RatingChannel, RatingLevel, Status
+from dossiers.printing.documents import qr_svg
+from dossiers.public.views import CODE_MAX_LENGTH
+from dossiers.ratings.forms import KioskRatingForm, KioskRegisterForm, OnlineCheckForm, OnlineRatingForm, PaperRatingForm, WindowForm
+from dossiers.ratings.support import (
     devices_of,
     dossier_for_citizen,
     get_device_for_user,
@@ -50,8 +50,8 @@ from .rating_support import (
     satisfaction_page,
     unsatisfied_ratings,
 )
-from .ratelimit import LOOKUP_PER_ADDRESS, LOOKUP_PER_CODE, Rate, client_address, hit
-from .register import day_bounds
+from dossiers.public.ratelimit import LOOKUP_PER_ADDRESS, LOOKUP_PER_CODE, Rate, client_address, hit
+from dossiers.printing.register import day_bounds
 
 KIOSK_COOKIE = "motcua_kiosk"
 KIOSK_COOKIE_AGE = 365 * 24 * 60 * 60
