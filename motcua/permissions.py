@@ -1,0 +1,142 @@
+"""Who may do what: one table, one question.
+
+Every view, template and service asks ``can(user, action, target)``; nothing else in the code holds
+a set of roles. A row of ``RULES`` says which roles may take an action and where the target must lie
+for them:
+
+- ``IN_SCOPE``: anywhere in the person's own subtree (what they see);
+- ``OWN_UNIT``: their own unit only (a report is submitted by the unit it is about);
+- ``HANDLING``: the unit that holds the dossier (a processing step belongs to the unit handling it);
+- ``RECEIVING``: the unit whose desk received the dossier (intake, the return to the citizen);
+- ``DOSSIER_SIDES``: either of those two (a transfer, a withdrawal, an apology);
+- ``LEVEL``: a procedure at the person's unit's level or below (a commune edits commune procedures,
+  the district district and commune ones).
+
+A superuser may do everything. An account without a unit may do nothing. The admin shows the table
+read-only (``/quan-tri/phan-quyen/``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+
+from .models import LEVEL_RANK, AdministrativeUnit, Role, membership_of
+
+__all__ = ["RULES", "Rule", "can", "require", "actions_of"]
+
+IN_SCOPE = "in_scope"
+OWN_UNIT = "own_unit"
+HANDLING = "handling"
+RECEIVING = "receiving"
+DOSSIER_SIDES = "dossier_sides"
+LEVEL = "level"
+
+WHERE_LABELS = {
+    IN_SCOPE: _("in their unit or a unit below it"),
+    OWN_UNIT: _("in their own unit only"),
+    HANDLING: _("at the unit that handles the dossier"),
+    RECEIVING: _("at the unit whose desk received the dossier"),
+    DOSSIER_SIDES: _("at the receiving or the handling unit of the dossier"),
+    LEVEL: _("for procedures at their unit's level or below"),
+}
+
+DESK, PROCESSING, FOCAL = Role.DESK_OFFICER, Role.PROCESSING_OFFICER, Role.FOCAL_OFFICER
+LEADER, OFFICE, ADMIN = Role.UNIT_LEADER, Role.DISTRICT_OFFICE, Role.ADMINISTRATOR
+EVERY_ROLE = frozenset(Role.values)
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[str]
+    where: str
+    label: str
+
+
+def _rule(label, roles, where=IN_SCOPE) -> Rule:
+    return Rule(frozenset(roles), where, label)
+
+
+RULES: dict[str, Rule] = {
+    # Units and the catalogue
+    "unit.edit": _rule(_("Change a unit's agencies and details"), {ADMIN, OFFICE, LEADER}),
+    "procedure.edit": _rule(_("Change a procedure's terms"), {FOCAL, OFFICE, ADMIN}, LEVEL),
+    "procedure.import": _rule(_("Import the procedure catalogue"), {FOCAL, OFFICE, ADMIN}),
+    "posting.edit": _rule(_("Post procedures at a unit"), {FOCAL, OFFICE, LEADER, ADMIN}),
+    "review.edit": _rule(_("Open and fill in a yearly review round"), {FOCAL, OFFICE, LEADER, ADMIN}, OWN_UNIT),
+    # Dossiers: intake and the desk
+    "dossier.receive": _rule(_("Receive a dossier at the desk"), {DESK, ADMIN}, OWN_UNIT),
+    "dossier.refuse": _rule(_("Refuse a dossier at intake"), {DESK, ADMIN}, OWN_UNIT),
+    "dossier.backdate": _rule(_("Enter a dossier received on an earlier day"), {ADMIN}, OWN_UNIT),
+    "dossier.transfer": _rule(_("Transfer a dossier"), {DESK, PROCESSING, LEADER, ADMIN}, DOSSIER_SIDES),
+    "dossier.return": _rule(_("Return the result to the citizen"), {DESK, ADMIN}, RECEIVING),
+    # Dossiers: processing, by the unit that handles the dossier
+    "dossier.start": _rule(_("Start processing a dossier"), {PROCESSING, LEADER, DESK, ADMIN}, HANDLING),
+    "dossier.pause": _rule(_("Pause a dossier or request supplements"), {PROCESSING, LEADER, DESK, ADMIN}, HANDLING),
+    "dossier.resume": _rule(_("Resume a paused dossier"), {PROCESSING, LEADER, DESK, ADMIN}, HANDLING),
+    "dossier.resolve": _rule(_("Resolve a dossier"), {PROCESSING, LEADER, ADMIN}, HANDLING),
+    "dossier.return_unresolved": _rule(
+        _("Return a dossier without resolution"), {DESK, PROCESSING, LEADER, ADMIN}, HANDLING
+    ),
+    "dossier.withdraw": _rule(_("Record a withdrawal"), {DESK, PROCESSING, LEADER, ADMIN}, DOSSIER_SIDES),
+    "dossier.apologise": _rule(_("Apologise and set a new appointment"), {DESK, PROCESSING, LEADER, ADMIN}, DOSSIER_SIDES),
+    # Satisfaction and feedback
+    "rating.enter": _rule(_("Enter paper satisfaction forms"), EVERY_ROLE),
+    "kiosk.manage": _rule(_("Register and switch off counter tablets"), {ADMIN, LEADER}),
+    "ticket.handle": _rule(_("Receive, classify, assign, forward and close feedback"), EVERY_ROLE),
+    "ticket.answer": _rule(_("Answer feedback and publish the answer"), {LEADER, FOCAL, OFFICE, ADMIN}),
+    # Reports
+    "report.export": _rule(_("Export a report"), {LEADER, OFFICE, FOCAL, ADMIN}),
+    "report.submit": _rule(_("Submit a unit's report"), {LEADER, FOCAL, OFFICE, ADMIN}, OWN_UNIT),
+}
+
+
+def _unit_of(target) -> AdministrativeUnit | None:
+    if target is None or isinstance(target, AdministrativeUnit):
+        return target
+    return getattr(target, "unit", None)
+
+
+def _where_holds(where: str, unit: AdministrativeUnit, target) -> bool:
+    if where == LEVEL:
+        return LEVEL_RANK[target.level] >= LEVEL_RANK[unit.level]
+    if where in (HANDLING, RECEIVING, DOSSIER_SIDES):
+        sides = []
+        if where in (HANDLING, DOSSIER_SIDES):
+            sides.append(target.handling_unit_id)
+        if where in (RECEIVING, DOSSIER_SIDES):
+            sides.append(target.receiving_unit_id)
+        return unit.pk in sides
+    target_unit = _unit_of(target)
+    if target_unit is None:
+        return True
+    if where == OWN_UNIT:
+        return target_unit.pk == unit.pk
+    return unit.contains(target_unit)
+
+
+def can(user, action: str, target=None) -> bool:
+    """Whether ``user`` may take ``action`` (a key of ``RULES``) on ``target``: a unit, a dossier, a
+    procedure, or anything with a ``unit``. Without a target only the role is asked (which buttons
+    and menus to show before a target is chosen)."""
+    rule = RULES[action]
+    if getattr(user, "is_superuser", False):
+        return True
+    membership = membership_of(user)
+    if membership is None or membership.role not in rule.roles:
+        return False
+    if target is None:
+        return True
+    return _where_holds(rule.where, membership.unit, target)
+
+
+def require(user, action: str, target=None) -> None:
+    """``can`` or 403."""
+    if not can(user, action, target):
+        raise PermissionDenied
+
+
+def actions_of(user, prefix: str, target=None) -> set[str]:
+    """The actions under ``prefix`` (``"dossier."``) the user may take on ``target``, without the prefix."""
+    return {name[len(prefix):] for name in RULES if name.startswith(prefix) and can(user, name, target)}
