@@ -1,50 +1,29 @@
-"""The access helper for dossiers: outside the user's subtree (as receiving or handling unit) → 404."""
+"""The access helper for dossiers: outside the user's scope (as receiving or handling unit) → 404; a
+step the user may not take on it (``motcua.permissions``) → 403."""
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from motcua.access import membership_of
-from motcua.models import Role
+from motcua.permissions import require
+from motcua.scope import Scope
 
 from .models import Dossier
-
-# Which roles may take which step (superusers may take every step).
-ACTION_ROLES: dict[str, set[str]] = {
-    "receive": {Role.DESK_OFFICER, Role.ADMINISTRATOR},
-    "refuse": {Role.DESK_OFFICER, Role.ADMINISTRATOR},
-    "transfer": {Role.DESK_OFFICER, Role.PROCESSING_OFFICER, Role.UNIT_LEADER, Role.ADMINISTRATOR},
-    "start": {Role.PROCESSING_OFFICER, Role.UNIT_LEADER, Role.DESK_OFFICER, Role.ADMINISTRATOR},
-    "pause": {Role.PROCESSING_OFFICER, Role.UNIT_LEADER, Role.DESK_OFFICER, Role.ADMINISTRATOR},
-    "resume": {Role.PROCESSING_OFFICER, Role.UNIT_LEADER, Role.DESK_OFFICER, Role.ADMINISTRATOR},
-    "resolve": {Role.PROCESSING_OFFICER, Role.UNIT_LEADER, Role.ADMINISTRATOR},
-    "return": {Role.DESK_OFFICER, Role.ADMINISTRATOR},
-    "return_unresolved": {Role.DESK_OFFICER, Role.PROCESSING_OFFICER, Role.UNIT_LEADER, Role.ADMINISTRATOR},
-    "withdraw": {Role.DESK_OFFICER, Role.PROCESSING_OFFICER, Role.UNIT_LEADER, Role.ADMINISTRATOR},
-    "apologise": {Role.DESK_OFFICER, Role.PROCESSING_OFFICER, Role.UNIT_LEADER, Role.ADMINISTRATOR},
-}
-
-
-def can_act(user, action: str) -> bool:
-    if user.is_superuser:
-        return True
-    membership = membership_of(user)
-    return membership is not None and membership.role in ACTION_ROLES.get(action, set())
 
 
 def get_dossier_for_user(user, code: str, *, action: str | None = None) -> Dossier:
     """The dossier if the user's unit received or handles it (or lies above one that does).
 
-    With ``action``, the user's role must also allow that step (403 otherwise).
+    With ``action`` (a step's name), ``can(user, "dossier.<action>", dossier)`` must also hold (403
+    otherwise): a processing step at the handling unit, the return at the receiving desk.
     """
     dossier = (
-        Dossier.objects.for_user(user)
+        Scope.of(user).filter(Dossier.objects.all(), "receiving_unit", "handling_unit")
         .select_related("procedure", "procedure__field", "receiving_unit", "handling_unit", "agency", "officer")
         .filter(code=code)
         .first()
     )
     if dossier is None:
         raise Http404
-    if action is not None and not can_act(user, action):
-        raise PermissionDenied
+    if action is not None:
+        require(user, f"dossier.{action}", dossier)
     return dossier

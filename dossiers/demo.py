@@ -5,7 +5,7 @@ hundred each); about 70 % arrive online, 28 % at the desk and 2 % by post, on wo
 working hours (online ones also in the evening and at weekends). Most are resolved early, some on
 the due day, about 1 % late; the last weeks hold pending dossiers, a few of them overdue; some were
 paused for supplements and some late ones carry an apology with a new appointment. Due moments
-and outcomes come from dossiers.deadlines on one WorkCalendar, codes from dossiers.numbering, and
+and outcomes come from motcua.deadlines on one WorkCalendar, codes from dossiers.numbering, and
 each unit's daily counters are set to the last number used, so intake continues the sequence.
 
 A seeded random.Random makes the data the same for the same moment. Idempotent: nothing is done
@@ -23,6 +23,7 @@ from itertools import accumulate
 from django.db import connection, transaction
 from django.utils import timezone
 
+from motcua import deadlines
 from motcua.calendar import WorkCalendar
 from motcua.demo import DISTRICT_CODE, ID_SUFFIX
 from motcua.models import AdministrativeUnit, Agency, AgencyKind, Role, StaffMembership, UnitLevel
@@ -31,7 +32,6 @@ from motcua.text import search_key
 from procedures.models import Posting, Procedure
 from procedures.services import CatalogueError, procedure_terms_at
 
-from . import deadlines
 from .models import (
     Apology, Channel, DailyCounter, Digitisation, Dossier, DossierEvent, Pause, PauseKind, ReturnChannel, Status,
 )

@@ -248,6 +248,10 @@ class StepForm(forms.Form):
         self.dossier = dossier
         super().__init__(*args, **kwargs)
 
+    def arguments(self) -> dict:
+        """What the step's service takes, from what the form validated (texts trimmed)."""
+        return {key: value.strip() if isinstance(value, str) else value for key, value in self.cleaned_data.items()}
+
 
 class AgencyField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Agency) -> str:
@@ -286,6 +290,11 @@ class TransferForm(StepForm):
             self.add_error("officer", forms.ValidationError(
                 _("This officer does not work at %(unit)s."), code="officer", params={"unit": unit.name}))
         return data
+
+    def arguments(self) -> dict:
+        arguments = super().arguments()
+        officer = arguments.pop("officer")
+        return {**arguments, "officer": officer.user if officer is not None else None}
 
 
 class PauseForm(StepForm):

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from motcua import deadlines
 from motcua.calendar import VN_TZ, WorkCalendar
 from motcua.models import AdministrativeUnit, Agency, AgencyKind
 from motcua.selectors import work_calendar
@@ -27,7 +28,6 @@ from motcua.text import search_key
 from procedures.models import Procedure, ProcedureVersion
 from procedures.services import CatalogueError, ProcedureTerms, procedure_terms_at
 
-from . import deadlines
 from .models import Channel, DailyCounter, Digitisation, Dossier, DossierEvent, Status
 from .services import snapshot_fields
 

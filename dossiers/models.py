@@ -8,7 +8,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from motcua.db import SearchKey
-from motcua.models import AdministrativeUnit, Agency, membership_of
+from motcua.models import AdministrativeUnit, Agency
+from motcua.scope import Scope
 from procedures.models import Procedure
 
 
@@ -69,23 +70,40 @@ class PauseKind(models.TextChoices):
 
 
 class DossierQuerySet(models.QuerySet):
+    # A dossier belongs to the unit whose desk received it and to the unit that handles it.
+    UNIT_FIELDS = ("receiving_unit", "handling_unit")
+
     def for_unit(self, unit: AdministrativeUnit) -> DossierQuerySet:
         """Dossiers received or handled by the unit or any unit below it."""
-        return self.filter(Q(receiving_unit__path__startswith=unit.path) | Q(handling_unit__path__startswith=unit.path))
+        return Scope.below(unit).filter(self, *self.UNIT_FIELDS)
 
     def for_user(self, user) -> DossierQuerySet:
-        if user.is_superuser:
-            return self
-        membership = membership_of(user)
-        if membership is None:
-            return self.none()
-        return self.for_unit(membership.unit)
+        """Dossiers received or handled in what the user sees (motcua.scope)."""
+        return Scope.of(user).filter(self, *self.UNIT_FIELDS)
 
     def pending(self) -> DossierQuerySet:
         return self.filter(status__in=Status.pending())
 
     def overdue(self, at) -> DossierQuerySet:
-        return self.pending().exclude(status=Status.PAUSED).filter(due_at__lt=at)
+        """Pending and overdue at ``at`` (``overdue_condition``): the board, the warnings and the digest."""
+        return self.pending().filter(overdue_condition(at))
+
+
+def overdue_condition(at) -> Q:
+    """The one definition of "overdue at ``at``" for a dossier still pending then: its due moment has
+    passed, and it is not paused then by a pause begun no later than the due moment. Such a pause stops
+    the clock; one begun after the dossier fell due does not make a late dossier timely. The desk board,
+    the warnings, the digest (``Dossier.objects.overdue``) and the report (reports.figures) all ask this.
+
+    The pause test is an uncorrelated IN (the pause's own dossier gives the due moment): PostgreSQL
+    computes it once, and the province's aggregation can still run in parallel (a correlated EXISTS
+    would forbid it)."""
+    paused_in_time = (
+        Pause.objects.filter(started_at__lt=at, started_at__lte=models.F("dossier__due_at"))
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=at))
+        .values("dossier_id")
+    )
+    return Q(due_at__lt=at) & ~Q(pk__in=paused_in_time)
 
 
 class Dossier(models.Model):
@@ -262,15 +280,22 @@ class Apology(models.Model):
         verbose_name_plural = _("apologies")
 
 
+class CounterKind(models.TextChoices):
+    DOSSIER = "dossier", _("Dossier")
+    TICKET = "ticket", _("Feedback ticket")
+
+
 class DailyCounter(models.Model):
-    """The last dossier number of a receiving unit's day; its row lock serialises code allocation."""
+    """The last number of a unit's day for one kind of code (dossiers, feedback tickets); its row lock
+    serialises code allocation."""
 
     unit = models.ForeignKey(AdministrativeUnit, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
+    kind = models.CharField(max_length=8, choices=CounterKind.choices, default=CounterKind.DOSSIER)
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["unit", "day"], name="daily_counter_unique_unit_day")]
+        constraints = [models.UniqueConstraint(fields=["unit", "day", "kind"], name="daily_counter_unique_unit_day_kind")]
 
 
 # -- Satisfaction (đánh giá sự hài lòng) -------------------------------------------------------

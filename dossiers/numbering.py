@@ -1,4 +1,5 @@
-"""Dossier codes: ``{identifier of the receiving unit}-{YYMMDD}-{NNNN}``, a daily sequence per unit.
+"""Dossier codes: ``{identifier of the receiving unit}-{YYMMDD}-{NNNN}``, a daily sequence per unit;
+feedback ticket codes ``PAKN-{unit code}-{YYMMDD}-{NNN}`` from the same counter (another kind).
 
 The counter row is created or incremented by one ``INSERT … ON CONFLICT … DO UPDATE … RETURNING``
 (PostgreSQL, and SQLite ≥ 3.35), whose row lock holds until the intake transaction commits: twenty
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from motcua.models import AdministrativeUnit, Agency, AgencyKind
 
-from .models import DailyCounter
+from .models import CounterKind, DailyCounter
 
 
 class NumberingError(Exception):
@@ -41,22 +42,27 @@ def format_code(identifier: str, day: date, number: int) -> str:
     return f"{identifier}-{day:%y%m%d}-{number:04d}"
 
 
-def next_number(unit: AdministrativeUnit, day: date) -> int:
-    """Allocate the next number of the unit's day. Must run inside the intake transaction."""
+def next_number(unit: AdministrativeUnit, day: date, kind: str = CounterKind.DOSSIER) -> int:
+    """Allocate the next number of the unit's day for ``kind``. Must run inside the writing transaction."""
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise NumberingError("next_number() must run inside a transaction")
     quote = connection.ops.quote_name
     table, last = quote(DailyCounter._meta.db_table), quote("last")
+    key = f"{quote('unit_id')}, {quote('day')}, {quote('kind')}"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({quote('unit_id')}, {quote('day')}, {last}) VALUES (%s, %s, 1) "
-            f"ON CONFLICT ({quote('unit_id')}, {quote('day')}) DO UPDATE SET {last} = {table}.{last} + 1 "
+            f"INSERT INTO {table} ({key}, {last}) VALUES (%s, %s, %s, 1) "
+            f"ON CONFLICT ({key}) DO UPDATE SET {last} = {table}.{last} + 1 "
             f"RETURNING {last}",
-            [unit.pk, day],
+            [unit.pk, day, str(kind)],
         )
         return cursor.fetchone()[0]
 
 
 def allocate_code(unit: AdministrativeUnit, day: date) -> str:
     return format_code(unit_identifier(unit), day, next_number(unit, day))
+
+
+def allocate_ticket_code(unit: AdministrativeUnit, day: date) -> str:
+    return f"PAKN-{unit.code}-{day:%y%m%d}-{next_number(unit, day, CounterKind.TICKET):03d}"

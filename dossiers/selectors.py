@@ -1,8 +1,8 @@
 """Reads behind the desk and processing screens: the board's panels, the desk search, the officer's
 queue, what intake offers (procedures, handling units, the live due moment) and a dossier's page.
 
-Every list starts from ``dossiers_for_user`` (``Dossier.objects.for_user`` in a form PostgreSQL can
-serve from the indexes) or the user's own unit, and every list selects its procedure and units in
+Every list starts from ``Dossier.objects.for_user`` (motcua.scope, in the form PostgreSQL serves
+from the indexes) or the user's own unit, and every list selects its procedure and units in
 the same query.
 """
 from __future__ import annotations
@@ -10,32 +10,30 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from django.db import connection
-from django.db.models import BooleanField, Case, F, Func, IntegerField, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from motcua import deadlines
+from motcua.deadlines import compute_due
+from motcua.periods import day_bounds, local_day
 from motcua.calendar import VN_TZ
-from motcua.models import (
-    AdministrativeUnit,
-    Agency,
-    Role,
-    StaffMembership,
-    membership_of,
-)
-from motcua.selectors import work_calendar
 from motcua.db import SearchKey
+from motcua.models import LEVEL_RANK, AdministrativeUnit, Agency, StaffMembership
+from motcua.permissions import RULES
+from motcua.scope import Scope
+from motcua.selectors import work_calendar
 from motcua.text import search_key
-from procedures.access import LEVEL_RANK
+
 from procedures.models import Procedure
 from procedures.services import procedure_terms_at
 
-from . import deadlines
 from .models import Apology, Dossier, Outcome, Status
 
 PANEL_SIZE = 20
@@ -44,43 +42,6 @@ LIST_RELATED = ("procedure", "receiving_unit", "handling_unit", "officer")
 
 
 # -- scope -----------------------------------------------------------------------------------------
-
-
-class InSubtree(Func):
-    """``<unit column> = ANY(ARRAY(SELECT id FROM units WHERE path LIKE '<unit's path>%'))``.
-
-    The same rows as ``<unit>__path__startswith``, but PostgreSQL reads the subtree's ids once (an
-    InitPlan, from the path index) and then uses the indexes that start with the unit column; a join
-    on the unit table, above all two of them under an OR as in ``for_unit``, makes it read every
-    dossier (measured on 2,000,000: see docs/benchmarks.md). SQLite gets ``IN (SELECT …)``.
-    """
-
-    output_field = BooleanField()
-
-    def __init__(self, column: str, unit: AdministrativeUnit):
-        super().__init__(F(column), Subquery(AdministrativeUnit.objects.subtree_of(unit).values("id")))
-
-    def as_sql(self, compiler, connection, **extra_context):
-        column, column_params = compiler.compile(self.source_expressions[0])
-        ids, ids_params = compiler.compile(self.source_expressions[1])
-        return f"{column} = ANY(ARRAY{ids})", (*column_params, *ids_params)
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        column, column_params = compiler.compile(self.source_expressions[0])
-        ids, ids_params = compiler.compile(self.source_expressions[1])
-        return f"{column} IN {ids}", (*column_params, *ids_params)
-
-
-def dossiers_for_user(user) -> QuerySet[Dossier]:
-    """Exactly ``Dossier.objects.for_user(user)``: received or handled in the user's subtree (everything
-    for a superuser, nothing without a unit), with each side of the OR served by its own index."""
-    if user.is_superuser:
-        return Dossier.objects.all()
-    membership = membership_of(user)
-    if membership is None:
-        return Dossier.objects.none()
-    unit = membership.unit
-    return Dossier.objects.filter(Q(InSubtree("receiving_unit", unit)) | Q(InSubtree("handling_unit", unit)))
 
 
 # -- states shown beside a dossier ---------------------------------------------------------------
@@ -134,20 +95,13 @@ class Panel:
     rows: list[Dossier] = field(default_factory=list)
 
 
-def vn_day_bounds(moment: datetime) -> tuple[datetime, datetime]:
-    """Start of the moment's calendar day in Vietnam and of the next one."""
-    day = timezone.localtime(moment, VN_TZ).date()
-    start = datetime.combine(day, time.min, tzinfo=VN_TZ)
-    return start, start + timedelta(days=1)
-
-
 def board_panels(user, *, now: datetime) -> list[Panel]:
     """Received today, due within one working day, overdue, waiting for return: a count and the first rows.
 
     Each panel is one indexed query for its rows; the count is a second query only when the panel is full.
     """
-    scope = dossiers_for_user(user).select_related(*LIST_RELATED)
-    day_start, day_end = vn_day_bounds(now)
+    scope = Dossier.objects.for_user(user).select_related(*LIST_RELATED)
+    day_start, day_end = day_bounds(local_day(now))
     soon = work_calendar().add_working_time(now, days=1)
     specs = [
         (
@@ -210,7 +164,7 @@ def search_dossiers(user, query: str) -> QuerySet[Dossier]:
     """The desk search: an exact code, a CCCD (12 digits), a phone number, or the applicant's name
     with or without diacritics. Always within the user's scope, newest first."""
     query = unicodedata.normalize("NFC", query or "").strip()
-    scope = dossiers_for_user(user).select_related(*LIST_RELATED).order_by("-received_at", "-id")
+    scope = Dossier.objects.for_user(user).select_related(*LIST_RELATED).order_by("-received_at", "-id")
     if not query:
         return scope.none()
     compact = _PHONE_PUNCTUATION.sub("", query)
@@ -268,11 +222,11 @@ def page_slice(queryset: QuerySet, page, *, size: int = PAGE_SIZE) -> Slice:
 
 def processing_queue(user) -> QuerySet[Dossier]:
     """Pending dossiers handled by the user's unit: those assigned to the user first, then by due moment."""
-    membership = membership_of(user)
+    scope = Scope.of(user)
     queryset = Dossier.objects.pending()
-    if membership is not None:
-        queryset = queryset.filter(handling_unit=membership.unit)
-    elif not user.is_superuser:
+    if scope.root is not None:
+        queryset = queryset.filter(handling_unit=scope.root)
+    elif scope.is_empty:
         return queryset.none()
     return (
         queryset.select_related(*LIST_RELATED, "agency")
@@ -366,8 +320,6 @@ def due_preview(*, procedure: Procedure, received_at: datetime, unit: Administra
 
     The terms are those in force at ``received_at``, exactly as ``dossier_receive`` will snapshot them.
     """
-    from .services import compute_due
-
     terms = procedure_terms_at(procedure=procedure, moment=received_at)
     cutoff = time.fromisoformat(terms.cutoff_time) if terms.cutoff_applies else None
     start, due = compute_due(received_at=received_at, processing_days=terms.processing_days, cutoff=cutoff)
@@ -444,12 +396,11 @@ def agencies_of(units: list[AdministrativeUnit]) -> QuerySet[Agency]:
     return Agency.objects.filter(unit__in=units, is_active=True).select_related("unit").order_by("unit__path", "kind", "name")
 
 
-OFFICER_ROLES = (Role.PROCESSING_OFFICER, Role.UNIT_LEADER)
 
 
 def officers_of(units: list[AdministrativeUnit]) -> QuerySet[StaffMembership]:
     return (
-        StaffMembership.objects.filter(unit__in=units, role__in=OFFICER_ROLES, user__is_active=True)
+        StaffMembership.objects.filter(unit__in=units, role__in=RULES["dossier.hold"].roles, user__is_active=True)
         .select_related("user", "unit", "agency")
         .order_by("unit__path", "user__last_name", "user__first_name", "user__username")
     )

@@ -1,49 +1,36 @@
 """Every write on a dossier: one function per step, each atomic, each recording who, where and when.
 
-The steps follow one table (TRANSITIONS); a step not allowed from the current status raises
-TransitionError with a translated message and changes nothing.
+The steps are one table (``STEPS``, at the end of this module): per step the states it starts from,
+the state it leads to, who may take it (``motcua.permissions``), its form and its message. Every step
+goes through ``STEPS.take`` (``dossiers.steps``), which locks the dossier, checks the step, writes the
+state and records the event in one transaction; each service below keeps only what is its own. A
+step not allowed from the current status raises TransitionError with a translated message and
+changes nothing.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from decimal import Decimal
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from motcua.calendar import WorkCalendar
+from motcua import deadlines
+from motcua.deadlines import compute_due
 from motcua.models import AdministrativeUnit, Agency, membership_of
 from motcua.selectors import work_calendar
 from procedures.models import Procedure
 from procedures.services import procedure_terms_at
 
-from . import deadlines
+from . import forms
 from .models import Apology, Channel, Digitisation, Dossier, DossierEvent, Outcome, Pause, ReturnChannel, Status
 from .numbering import allocate_code
+from .steps import Step, StepTable
 
-PENDING = set(Status.pending())
-
-
-@dataclass(frozen=True)
-class Step:
-    label: str
-    sources: frozenset[str]
-    target: str
-
-
-TRANSITIONS: dict[str, Step] = {
-    "transfer": Step(gettext_lazy("Transfer"), frozenset({Status.RECEIVED, Status.TRANSFERRED, Status.IN_PROGRESS}), Status.TRANSFERRED),
-    "start": Step(gettext_lazy("Start processing"), frozenset({Status.RECEIVED, Status.TRANSFERRED}), Status.IN_PROGRESS),
-    "pause": Step(gettext_lazy("Pause"), frozenset({Status.RECEIVED, Status.TRANSFERRED, Status.IN_PROGRESS}), Status.PAUSED),
-    "resume": Step(gettext_lazy("Resume"), frozenset({Status.PAUSED}), Status.IN_PROGRESS),
-    "resolve": Step(gettext_lazy("Resolve"), frozenset({Status.RECEIVED, Status.TRANSFERRED, Status.IN_PROGRESS}), Status.RESOLVED),
-    "return": Step(gettext_lazy("Return the result"), frozenset({Status.RESOLVED}), Status.RETURNED),
-    "return_unresolved": Step(gettext_lazy("Return without resolution"), frozenset(PENDING), Status.RETURNED_UNRESOLVED),
-    "withdraw": Step(gettext_lazy("Withdraw / stop processing"), frozenset(PENDING), Status.WITHDRAWN),
-}
+PENDING = frozenset(Status.pending())
 
 
 class TransitionError(Exception):
@@ -51,7 +38,8 @@ class TransitionError(Exception):
 
 
 def allowed_actions(dossier: Dossier) -> list[str]:
-    return [name for name, step in TRANSITIONS.items() if dossier.status in step.sources]
+    """The steps allowed from the dossier's state now (whoever takes them)."""
+    return STEPS.allowed(dossier)
 
 
 def _record(dossier: Dossier, *, action: str, from_status: str, by, at: datetime, note: str = "", unit=None, agency=None) -> DossierEvent:
@@ -69,18 +57,6 @@ def _record(dossier: Dossier, *, action: str, from_status: str, by, at: datetime
         agency=agency,
         note=note,
     )
-
-
-def _step(dossier: Dossier, action: str) -> tuple[Dossier, str]:
-    """Lock the dossier and check the step is allowed; returns the locked row and its old status."""
-    locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
-    step = TRANSITIONS[action]
-    if locked.status not in step.sources:
-        raise TransitionError(
-            _("“%(action)s” is not possible for a dossier that is “%(status)s”.")
-            % {"action": step.label, "status": locked.get_status_display()}
-        )
-    return locked, locked.status
 
 
 def _check_moment(dossier: Dossier, at: datetime) -> None:
@@ -111,17 +87,6 @@ def snapshot_fields(terms) -> dict:
         "fees": terms.fees,
         "fee_total": terms.fee_total,
     }
-
-
-def compute_due(
-    *, received_at: datetime, processing_days: Decimal, cutoff: time | None, calendar: WorkCalendar | None = None,
-    pauses=(), now: datetime | None = None,
-) -> tuple[datetime, datetime]:
-    """(counting start, due moment) for a receipt; what intake shows live and saves."""
-    calendar = calendar or work_calendar()
-    start = deadlines.counting_start(received_at, calendar, cutoff=cutoff)
-    due = deadlines.due_moment(received_at, processing_days, calendar, cutoff=cutoff, pauses=pauses, now=now)
-    return start, due
 
 
 @transaction.atomic
@@ -193,57 +158,53 @@ def dossier_refuse(
     return dossier
 
 
-@transaction.atomic
 def dossier_transfer(
     *, dossier: Dossier, by, to_unit: AdministrativeUnit | None = None, agency: Agency | None = None,
     officer=None, note: str = "", at: datetime | None = None,
 ) -> Dossier:
     """Hand the dossier to a processing agency / officer, or up to another level (liên thông)."""
-    dossier, old = _step(dossier, "transfer")
-    at = at or timezone.now()
-    _check_moment(dossier, at)
-    if to_unit is not None and to_unit.pk != dossier.handling_unit_id:
-        # Moving to another unit: the old unit's agency and officer no longer handle it.
-        dossier.handling_unit = to_unit
-        dossier.agency = dossier.officer = None
-    if agency is not None:
-        if agency.unit_id != dossier.handling_unit_id:
-            raise TransitionError(_("The agency must belong to the unit that handles the dossier."))
-        dossier.agency = agency
-    if officer is not None:
-        dossier.officer = officer
-    dossier.status = Status.TRANSFERRED
-    dossier.save(update_fields=["handling_unit", "agency", "officer", "status", "updated_at"])
-    _record(dossier, action="transfer", from_status=old, by=by, at=at, note=note, unit=dossier.handling_unit, agency=dossier.agency)
-    return dossier
+
+    def change(dossier: Dossier, at: datetime) -> list[str]:
+        _check_moment(dossier, at)
+        if to_unit is not None and to_unit.pk != dossier.handling_unit_id:
+            # Moving to another unit: the old unit's agency and officer no longer handle it.
+            dossier.handling_unit = to_unit
+            dossier.agency = dossier.officer = None
+        if agency is not None:
+            if agency.unit_id != dossier.handling_unit_id:
+                raise TransitionError(_("The agency must belong to the unit that handles the dossier."))
+            dossier.agency = agency
+        if officer is not None:
+            dossier.officer = officer
+        return ["handling_unit", "agency", "officer"]
+
+    return STEPS.take(dossier, "transfer", by=by, at=at, note=note, change=change,
+                      event=lambda d: {"unit": d.handling_unit, "agency": d.agency})
 
 
-@transaction.atomic
 def dossier_start(*, dossier: Dossier, by, at: datetime | None = None) -> Dossier:
-    dossier, old = _step(dossier, "start")
-    at = at or timezone.now()
-    _check_moment(dossier, at)
-    dossier.status = Status.IN_PROGRESS
-    if dossier.officer_id is None and getattr(by, "pk", None):
-        dossier.officer = by
-    dossier.save(update_fields=["status", "officer", "updated_at"])
-    _record(dossier, action="start", from_status=old, by=by, at=at)
-    return dossier
+    def change(dossier: Dossier, at: datetime) -> list[str]:
+        _check_moment(dossier, at)
+        if dossier.officer_id is None and getattr(by, "pk", None):
+            dossier.officer = by
+        return ["officer"]
+
+    return STEPS.take(dossier, "start", by=by, at=at, change=change)
 
 
-@transaction.atomic
 def dossier_pause(*, dossier: Dossier, by, kind: str, reason: str, at: datetime | None = None) -> Pause:
     """Stop the clock: waiting for supplements, another agency's verification, or a legal pause."""
-    dossier, old = _step(dossier, "pause")
-    at = at or timezone.now()
-    _check_moment(dossier, at)
-    if not reason.strip():
-        raise TransitionError(_("Give the reason for the pause."))
-    pause = Pause.objects.create(dossier=dossier, kind=kind, reason=reason.strip(), started_at=at)
-    dossier.status = Status.PAUSED
-    dossier.save(update_fields=["status", "updated_at"])
-    _record(dossier, action="pause", from_status=old, by=by, at=at, note=reason.strip())
-    return pause
+    pauses = []
+
+    def change(dossier: Dossier, at: datetime) -> list[str]:
+        _check_moment(dossier, at)
+        if not reason.strip():
+            raise TransitionError(_("Give the reason for the pause."))
+        pauses.append(Pause.objects.create(dossier=dossier, kind=kind, reason=reason.strip(), started_at=at))
+        return []
+
+    STEPS.take(dossier, "pause", by=by, at=at, note=reason.strip(), change=change)
+    return pauses[0]
 
 
 def _recompute_due(dossier: Dossier, *, now: datetime) -> datetime:
@@ -254,88 +215,131 @@ def _recompute_due(dossier: Dossier, *, now: datetime) -> datetime:
     )
 
 
-@transaction.atomic
 def dossier_resume(*, dossier: Dossier, by, at: datetime | None = None) -> Dossier:
     """Restart the clock; the due moment moves by the working time the pause took."""
-    dossier, old = _step(dossier, "resume")
-    at = at or timezone.now()
-    pause = dossier.pauses.get(ended_at__isnull=True)
-    if at < pause.started_at:
-        raise TransitionError(_("The dossier cannot resume before its pause started."))
-    pause.ended_at = at
-    pause.save(update_fields=["ended_at"])
-    dossier.due_at = _recompute_due(dossier, now=at)
-    dossier.status = Status.IN_PROGRESS
-    dossier.save(update_fields=["due_at", "status", "updated_at"])
-    _record(dossier, action="resume", from_status=old, by=by, at=at)
-    return dossier
+
+    def change(dossier: Dossier, at: datetime) -> list[str]:
+        pause = dossier.pauses.get(ended_at__isnull=True)
+        if at < pause.started_at:
+            raise TransitionError(_("The dossier cannot resume before its pause started."))
+        pause.ended_at = at
+        pause.save(update_fields=["ended_at"])
+        dossier.due_at = _recompute_due(dossier, now=at)
+        return ["due_at"]
+
+    return STEPS.take(dossier, "resume", by=by, at=at, change=change)
 
 
-def _close(dossier: Dossier, *, at: datetime) -> None:
+def _close(dossier: Dossier, *, at: datetime) -> list[str]:
     dossier.resolved_at = at
     dossier.outcome = deadlines.classify_outcome(at, dossier.due_at, work_calendar())
+    return ["resolved_at", "outcome"]
 
 
-@transaction.atomic
 def dossier_resolve(*, dossier: Dossier, by, at: datetime | None = None, result_digitised: bool = False, note: str = "") -> Dossier:
     """The result is ready; the outcome (early / on time / late) is fixed against the due moment."""
-    dossier, old = _step(dossier, "resolve")
-    at = at or timezone.now()
-    _check_moment(dossier, at)
-    _close(dossier, at=at)
-    dossier.status = Status.RESOLVED
-    dossier.result_digitised = result_digitised
-    dossier.save(update_fields=["resolved_at", "outcome", "status", "result_digitised", "updated_at"])
-    _record(dossier, action="resolve", from_status=old, by=by, at=at, note=note)
-    return dossier
+
+    def change(dossier: Dossier, at: datetime) -> list[str]:
+        _check_moment(dossier, at)
+        dossier.result_digitised = result_digitised
+        return [*_close(dossier, at=at), "result_digitised"]
+
+    return STEPS.take(dossier, "resolve", by=by, at=at, note=note, change=change)
 
 
-@transaction.atomic
 def dossier_return(*, dossier: Dossier, by, channel: str = ReturnChannel.DESK, at: datetime | None = None) -> Dossier:
     """Hand the result to the citizen; this also closes the dossier (no 'returned but still open')."""
-    dossier, old = _step(dossier, "return")
-    at = at or timezone.now()
-    if at < dossier.resolved_at:
-        raise TransitionError(_("The result cannot be returned before it was resolved."))
-    dossier.status = Status.RETURNED
-    dossier.returned_at = at
-    dossier.return_channel = channel
-    dossier.save(update_fields=["status", "returned_at", "return_channel", "updated_at"])
-    _record(dossier, action="return", from_status=old, by=by, at=at, unit=dossier.receiving_unit)
-    return dossier
+
+    def change(dossier: Dossier, at: datetime) -> list[str]:
+        if at < dossier.resolved_at:
+            raise TransitionError(_("The result cannot be returned before it was resolved."))
+        dossier.returned_at = at
+        dossier.return_channel = channel
+        return ["returned_at", "return_channel"]
+
+    return STEPS.take(dossier, "return", by=by, at=at, change=change, event=lambda d: {"unit": d.receiving_unit})
 
 
-@transaction.atomic
 def dossier_stop(*, dossier: Dossier, by, action: str, reason: str, at: datetime | None = None) -> Dossier:
     """Return without resolution or record a withdrawal: counted as resolved, classified by time."""
     if action not in ("return_unresolved", "withdraw"):
         raise ValueError(action)
-    dossier, old = _step(dossier, action)
-    at = at or timezone.now()
-    _check_moment(dossier, at)
-    if not reason.strip():
-        raise TransitionError(_("Give the reason."))
-    dossier.pauses.filter(ended_at__isnull=True).update(ended_at=at)
-    _close(dossier, at=at)
-    dossier.status = TRANSITIONS[action].target
-    dossier.save(update_fields=["resolved_at", "outcome", "status", "updated_at"])
-    _record(dossier, action=action, from_status=old, by=by, at=at, note=reason.strip())
-    return dossier
+
+    def change(dossier: Dossier, at: datetime) -> list[str]:
+        _check_moment(dossier, at)
+        if not reason.strip():
+            raise TransitionError(_("Give the reason."))
+        dossier.pauses.filter(ended_at__isnull=True).update(ended_at=at)
+        return _close(dossier, at=at)
+
+    return STEPS.take(dossier, action, by=by, at=at, note=reason.strip(), change=change)
 
 
-@transaction.atomic
 def dossier_apologise(*, dossier: Dossier, by, reason: str, new_due_at: datetime, at: datetime | None = None) -> Apology:
     """The apology with a new appointment: one per dossier; the outcome is still judged on the old due moment."""
-    dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
-    at = at or timezone.now()
-    if Apology.objects.filter(dossier=dossier).exists():
-        raise TransitionError(_("This dossier already has an apology; only one is allowed."))
-    if not (dossier.status in PENDING or (dossier.status == Status.RESOLVED and dossier.outcome == Outcome.LATE)):
-        raise TransitionError(_("An apology is issued for a dossier that is or will be late, before its result is returned."))
-    if not reason.strip():
-        raise TransitionError(_("Give the reason for the delay."))
-    if new_due_at <= at or new_due_at <= dossier.due_at:
-        raise TransitionError(_("The new appointment must be later than now and than the original one."))
-    apology = Apology.objects.create(dossier=dossier, reason=reason.strip(), new_due_at=new_due_at, issued_at=at, issued_by=by)
-    _record(dossier, action="apologise", from_status=dossier.status, by=by, at=at, note=reason.strip())
-    return apology
+    apologies = []
+
+    def change(dossier: Dossier, at: datetime) -> list[str]:
+        if not reason.strip():
+            raise TransitionError(_("Give the reason for the delay."))
+        if new_due_at <= at or new_due_at <= dossier.due_at:
+            raise TransitionError(_("The new appointment must be later than now and than the original one."))
+        apologies.append(Apology.objects.create(
+            dossier=dossier, reason=reason.strip(), new_due_at=new_due_at, issued_at=at, issued_by=by))
+        return []
+
+    STEPS.take(dossier, "apologise", by=by, at=at, note=reason.strip(), change=change)
+    return apologies[0]
+
+
+def _apology_refusal(dossier: Dossier) -> str | None:
+    """The apology's eligibility beyond the state: one per dossier; a resolved dossier only if late."""
+    if dossier.status == Status.RESOLVED and dossier.outcome != Outcome.LATE:
+        return _("An apology is issued for a dossier that is or will be late, before its result is returned.")
+    if Apology.objects.filter(dossier_id=dossier.pk).exists():
+        return _("This dossier already has an apology; only one is allowed.")
+    return None
+
+
+# -- the steps -------------------------------------------------------------------------------------
+# Who may take a step: the row of motcua.permissions.RULES its ``permission`` names.
+
+_OPEN = {Status.RECEIVED, Status.TRANSFERRED, Status.IN_PROGRESS}
+
+STEPS = StepTable(
+    model=Dossier,
+    record=_record,
+    error=TransitionError,
+    refused=gettext_lazy("“%(action)s” is not possible for a dossier that is “%(status)s”."),
+    touch=("updated_at",),
+    steps=[
+        Step("transfer", gettext_lazy("Transfer"), _OPEN, Status.TRANSFERRED, "dossier.transfer",
+             forms.TransferForm, gettext_lazy("Dossier %(code)s was transferred."), service=dossier_transfer),
+        Step("start", gettext_lazy("Start processing"), {Status.RECEIVED, Status.TRANSFERRED}, Status.IN_PROGRESS,
+             "dossier.start", forms.StepForm, gettext_lazy("Processing of dossier %(code)s has started."),
+             service=dossier_start),
+        Step("pause", gettext_lazy("Pause"), _OPEN, Status.PAUSED, "dossier.pause",
+             forms.PauseForm, gettext_lazy("Dossier %(code)s is paused: the clock is stopped."), service=dossier_pause),
+        Step("resume", gettext_lazy("Resume"), {Status.PAUSED}, Status.IN_PROGRESS, "dossier.resume",
+             forms.StepForm, gettext_lazy("Dossier %(code)s resumed; the due moment is now %(due)s."),
+             service=dossier_resume),
+        Step("resolve", gettext_lazy("Resolve"), _OPEN, Status.RESOLVED, "dossier.resolve",
+             forms.ResolveForm, gettext_lazy("Dossier %(code)s is resolved; the result waits to be returned."),
+             service=dossier_resolve),
+        Step("return", gettext_lazy("Return the result"), {Status.RESOLVED}, Status.RETURNED, "dossier.return",
+             forms.ReturnForm, gettext_lazy("The result of dossier %(code)s was returned and the dossier is closed."),
+             service=dossier_return),
+        Step("return_unresolved", gettext_lazy("Return without resolution"), PENDING, Status.RETURNED_UNRESOLVED,
+             "dossier.return_unresolved", forms.StopForm,
+             gettext_lazy("Dossier %(code)s was returned without resolution."),
+             service=partial(dossier_stop, action="return_unresolved")),
+        Step("withdraw", gettext_lazy("Withdraw / stop processing"), PENDING, Status.WITHDRAWN, "dossier.withdraw",
+             forms.StopForm, gettext_lazy("Dossier %(code)s was withdrawn; processing stopped."),
+             service=partial(dossier_stop, action="withdraw")),
+        # The state stays; one apology per dossier, while pending or resolved late and not yet returned.
+        Step("apologise", gettext_lazy("Apologise and set a new appointment"), {*PENDING, Status.RESOLVED}, None,
+             "dossier.apologise", forms.ApologyForm,
+             gettext_lazy("The apology for dossier %(code)s is recorded with its new appointment."),
+             guard=_apology_refusal, service=dossier_apologise),
+    ],
+)

@@ -5,7 +5,7 @@ from . import views
 app_name = "dossiers"
 
 # The steps a dossier's page posts to; spelled out so that no other path under /ho-so/ is taken for one.
-_ACTIONS = "|".join(views.ACTION_FORMS)
+_ACTIONS = "|".join(views.STEPS)
 
 urlpatterns = [
     path("", views.board, name="board"),

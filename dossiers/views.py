@@ -5,8 +5,6 @@ Views stay thin: fetch through ``dossiers.access``, validate a form, call a serv
 """
 from __future__ import annotations
 
-from typing import Callable
-
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,68 +15,31 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from motcua.access import membership_of
 from motcua.audit import log_access
-from motcua.models import AdministrativeUnit, Role
+from motcua.models import AdministrativeUnit
+from motcua.permissions import can
+from motcua.scope import NoUnit, Scope
 from procedures.services import CatalogueError
 
 from . import selectors
-from .access import can_act, get_dossier_for_user
-from .forms import (
-    ApologyForm,
-    IntakeForm,
-    MomentField,
-    PauseForm,
-    ResolveForm,
-    ReturnForm,
-    StepForm,
-    StopForm,
-    TransferForm,
-)
-from .models import Dossier, Outcome, PauseKind, Status
+from .access import get_dossier_for_user
+from .forms import IntakeForm, MomentField, StepForm
+from .models import Dossier, PauseKind, Status
 from .numbering import NumberingError
-from .services import (
-    PENDING,
-    TRANSITIONS,
-    Applicant,
-    TransitionError,
-    allowed_actions,
-    dossier_apologise,
-    dossier_pause,
-    dossier_receive,
-    dossier_refuse,
-    dossier_resolve,
-    dossier_resume,
-    dossier_return,
-    dossier_start,
-    dossier_stop,
-    dossier_transfer,
-)
-
-# Each step's label: the lifecycle's own, then the apology.
-ACTION_LABELS = {**{name: step.label for name, step in TRANSITIONS.items()}, "apologise": gettext_lazy("Apologise and set a new appointment")}
+from .services import STEPS, Applicant, TransitionError, dossier_receive, dossier_refuse
 
 
-def _staff(user) -> tuple:
-    """(membership, unit) of a staff member; a superuser may have neither; anyone else gets 403."""
-    membership = membership_of(user)
-    if membership is None and not user.is_superuser:
-        raise PermissionDenied
-    return membership, membership.unit if membership else None
+def _staff(user) -> AdministrativeUnit | None:
+    """The staff member's unit (None for a superuser without one); an account without a unit gets 403."""
+    scope = Scope.of(user)
+    if scope.is_empty:
+        raise NoUnit(NoUnit.message)
+    return scope.root
 
 
 # -- intake ---------------------------------------------------------------------------------------
-
-
-def _may_backdate_freely(user) -> bool:
-    """A desk officer back-dates within today only; an administrator may enter an earlier paper dossier."""
-    if user.is_superuser:
-        return True
-    membership = membership_of(user)
-    return membership is not None and membership.role == Role.ADMINISTRATOR
 
 
 def _applicant(data: dict) -> Applicant:
@@ -91,12 +52,14 @@ def _applicant(data: dict) -> Applicant:
 @login_required
 @require_http_methods(["GET", "POST"])
 def intake(request: HttpRequest) -> HttpResponse:
-    membership, unit = _staff(request.user)
-    if unit is None or not can_act(request.user, "receive"):
+    unit = _staff(request.user)
+    if unit is None or not can(request.user, "dossier.receive", unit):
         raise PermissionDenied
     now = timezone.now()
     procedures = selectors.intake_procedures(unit)
-    kwargs = {"unit": unit, "procedures": procedures, "now": now, "may_backdate": _may_backdate_freely(request.user)}
+    # A desk officer back-dates within today only; an administrator may enter an earlier paper dossier.
+    may_backdate = can(request.user, "dossier.backdate", unit)
+    kwargs = {"unit": unit, "procedures": procedures, "now": now, "may_backdate": may_backdate}
     if request.method == "POST":
         form = IntakeForm(request.POST, **kwargs)
         if form.is_valid():
@@ -156,7 +119,7 @@ def _intake_context(request, form: IntakeForm, unit: AdministrativeUnit) -> dict
 @require_GET
 def due_preview(request: HttpRequest) -> JsonResponse:
     """JSON for intake: the counting start and due moment of a procedure received at a moment (now by default)."""
-    _membership, unit = _staff(request.user)
+    unit = _staff(request.user)
     code = request.GET.get("procedure", "").strip().split(" ")[0]
     procedure = selectors.intake_procedures(unit).filter(code=code).first() if code else None
     if procedure is None:
@@ -180,7 +143,7 @@ def due_preview(request: HttpRequest) -> JsonResponse:
 @login_required
 @require_GET
 def board(request: HttpRequest) -> HttpResponse:
-    _membership, unit = _staff(request.user)
+    unit = _staff(request.user)
     now = timezone.now()
     query = request.GET.get("q", "").strip()[:200]
     results = None
@@ -194,7 +157,7 @@ def board(request: HttpRequest) -> HttpResponse:
         # A search shows only its results: the officer at the counter is looking for one citizen's
         # dossier, and the panels (four more queries and up to 80 rows) are one "Clear" away.
         "panels": [] if query else selectors.board_panels(request.user, now=now),
-        "can_receive": unit is not None and can_act(request.user, "receive"),
+        "can_receive": unit is not None and can(request.user, "dossier.receive", unit),
         "now": now,
     }
     return render(request, "dossiers/board.html", context)
@@ -206,7 +169,7 @@ def board(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    _membership, unit = _staff(request.user)
+    unit = _staff(request.user)
     now = timezone.now()
     page = Paginator(selectors.processing_queue(request.user), selectors.PAGE_SIZE).get_page(request.GET.get("page"))
     rows = selectors.with_states(page.object_list, now)
@@ -221,46 +184,20 @@ def _transfer_kwargs(dossier: Dossier) -> dict:
     return {"units": units, "agencies": selectors.agencies_of(units), "officers": selectors.officers_of(units)}
 
 
-ACTION_FORMS: dict[str, type[StepForm]] = {
-    "transfer": TransferForm,
-    "start": StepForm,
-    "pause": PauseForm,
-    "resume": StepForm,
-    "resolve": ResolveForm,
-    "return": ReturnForm,
-    "return_unresolved": StopForm,
-    "withdraw": StopForm,
-    "apologise": ApologyForm,
-}
-
-
 def _action_form(action: str, dossier: Dossier, data=None) -> StepForm:
     kwargs = _transfer_kwargs(dossier) if action == "transfer" else {}
-    return ACTION_FORMS[action](data, dossier=dossier, prefix=action, **kwargs)
-
-
-def _can_apologise(dossier: Dossier, apology) -> bool:
-    if apology is not None:
-        return False
-    return dossier.status in PENDING or (dossier.status == Status.RESOLVED and dossier.outcome == Outcome.LATE)
-
-
-def _actions_now(user, dossier: Dossier, apology) -> list[str]:
-    """The steps allowed from the dossier's status that the user's role may take."""
-    names = [name for name in allowed_actions(dossier) if can_act(user, name)]
-    if _can_apologise(dossier, apology) and can_act(user, "apologise"):
-        names.append("apologise")
-    return names
+    return STEPS[action].form(data, dossier=dossier, prefix=action, **kwargs)
 
 
 def _detail_context(request, dossier: Dossier, *, bound: StepForm | None = None) -> dict:
     now = timezone.now()
     apology = selectors.dossier_apology(dossier)
+    home = Scope.of(request.user).root
     selectors.with_states([dossier], now)
     actions = []
-    for index, name in enumerate(_actions_now(request.user, dossier, apology)):
+    for index, name in enumerate(STEPS.permitted(request.user, dossier)):
         form = bound if bound is not None and bound.prefix == name else _action_form(name, dossier)
-        actions.append({"name": name, "label": ACTION_LABELS[name], "form": form, "open": form is bound, "primary": index == 0})
+        actions.append({"name": name, "label": STEPS[name].label, "form": form, "open": form is bound, "primary": index == 0})
     pauses = list(dossier.pauses.order_by("started_at"))
     return {
         "dossier": dossier,
@@ -272,7 +209,7 @@ def _detail_context(request, dossier: Dossier, *, bound: StepForm | None = None)
         "asked_for_supplements": any(p.kind == PauseKind.SUPPLEMENT for p in pauses),
         "stopped": dossier.status in (Status.RETURNED_UNRESOLVED, Status.WITHDRAWN),
         "refused": dossier.status == Status.REFUSED,
-        "can_receive": can_act(request.user, "receive") and membership_of(request.user) is not None,
+        "can_receive": home is not None and can(request.user, "dossier.receive", home),
         "now": now,
     }
 
@@ -285,53 +222,21 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "dossiers/detail.html", _detail_context(request, dossier))
 
 
-def _perform(action: str, dossier: Dossier, data: dict, by) -> None:
-    """Call the service of the step with what the form validated."""
-    runners: dict[str, Callable[[], object]] = {
-        "transfer": lambda: dossier_transfer(
-            dossier=dossier, by=by,
-            to_unit=data["to_unit"] if data["to_unit"].pk != dossier.handling_unit_id else None,
-            agency=data["agency"], officer=data["officer"].user if data["officer"] else None, note=data["note"].strip(),
-        ),
-        "start": lambda: dossier_start(dossier=dossier, by=by),
-        "pause": lambda: dossier_pause(dossier=dossier, by=by, kind=data["kind"], reason=data["reason"]),
-        "resume": lambda: dossier_resume(dossier=dossier, by=by),
-        "resolve": lambda: dossier_resolve(dossier=dossier, by=by, result_digitised=data["result_digitised"], note=data["note"].strip()),
-        "return": lambda: dossier_return(dossier=dossier, by=by, channel=data["channel"]),
-        "return_unresolved": lambda: dossier_stop(dossier=dossier, by=by, action="return_unresolved", reason=data["reason"]),
-        "withdraw": lambda: dossier_stop(dossier=dossier, by=by, action="withdraw", reason=data["reason"]),
-        "apologise": lambda: dossier_apologise(dossier=dossier, by=by, reason=data["reason"], new_due_at=data["new_due_at"]),
-    }
-    runners[action]()
-
-
-DONE_MESSAGES = {
-    "transfer": gettext_lazy("Dossier %(code)s was transferred."),
-    "start": gettext_lazy("Processing of dossier %(code)s has started."),
-    "pause": gettext_lazy("Dossier %(code)s is paused: the clock is stopped."),
-    "resume": gettext_lazy("Dossier %(code)s resumed; the due moment is now %(due)s."),
-    "resolve": gettext_lazy("Dossier %(code)s is resolved; the result waits to be returned."),
-    "return": gettext_lazy("The result of dossier %(code)s was returned and the dossier is closed."),
-    "return_unresolved": gettext_lazy("Dossier %(code)s was returned without resolution."),
-    "withdraw": gettext_lazy("Dossier %(code)s was withdrawn; processing stopped."),
-    "apologise": gettext_lazy("The apology for dossier %(code)s is recorded with its new appointment."),
-}
-
-
 @login_required
 @require_POST
 def dossier_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
-    if action not in ACTION_FORMS:
+    if action not in STEPS:
         raise Http404
     dossier = get_dossier_for_user(request.user, code, action=action)
     form = _action_form(action, dossier, request.POST)
     if not form.is_valid():
         return render(request, "dossiers/detail.html", _detail_context(request, dossier, bound=form), status=400)
+    step = STEPS[action]
     try:
-        _perform(action, dossier, form.cleaned_data, request.user)
+        step.service(dossier=dossier, by=request.user, **form.arguments())
     except TransitionError as error:
         messages.error(request, str(error))
     else:
         dossier.refresh_from_db(fields=["due_at"])
-        messages.success(request, str(DONE_MESSAGES[action]) % {"code": dossier.code, "due": selectors.format_short(dossier.due_at)})
+        messages.success(request, str(step.done) % {"code": dossier.code, "due": selectors.format_short(dossier.due_at)})
     return redirect("dossiers:detail", code=dossier.code)

@@ -14,6 +14,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from .numbers import round_half_up
+
 __all__ = [
     "DEFAULT_SESSIONS",
     "VN_TZ",
@@ -283,7 +285,7 @@ class WorkCalendar:
         """Working time between two moments in working days, rounded to 2 places."""
         micro = self.working_time_between(start, end) // timedelta(microseconds=1)
         days = Decimal(micro) / (self.hours_per_day * _MICROSECONDS_PER_HOUR)
-        return days.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return round_half_up(days)
 
 
 def add_working_days(start: datetime, days, calendar: WorkCalendar | None = None) -> datetime:

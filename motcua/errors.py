@@ -5,7 +5,11 @@ from django.http import HttpResponseServerError
 
 
 def permission_denied(request, exception=None):
-    return render(request, "errors/403.html", status=403)
+    # An account without a unit is told so (motcua.scope.NoUnit); any other refusal says the role.
+    from .scope import NoUnit
+
+    reason = NoUnit.message if isinstance(exception, NoUnit) else ""
+    return render(request, "errors/403.html", {"reason": reason}, status=403)
 
 
 def page_not_found(request, exception=None):

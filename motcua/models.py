@@ -41,16 +41,11 @@ class UnitKind(models.TextChoices):
 class AdministrativeUnitQuerySet(models.QuerySet):
     def subtree_of(self, unit: AdministrativeUnit) -> AdministrativeUnitQuerySet:
         """The unit itself and every unit below it."""
-        return self.filter(path__startswith=unit.path)
+        return Scope.below(unit).filter(self)
 
     def for_user(self, user) -> AdministrativeUnitQuerySet:
-        """Units a signed-in user may see: their unit's subtree (everything for a superuser)."""
-        if user.is_superuser:
-            return self
-        membership = membership_of(user)
-        if membership is None:
-            return self.none()
-        return self.subtree_of(membership.unit)
+        """Units a signed-in user may see (motcua.scope)."""
+        return Scope.of(user).filter(self)
 
     def active(self) -> AdministrativeUnitQuerySet:
         return self.filter(is_active=True)
@@ -137,15 +132,10 @@ class AgencyKind(models.TextChoices):
 class AgencyQuerySet(models.QuerySet):
     def for_unit(self, unit: AdministrativeUnit) -> AgencyQuerySet:
         """Agencies attached to the unit or to any unit below it."""
-        return self.filter(unit__path__startswith=unit.path)
+        return Scope.below(unit).filter(self, "unit")
 
     def for_user(self, user) -> AgencyQuerySet:
-        if user.is_superuser:
-            return self
-        membership = membership_of(user)
-        if membership is None:
-            return self.none()
-        return self.for_unit(membership.unit)
+        return Scope.of(user).filter(self, "unit")
 
 
 class Agency(models.Model):
@@ -264,19 +254,9 @@ class Holiday(models.Model):
     def __str__(self) -> str:
         return f"{self.date:%d/%m/%Y} {self.name}"
 
-    # The working calendar is cached; any change through the ORM or the admin invalidates it.
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        from .selectors import invalidate_work_calendar
-
-        invalidate_work_calendar()
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        from .selectors import invalidate_work_calendar
-
-        invalidate_work_calendar()
-        return result
+    # The working calendar is cached: every save and delete, queryset deletes included, invalidates
+    # it (motcua.selectors.holidays_changed, connected in motcua.apps). ``update()`` and
+    # ``bulk_create()`` send no signal: call invalidate_work_calendar after them (holidays_preload does).
 
 
 class AuditAction(models.TextChoices):
@@ -312,3 +292,6 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%d/%m/%Y %H:%M} {self.table_name}#{self.row_id} {self.action}"
+
+
+from .scope import Scope  # noqa: E402  (motcua.scope reads these models at call time)

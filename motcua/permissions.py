@@ -80,15 +80,16 @@ RULES: dict[str, Rule] = {
         _("Return a dossier without resolution"), {DESK, PROCESSING, LEADER, ADMIN}, HANDLING
     ),
     "dossier.withdraw": _rule(_("Record a withdrawal"), {DESK, PROCESSING, LEADER, ADMIN}, DOSSIER_SIDES),
+    "dossier.hold": _rule(_("Be assigned a dossier to process"), {PROCESSING, LEADER}, HANDLING),
     "dossier.apologise": _rule(_("Apologise and set a new appointment"), {DESK, PROCESSING, LEADER, ADMIN}, DOSSIER_SIDES),
     # Satisfaction and feedback
-    "rating.enter": _rule(_("Enter paper satisfaction forms"), EVERY_ROLE),
     "kiosk.manage": _rule(_("Register and switch off counter tablets"), {ADMIN, LEADER}),
     "ticket.handle": _rule(_("Receive, classify, assign, forward and close feedback"), EVERY_ROLE),
     "ticket.answer": _rule(_("Answer feedback and publish the answer"), {LEADER, FOCAL, OFFICE, ADMIN}),
     # Reports
     "report.export": _rule(_("Export a report"), {LEADER, OFFICE, FOCAL, ADMIN}),
     "report.submit": _rule(_("Submit a unit's report"), {LEADER, FOCAL, OFFICE, ADMIN}, OWN_UNIT),
+    "report.prepare": _rule(_("Prepare the unit's report (reminded of a missing submission)"), {LEADER, FOCAL}, OWN_UNIT),
 }
 
 

@@ -23,12 +23,16 @@ The subtree condition comes in two forms with the same rows:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from .models import AdministrativeUnit, membership_of
+from . import models
+
+if TYPE_CHECKING:
+    from .models import AdministrativeUnit
 
 __all__ = ["InSubtree", "Scope", "NoUnit"]
 
@@ -51,7 +55,7 @@ class InSubtree(Func):
     output_field = BooleanField()
 
     def __init__(self, column: str, unit: AdministrativeUnit):
-        units = AdministrativeUnit.objects.filter(path__startswith=unit.path).values("id")
+        units = models.AdministrativeUnit.objects.filter(path__startswith=unit.path).values("id")
         super().__init__(F(column), Subquery(units))
 
     def as_sql(self, compiler, connection, **extra_context):
@@ -79,7 +83,7 @@ class Scope:
     def of(cls, user) -> Scope:
         """What ``user`` may see: a superuser without a unit sees everything, a staff member their
         unit's subtree, anyone else nothing."""
-        membership = membership_of(user)
+        membership = models.membership_of(user)
         if membership is not None:
             return cls(root=membership.unit)
         if getattr(user, "is_superuser", False):
@@ -111,10 +115,16 @@ class Scope:
         if self.root is not None:
             return self.root
         if self.everything:
-            top = AdministrativeUnit.objects.filter(parent__isnull=True).order_by("path").first()
+            top = models.AdministrativeUnit.objects.filter(parent__isnull=True).order_by("path").first()
             if top is not None:
                 return top
         raise NoUnit(NoUnit.message)
+
+    def own_unit(self) -> AdministrativeUnit | None:
+        """The root, or None when the scope is everything; ``NoUnit`` (403) when it is nothing."""
+        if self.is_empty:
+            raise NoUnit(NoUnit.message)
+        return self.root
 
     # -- filtering -----------------------------------------------------------------------------
 
@@ -144,4 +154,4 @@ class Scope:
         return queryset.filter(condition)
 
     def units(self) -> QuerySet[AdministrativeUnit]:
-        return self.filter(AdministrativeUnit.objects.all())
+        return self.filter(models.AdministrativeUnit.objects.all())

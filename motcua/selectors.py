@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 
 from .calendar import WorkCalendar
 from .models import Holiday, HolidayKind
@@ -37,3 +38,11 @@ def work_calendar() -> WorkCalendar:
 
 def invalidate_work_calendar() -> None:
     cache.delete(_CACHE_KEY)
+
+
+def holidays_changed(**kwargs) -> None:
+    """Every write of a holiday (a save, a delete, a queryset delete such as the admin's "delete
+    selected") drops the cached calendar at once and again when the transaction commits, so no
+    request rebuilds it from the rows as they were before. Connected in motcua.apps."""
+    invalidate_work_calendar()
+    transaction.on_commit(invalidate_work_calendar)

@@ -39,6 +39,7 @@ urlpatterns = [
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("doi-mat-khau/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("doi-mat-khau/xong/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("quan-tri/phan-quyen/", admin.site.admin_view(views.permission_table), name="admin-permission-table"),
     path("quan-tri/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -7,12 +7,16 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .access import get_unit_for_user, membership_of, workplace_of
+from .access import get_unit_for_user, workplace_of
+from .deadlines import compute_due
 from .forms import DueDateForm
 from .models import AdministrativeUnit, Agency, Holiday, StaffMembership
+from .permissions import RULES, WHERE_LABELS
+from .scope import Scope
 from .selectors import work_calendar
 
 
@@ -51,12 +55,9 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
     unit = get_unit_for_user(request.user, code)
-    membership = membership_of(request.user)
+    scope = Scope.of(request.user)
     # Ancestors above the user's own unit are named but not linked: they are outside its scope.
-    breadcrumbs = [
-        (ancestor, request.user.is_superuser or (membership and membership.unit.contains(ancestor)))
-        for ancestor in unit.ancestors()
-    ]
+    breadcrumbs = [(ancestor, scope.contains(ancestor)) for ancestor in unit.ancestors()]
     context = {
         "unit": unit,
         "breadcrumbs": breadcrumbs,
@@ -88,9 +89,11 @@ def working_calendar(request: HttpRequest) -> HttpResponse:
     form = DueDateForm(request.GET if "received_at" in request.GET else None)
     result = None
     if form.is_valid():
-        received_at = form.cleaned_data["received_at"]
-        start = calendar.next_working_moment(received_at)
-        due = calendar.add_working_time(received_at, days=form.cleaned_data["processing_days"])
+        # The function intake uses (0 days: the end of the working day counting starts in).
+        start, due = compute_due(
+            received_at=form.cleaned_data["received_at"], processing_days=form.cleaned_data["processing_days"],
+            cutoff=None, calendar=calendar,
+        )
         result = {"start": start, "due": due}
     holidays = Holiday.objects.filter(date__year=year).order_by("date")
     return render(
@@ -128,3 +131,19 @@ def healthz(request: HttpRequest) -> JsonResponse:
         checks["cache"] = f"error: {exc.__class__.__name__}"
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+
+
+def permission_table(request: HttpRequest) -> HttpResponse:
+    """Who may do what, read-only, in the admin: the rows of motcua.permissions.RULES as they are."""
+    from django.contrib import admin
+
+    from .models import Role
+
+    roles = list(Role.choices)
+    rows = [
+        {"action": action, "label": rule.label, "where": WHERE_LABELS[rule.where],
+         "roles": [value in rule.roles for value, _label in roles]}
+        for action, rule in RULES.items()
+    ]
+    context = {**admin.site.each_context(request), "title": _("Who may do what"), "roles": roles, "rows": rows}
+    return render(request, "admin/permission_table.html", context)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from motcua.access import get_unit_for_user
+from motcua.scope import Scope
 from motcua.models import AdministrativeUnit
 from motcua.text import search_key
 
@@ -27,7 +28,6 @@ from .parsing import escape_formula, format_days, format_fees
 from .resources import COLUMN_LABELS, ProcedureResource
 from .selectors import postings_of_unit
 from .services import fees_of
-from .views import staff_unit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TITLE = "DANH MỤC THỦ TỤC HÀNH CHÍNH"
@@ -235,7 +235,7 @@ def _posting_unit(request: HttpRequest) -> AdministrativeUnit:
     code = request.GET.get("unit", "").strip()
     if code:
         return get_unit_for_user(request.user, code)
-    unit = staff_unit(request.user)
+    unit = Scope.of(request.user).own_unit()
     if unit is None:
         raise Http404
     return unit
@@ -273,7 +273,7 @@ def posting_pdf(request: HttpRequest) -> HttpResponse:
 @require_GET
 def catalogue_xlsx(request: HttpRequest) -> HttpResponse:
     """The list's current selection as the catalogue file (Vietnamese headings; it imports back)."""
-    form = CatalogueFilterForm(request.GET, unit=staff_unit(request.user))
+    form = CatalogueFilterForm(request.GET, unit=Scope.of(request.user).own_unit())
     procedures = (
         form.filter(Procedure.objects.all())
         .select_related("field")

@@ -13,6 +13,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from motcua.models import AdministrativeUnit, UnitLevel
+from motcua.scope import Scope
 from motcua.text import search_key
 
 
@@ -68,9 +69,8 @@ class ProcedureQuerySet(models.QuerySet):
 
     def posted_in(self, unit: AdministrativeUnit) -> ProcedureQuerySet:
         """Procedures posted by the unit or any unit below it."""
-        return self.filter(
-            postings__unit__path__startswith=unit.path, postings__is_active=True
-        ).distinct()
+        posted = Scope.below(unit).filter(Posting.objects.filter(is_active=True), "unit")
+        return self.filter(pk__in=posted.values("procedure_id"))
 
     def counts(self) -> dict[str, int]:
         """The seeds' headline: total, local ones by level, vertical ones by sector (one query)."""
@@ -214,7 +214,8 @@ class ProcedureVersion(models.Model):
 
 class PostingQuerySet(models.QuerySet):
     def for_unit(self, unit: AdministrativeUnit) -> PostingQuerySet:
-        return self.filter(unit__path__startswith=unit.path)
+        """Postings of the unit or any unit below it."""
+        return Scope.below(unit).filter(self, "unit")
 
 
 class Posting(models.Model):

@@ -12,16 +12,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from motcua.access import workplace_of
-from motcua.models import AdministrativeUnit
+from motcua.permissions import can
+from motcua.scope import Scope
 
-from .access import can_edit_postings, get_review_round_for_user
+from .access import get_review_round_for_user
 from .models import ReviewRound
 from .review_exports import XLSX_CONTENT_TYPE, overview_workbook, round_workbook
 from .review_forms import ReviewItemForm, ReviewOpenForm, current_year
@@ -29,18 +30,10 @@ from .selectors import review_totals, rounds_with_totals
 from .services import CatalogueError, review_item_record, review_open, review_submit
 
 
-def _scope(user) -> AdministrativeUnit | None:
-    """The root of the rounds the user sees; None for a superuser without a unit (everything)."""
-    unit = workplace_of(user)
-    if unit is None and not user.is_superuser:
-        raise Http404
-    return unit
-
-
 def _rounds_in_scope(user) -> QuerySet[ReviewRound]:
-    scope = _scope(user)
-    rounds = ReviewRound.objects.all()
-    return rounds if scope is None else rounds.filter(unit__path__startswith=scope.path)
+    scope = Scope.of(user)
+    scope.own_unit()  # an account without a unit has no rounds (403)
+    return scope.filter(ReviewRound.objects.all(), "unit")
 
 
 def _year(text: str | None, default: int) -> int:
@@ -57,13 +50,13 @@ def _round_list_page(request: HttpRequest, open_form: ReviewOpenForm) -> HttpRes
     year = _year(request.GET.get("year"), default=max(years, default=current_year()))
     of_year = rounds.filter(year=year)
     own_unit = workplace_of(request.user)
-    can_open = own_unit is not None and can_edit_postings(request.user, own_unit)
+    can_open = own_unit is not None and can(request.user, "review.edit", own_unit)
     context = {
         "year": year,
         "years": sorted(years | {year, current_year()}, reverse=True),
         "rounds": rounds_with_totals(of_year).select_related("unit").order_by("unit__path"),
         "totals": review_totals(of_year),
-        "scope": _scope(request.user),
+        "scope": Scope.of(request.user).own_unit(),
         "own_unit": own_unit,
         "open_form": open_form if can_open else None,
     }
@@ -81,7 +74,7 @@ def round_list(request: HttpRequest) -> HttpResponse:
 def round_open(request: HttpRequest) -> HttpResponse:
     """Open the round of a year for the user's own unit, listing every procedure it posts."""
     unit = workplace_of(request.user)
-    if unit is None or not can_edit_postings(request.user, unit):
+    if unit is None or not can(request.user, "review.edit", unit):
         raise PermissionDenied
     form = ReviewOpenForm(request.POST)
     if not form.is_valid():
@@ -189,11 +182,11 @@ def round_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def overview_xlsx(request: HttpRequest) -> HttpResponse:
     """One row per unit of the user's subtree with its round of the year (or none yet)."""
-    scope = _scope(request.user)
+    scope = Scope.of(request.user).own_unit()
     year = _year(request.GET.get("year"), default=current_year())
     of_year = _rounds_in_scope(request.user).filter(year=year)
     rounds = {round_.unit_id: round_ for round_ in rounds_with_totals(of_year)}
-    units = AdministrativeUnit.objects.all() if scope is None else scope.subtree()
+    units = Scope.of(request.user).units()
     rows = [(unit, rounds.get(unit.pk)) for unit in units.order_by("path") if unit.is_active or unit.pk in rounds]
     content = overview_workbook(scope=scope, year=year, rows=rows, totals=review_totals(of_year))
     code = scope.code if scope else "toan-bo"

@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format, number_format
 from django.utils.text import capfirst
@@ -23,12 +23,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from motcua.access import get_unit_for_user, membership_of
+from motcua.access import get_unit_for_user
+from motcua.permissions import can
+from motcua.scope import Scope
 from motcua.models import AdministrativeUnit
 from motcua.tabular import TabularError
 from motcua.text import search_key
 
-from .access import can_edit_postings, can_edit_procedure, can_import, get_procedure_for_user
+from .access import get_procedure_for_user
 from .forms import (
     CatalogueFilterForm,
     ImportConfirmForm,
@@ -45,16 +47,6 @@ from .services import TRACKED_FIELDS, posting_set, procedure_save
 
 PAGE_SIZE = 50
 IMPORT_KEEP_SECONDS = 30 * 60
-
-
-def staff_unit(user) -> AdministrativeUnit | None:
-    """The user's own unit; None for a superuser outside the tree; anyone else has no catalogue (404)."""
-    membership = membership_of(user)
-    if membership is not None:
-        return membership.unit
-    if user.is_superuser:
-        return None
-    raise Http404
 
 
 # -- the list -----------------------------------------------------------------------------------
@@ -83,7 +75,7 @@ def counts_sentence(counts: dict[str, int]) -> str:
 
 @login_required
 def procedure_list(request: HttpRequest) -> HttpResponse:
-    unit = staff_unit(request.user)
+    unit = Scope.of(request.user).own_unit()
     form = CatalogueFilterForm(request.GET, unit=unit)
     procedures = form.filter(Procedure.objects.all())
     counts = catalogue_counts(procedures)
@@ -98,7 +90,6 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
         "counts": counts,
         "counts_sentence": counts_sentence(counts),
         "whole_catalogue": form.whole_catalogue,
-        "can_import": can_import(request.user),
     }
     return render(request, "procedures/procedure_list.html", context)
 
@@ -173,12 +164,11 @@ def history_of(procedure: Procedure) -> list[dict]:
 
 
 def _detail_context(request: HttpRequest, procedure: Procedure, posting_form: PostingForm | None = None) -> dict:
-    unit = staff_unit(request.user)
+    unit = Scope.of(request.user).own_unit()
     postings = Posting.objects.filter(procedure=procedure).select_related("unit").order_by("unit__path")
-    if unit is not None:
-        postings = postings.for_unit(unit)
+    postings = Scope.of(request.user).filter(postings, "unit")
     postings = list(postings)
-    can_post = unit is not None and can_edit_postings(request.user, unit)
+    can_post = unit is not None and can(request.user, "posting.edit", unit)
     if can_post and posting_form is None:
         own = next((posting for posting in postings if posting.unit_id == unit.pk), None)
         posting_form = PostingForm.for_posting(unit, own)
@@ -192,7 +182,6 @@ def _detail_context(request: HttpRequest, procedure: Procedure, posting_form: Po
         "unit": unit,
         "posting_form": posting_form if can_post else None,
         "history": history_of(procedure),
-        "can_edit": can_edit_procedure(request.user, procedure),
     }
 
 
@@ -228,12 +217,12 @@ def procedure_edit(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def posting_edit(request: HttpRequest, code: str) -> HttpResponse:
     procedure = get_procedure_for_user(request.user, code)
-    own = staff_unit(request.user)
+    own = Scope.of(request.user).own_unit()
     unit_code = request.POST.get("unit") or (own.code if own else "")
     if not unit_code:
         raise PermissionDenied
     unit = get_unit_for_user(request.user, unit_code)  # 404 outside the user's subtree
-    if not can_edit_postings(request.user, unit):
+    if not can(request.user, "posting.edit", unit):
         raise PermissionDenied
     form = PostingForm(request.POST)
     if not form.is_valid():
@@ -313,9 +302,9 @@ def _preview(request, report: ImportReport, *, filename: str, unit, token: str |
 @login_required
 def procedure_import(request: HttpRequest) -> HttpResponse:
     """Upload → dry run and preview → confirm. The file waits in the cache, tied to its user."""
-    if not can_import(request.user):
+    if not can(request.user, "procedure.import"):
         raise PermissionDenied
-    unit = staff_unit(request.user)
+    unit = Scope.of(request.user).own_unit()
     if request.method != "POST":
         return _import_page(request, ImportUploadForm(), unit)
     if "token" in request.POST:

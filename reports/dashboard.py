@@ -1,6 +1,6 @@
 """The national service-quality index (Bộ chỉ số chỉ đạo, điều hành và đánh giá chất lượng phục vụ người
 dân, doanh nghiệp — Quyết định 766/QĐ-TTg), computed from our own records for a unit (its subtree) and
-a window (reports.periods: calendar ``cal:…`` or 15th–14th keys).
+a window (motcua.periods: calendar ``cal:…`` or 15th–14th keys).
 
 Six groups, one function each, each returning its indicators with the formula written out in
 Vietnamese, the numbers it used, the value, the maximum and, for every number, where the records
@@ -25,24 +25,25 @@ on hand numbers in tests/unit/test_index_formulas.py.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.db.models import Case, Count, DateField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from dossiers.ratings.services import percent
 
 from dossiers.tickets.services import ticket_counts, ticket_figures, tickets_in
 from dossiers.models import DossierEvent, FeedbackTicket, Rating, RatingLevel
 from motcua.calendar import WorkCalendar
 from motcua.models import AdministrativeUnit
+from motcua.numbers import percent, round_half_up
+from motcua.periods import Period, day_bounds, local_day
+from motcua.scope import Scope
 from motcua.selectors import work_calendar
 from procedures.models import OnlineLevel, Posting, Procedure, ProcedureFee
 
 from .figures import Figures, compute_figures, conditions, dossiers_counted, shape
-from .periods import VN_TZ, Period
 
 NO_DATA = "không có dữ liệu"
 # Posting counts as on time when both dates are at most this many working days after the procedure
@@ -53,7 +54,6 @@ POSTING_WORKING_DAYS = 5
 CURRENT_WORKING_DAYS = 10
 
 ZERO = Decimal(0)
-CENT = Decimal("0.01")
 
 
 # -- the formulas, pure ---------------------------------------------------------------------------
@@ -75,7 +75,7 @@ def points(maximum: Decimal | int, share: Decimal | None, *, full_at: Decimal | 
         return None
     maximum, full_at = Decimal(maximum), Decimal(full_at)
     value = min(maximum, maximum * share / full_at)
-    return max(ZERO, value).quantize(CENT, rounding=ROUND_HALF_UP)
+    return round_half_up(max(ZERO, value))
 
 
 def total(values, *, cap: Decimal | int | None = None) -> Decimal | None:
@@ -88,7 +88,8 @@ def total(values, *, cap: Decimal | int | None = None) -> Decimal | None:
 
 
 def as_percent(share: Decimal | None) -> Decimal | None:
-    return None if share is None else (share * 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    """A share (0–1) as the percentage shown beside it: motcua.numbers.percent, the one rounding."""
+    return None if share is None else percent(share, 1)
 
 
 def progress_points(*, early: int, on_time: int, within_time: int, resolved: int, pending: int) -> Decimal | None:
@@ -130,7 +131,7 @@ def working_days_after(calendar: WorkCalendar, day: date, days: int) -> date:
 def start_of_last_working_days(calendar: WorkCalendar, moment: datetime, days: int) -> datetime:
     """Midnight starting the earliest of the ``days`` working days up to the moment's day (the
     moment's own day included when it is a working day)."""
-    day = timezone.localtime(moment, VN_TZ).date()
+    day = local_day(moment)
     counted = 0
     while True:
         if calendar.is_working_day(day):
@@ -138,7 +139,7 @@ def start_of_last_working_days(calendar: WorkCalendar, moment: datetime, days: i
             if counted >= days:
                 break
         day -= timedelta(days=1)
-    return datetime.combine(day, time(0), tzinfo=VN_TZ)
+    return day_bounds(day)[0]
 
 
 # -- what the index is made of --------------------------------------------------------------------
@@ -228,7 +229,7 @@ class ServiceIndex:
 
 def posted_in(unit: AdministrativeUnit) -> Exists:
     """The procedure (OuterRef "pk") has an active posting at the unit or a unit below it."""
-    return Exists(Posting.objects.filter(procedure=OuterRef("pk"), is_active=True, unit__path__startswith=unit.path))
+    return Exists(Posting.objects.filter(Scope.below(unit).q("unit"), procedure=OuterRef("pk"), is_active=True))
 
 
 def procedures_in_scope(unit: AdministrativeUnit) -> QuerySet[Procedure]:
@@ -280,7 +281,7 @@ def ticket_conditions(at: datetime) -> dict[str, Q]:
 
 
 def postings_in_scope(unit: AdministrativeUnit) -> QuerySet[Posting]:
-    return Posting.objects.filter(unit__path__startswith=unit.path, is_active=True).filter(
+    return Posting.objects.filter(Scope.below(unit).q("unit"), is_active=True).filter(
         procedure__in=Procedure.objects.in_force()
     )
 
@@ -377,7 +378,7 @@ def gather(unit: AdministrativeUnit, period: Period, *, now: datetime | None = N
 
 def _child_of(relation: str, children: list[AdministrativeUnit]) -> Case:
     """The id of the child whose subtree holds the unit reached through ``relation`` (NULL for none)."""
-    whens = [When(**{f"{relation}__path__startswith": child.path}, then=Value(child.id)) for child in children]
+    whens = [When(Scope.below(child).q(relation, joined=True), then=Value(child.id)) for child in children]
     return Case(*whens, default=Value(None), output_field=IntegerField())
 
 
@@ -394,7 +395,7 @@ def _procedures_by_child(unit: AdministrativeUnit, children: list[Administrative
     child holding one of its active postings, its dossiers looked for in that same child."""
     counted = dossiers_counted(unit, period).annotate(child_unit=_child_of("handling_unit", children))
     terms = procedure_conditions(unit, period, counted=counted.filter(child_unit=OuterRef("child_unit")))
-    posted = Procedure.objects.in_force().filter(postings__is_active=True, postings__unit__path__startswith=unit.path)
+    posted = Procedure.objects.in_force().filter(Scope.below(unit).q("postings__unit", joined=True), postings__is_active=True)
     counts = {key: Count("id", filter=q, distinct=True) for key, q in terms.items()}
     return _count_by_child(posted, "postings__unit", children, counts)
 

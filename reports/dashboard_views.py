@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from motcua.access import unit_choices
+from motcua.numbers import percent
+from motcua.periods import Period, quarter_containing
 
 from .dashboard import (
     NO_DATA,
@@ -31,7 +33,6 @@ from .dashboard import (
     records,
 )
 from .models import TargetKey
-from .periods import Period, quarter_containing
 from .services import monthly_counts, submission_deadline
 from .targets import target_for, target_rows
 from .views import PAGE_SIZE, _chosen_period, _chosen_unit, _period_suggestions
@@ -131,8 +132,8 @@ def _split(parts: list[tuple[str, str, int]], width: int = 600) -> dict:
         bar_width = round(width * value / whole) if whole else 0
         if i == len(parts) - 1 and whole:
             bar_width = width - x
-        percent = (Decimal(value) * 100 / whole).quantize(Decimal("0.01")) if whole else None
-        bars.append(Bar(x=x, y=0, width=bar_width, height=28, value=value, pattern=SERIES[key], label=label, percent=percent))
+        bars.append(Bar(x=x, y=0, width=bar_width, height=28, value=value, pattern=SERIES[key], label=label,
+                        percent=percent(value, whole)))
         x += bar_width
     return {"bars": bars, "total": whole, "width": width}
 
@@ -158,10 +159,10 @@ def online_chart(rows: list[tuple], target: Decimal | None) -> dict:
     step, width = 80, 44
     bars = []
     for i, (month, new, _resolved, _late, online) in enumerate(rows):
-        percent = (Decimal(online) * 100 / new).quantize(Decimal("0.01")) if new else None
-        height = round(CHART_HEIGHT * (percent or 0) / 100)
+        share = percent(online, new)
+        height = round(CHART_HEIGHT * (share or 0) / 100)
         bars.append({"month": month, "bar": Bar(x=60 + i * step, y=baseline - height, width=width, height=height,
-                                                value=online, pattern=SERIES["online"], percent=percent),
+                                                value=online, pattern=SERIES["online"], percent=share),
                      "new": new, "x_label": 60 + i * step + width // 2})
     total_width = max(420, 60 + len(rows) * step + 120)
     target_y = baseline - round(CHART_HEIGHT * target / 100) if target is not None else None

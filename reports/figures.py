@@ -24,17 +24,17 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
 from operator import add
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 
-from dossiers.models import Channel, Digitisation, Dossier, Outcome, Pause, Status
-from dossiers.selectors import InSubtree
+from dossiers.models import Channel, Digitisation, Dossier, Outcome, Status, overdue_condition
 from motcua.models import PATH_SEPARATOR, AdministrativeUnit
+from motcua.numbers import percent
+from motcua.periods import Period
+from motcua.scope import Scope
 from procedures.models import Field
 
-from .periods import Period
 
 COUNT_KEYS = (
     "new", "new_online", "new_direct", "new_postal", "carried_over",
@@ -51,12 +51,9 @@ def conditions(start: datetime, end: datetime) -> dict[str, Q]:
     carried = Q(received_at__lt=start) & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=start))
     resolved = Q(resolved_at__gte=start, resolved_at__lt=end)
     pending = Q(received_at__lt=end) & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=end))
-    # A dossier paused at the end, whose pause began before it fell due, has its clock stopped. Written
-    # as an uncorrelated IN (the pause's own dossier gives the due moment): PostgreSQL computes it once,
-    # and the province's aggregation can still run in parallel (a correlated EXISTS would forbid it).
-    paused_in_time = Q(pk__in=Pause.objects.filter(started_at__lt=end, started_at__lte=F("dossier__due_at"))
-                       .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=end)).values("dossier_id"))
-    within = Q(due_at__gte=end) | paused_in_time
+    # The one definition of overdue (the board's and the warnings' too): past due at the end, unless
+    # paused then by a pause begun before it fell due.
+    overdue = overdue_condition(end)
     return {
         "received": new | carried,
         "new": new,
@@ -71,8 +68,8 @@ def conditions(start: datetime, end: datetime) -> dict[str, Q]:
         "returned_unresolved": resolved & Q(status=Status.RETURNED_UNRESOLVED),
         "withdrawn": resolved & Q(status=Status.WITHDRAWN),
         "pending": pending,
-        "within_time": pending & within,
-        "overdue": pending & ~within,
+        "within_time": pending & ~overdue,
+        "overdue": pending & overdue,
         "components_any": new & ~Q(components_digitised=Digitisation.NONE),
         "components_full": new & Q(components_digitised=Digitisation.FULL),
         "results": resolved & Q(result_digitised=True),
@@ -97,7 +94,7 @@ def _in_window(period: Period):
 
 def dossiers_counted(unit: AdministrativeUnit, period: Period):
     """Every dossier that can appear in the window's figures, at the unit's subtree."""
-    return _in_window(period).filter(InSubtree("handling_unit", unit))
+    return _in_window(period).filter(Scope.below(unit).q("handling_unit"))
 
 
 def dossiers_behind(unit: AdministrativeUnit, period: Period, figure: str, *, field_code: str | None = None,
@@ -108,12 +105,6 @@ def dossiers_behind(unit: AdministrativeUnit, period: Period, figure: str, *, fi
     if field_code:
         dossiers = dossiers.filter(procedure__field__code=field_code)
     return dossiers
-
-
-def rate(part: int, whole: int) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def shape(counts: dict) -> dict:
@@ -144,12 +135,12 @@ def shape(counts: dict) -> dict:
         },
         "paid_online": c["paid_online"],
         "rates": {
-            "online": rate(c["new_online"], c["new"]),
-            "components_digitized": rate(c["components_any"], c["new"]),
-            "components_fully_digitized": rate(c["components_full"], c["new"]),
-            "results_digitized": rate(c["results"], c["resolved"]),
-            "paid_online": rate(c["paid_online"], c["new"]),
-            "resolved_on_time": rate(c["early"] + c["on_time"], c["resolved"]),
+            "online": percent(c["new_online"], c["new"]),
+            "components_digitized": percent(c["components_any"], c["new"]),
+            "components_fully_digitized": percent(c["components_full"], c["new"]),
+            "results_digitized": percent(c["results"], c["resolved"]),
+            "paid_online": percent(c["paid_online"], c["new"]),
+            "resolved_on_time": percent(c["early"] + c["on_time"], c["resolved"]),
         },
     }
 

@@ -21,13 +21,14 @@ from io import BytesIO
 
 from django.utils import timezone
 
-from motcua.models import AdministrativeUnit, UnitLevel
+from motcua.models import AdministrativeUnit
+from motcua.numbers import percent
 from motcua.pdf import render_pdf
 from procedures.exports import UNIT_PREFIXES, place_name
 from procedures.parsing import escape_formula
 
-from .figures import rate
 from .numbers import period_label, period_range, vn_date, vn_int, vn_long_date, vn_percent
+from .models import TargetKey
 from .report import ReportData, to_json
 
 PDF_TEMPLATE = "reports/pdf/report.html"
@@ -40,12 +41,6 @@ REPORT_SUBJECT = (
     "thực hiện cơ chế một cửa, một cửa liên thông"
 )
 OWN_ROW_MARK = "(trực tiếp)"
-
-# The province's 2022 targets (DOMAIN.md, Reporting): online dossiers by the unit's level, online
-# payment, digitisation of dossiers and results. Satisfaction targets come with the report data.
-ONLINE_TARGETS = {UnitLevel.DISTRICT: Decimal(55), UnitLevel.COMMUNE: Decimal(50)}
-PAYMENT_TARGET = Decimal(45)
-DIGITISATION_TARGET = Decimal(100)
 
 NARRATIVE_DEFAULTS = {
     "assessment": (
@@ -203,17 +198,20 @@ def rate_lines(data: ReportData) -> list[RateLine]:
     satisfaction = data.satisfaction
     satisfied = satisfaction["very_satisfied"] + satisfaction["satisfied"]
     land = satisfaction["land_construction_investment"]
+    # The province's targets as the Target table holds them for the window's year (reports.report).
+    targets = data.targets
+    components = targets.get(TargetKey.COMPONENTS_DIGITISED)
     return [
         RateLine("Hồ sơ tiếp nhận trực tuyến", received["online"], received["new"], rates["online"],
-                 ONLINE_TARGETS.get(data.unit.level)),
+                 targets.get(TargetKey.ONLINE_DOSSIERS)),
         RateLine("Hồ sơ có số hoá thành phần hồ sơ", digitized["components_any"], received["new"],
-                 rates["components_digitized"], DIGITISATION_TARGET, at_least=False),
+                 rates["components_digitized"], components, at_least=False),
         RateLine("Hồ sơ số hoá toàn bộ thành phần hồ sơ", digitized["components_full"], received["new"],
-                 rates["components_fully_digitized"], DIGITISATION_TARGET, at_least=False),
+                 rates["components_fully_digitized"], components, at_least=False),
         RateLine("Hồ sơ có số hoá kết quả giải quyết", digitized["results"], resolved["total"],
-                 rates["results_digitized"], DIGITISATION_TARGET, at_least=False),
+                 rates["results_digitized"], targets.get(TargetKey.RESULTS_DIGITISED), at_least=False),
         RateLine("Hồ sơ thanh toán phí, lệ phí trực tuyến", totals["paid_online"], received["new"],
-                 rates["paid_online"], PAYMENT_TARGET),
+                 rates["paid_online"], targets.get(TargetKey.ONLINE_PAYMENT)),
         RateLine("Hồ sơ giải quyết trước hạn và đúng hạn", resolved["early"] + resolved["on_time"], resolved["total"],
                  rates["resolved_on_time"]),
         RateLine("Tổ chức, cá nhân hài lòng (rất hài lòng và hài lòng)", satisfied, satisfaction["ratings"],
@@ -314,6 +312,12 @@ TARGET_AT_LEAST_FORMAT = '"≥ "0" %"'
 TARGET_EXACT_FORMAT = '0" %"'
 
 
+def _target_format(value: Decimal | None, at_least: bool = True) -> str:
+    """The target cell's format: whole per cents as '≥ 90 %', a target with decimals as '≥ 87,50 %'."""
+    number_format = TARGET_AT_LEAST_FORMAT if at_least else TARGET_EXACT_FORMAT
+    return number_format if value is None or value == int(value) else number_format.replace("0", "0.00", 1)
+
+
 def _official_table(out: _Sheet, data: ReportData, *, title: str, first_heading: str, rows: list[TableRow],
                     form: bool) -> None:
     """The header block, the two-level headings, the column numbers, the rows and 'Tổng cộng'."""
@@ -386,8 +390,7 @@ def _rates_sheet(out: _Sheet, data: ReportData) -> None:
         out.put(row, 3, line.part, align="right", border=True, number_format=INT_FORMAT)
         out.put(row, 4, line.whole, align="right", border=True, number_format=INT_FORMAT)
         _rate_cell(out, row, 5, line.rate)
-        target_format = TARGET_AT_LEAST_FORMAT if line.at_least else TARGET_EXACT_FORMAT
-        out.put(row, 6, line.target, align="right", border=True, number_format=target_format)
+        out.put(row, 6, line.target, align="right", border=True, number_format=_target_format(line.target, line.at_least))
         out.put(row, 7, line.verdict, align="center", border=True)
 
     for title, first, rows in (
@@ -453,15 +456,15 @@ def _satisfaction_sheet(out: _Sheet, data: ReportData) -> None:
             out.put(row, 4, None, border=True)
         else:
             _rate_cell(out, row, 4, share)
-        out.put(row, 5, target, align="right", border=True, number_format=TARGET_AT_LEAST_FORMAT)
+        out.put(row, 5, target, align="right", border=True, number_format=_target_format(target))
         verdict = RateLine(text, 0, 0, share, target).verdict
         out.put(row, 6, verdict, align="center", border=True)
 
     section("I", "Đánh giá sự hài lòng của tổ chức, cá nhân")
     item(1, "Tổng số lượt đánh giá", ratings)
-    item(2, "Rất hài lòng", satisfaction["very_satisfied"], rate(satisfaction["very_satisfied"], ratings))
-    item(3, "Hài lòng", satisfaction["satisfied"], rate(satisfaction["satisfied"], ratings))
-    item(4, "Không hài lòng", satisfaction["unsatisfied"], rate(satisfaction["unsatisfied"], ratings))
+    item(2, "Rất hài lòng", satisfaction["very_satisfied"], percent(satisfaction["very_satisfied"], ratings))
+    item(3, "Hài lòng", satisfaction["satisfied"], percent(satisfaction["satisfied"], ratings))
+    item(4, "Không hài lòng", satisfaction["unsatisfied"], percent(satisfaction["unsatisfied"], ratings))
     item(5, "Tỷ lệ hài lòng (rất hài lòng và hài lòng)", satisfied, satisfaction["rate"], satisfaction["target"])
     item(6, "Nhóm TTHC lĩnh vực đất đai, xây dựng, đầu tư: số lượt đánh giá và tỷ lệ hài lòng", land["ratings"],
          land["rate"], land["target"])
@@ -532,7 +535,10 @@ def _ratio(part: int, whole: int, value: Decimal | None, noun: str = "hồ sơ")
 
 
 def _target(value: Decimal | None) -> str:
-    return f" (chỉ tiêu ≥ {vn_percent(value, 0)})" if value is not None else ""
+    """' (chỉ tiêu ≥ 90 %)'; a target with decimals keeps them (' (chỉ tiêu ≥ 87,50 %)')."""
+    if value is None:
+        return ""
+    return f" (chỉ tiêu ≥ {vn_percent(value, 0 if value == int(value) else 2)})"
 
 
 PROCEDURE_PARTS = (

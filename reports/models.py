@@ -8,9 +8,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from motcua.models import AdministrativeUnit, membership_of
+from motcua.models import AdministrativeUnit
+from motcua.scope import Scope
 
-from .periods import Period, parse_period
+from motcua.periods import Period, parse_period
 
 
 class ReportFormat(models.TextChoices):
@@ -30,23 +31,12 @@ class RunStatus(models.TextChoices):
         return [cls.QUEUED, cls.RUNNING]
 
 
-def _scope_filter(user, field: str) -> Q | None:
-    """Rows whose unit lies in the user's subtree (None: everything, for a superuser)."""
-    if user.is_superuser:
-        return None
-    membership = membership_of(user)
-    if membership is None:
-        return Q(pk__in=[])
-    return Q(**{f"{field}__path__startswith": membership.unit.path})
-
-
 class ReportRunQuerySet(models.QuerySet):
     def active(self) -> ReportRunQuerySet:
         return self.filter(status__in=RunStatus.active())
 
     def for_user(self, user) -> ReportRunQuerySet:
-        condition = _scope_filter(user, "unit")
-        return self if condition is None else self.filter(condition)
+        return Scope.of(user).filter(self, "unit")
 
 
 def period_slug(key: str) -> str:
@@ -81,6 +71,9 @@ class ReportRun(models.Model):
         on_delete=models.SET_NULL, related_name="report_runs",
     )
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    # When the job's message was handed to the broker, set in the transaction that sends it: a queued
+    # run without it was never sent (the broker was down); reports.services.report_requeue_waiting.
+    sent_at = models.DateTimeField(_("sent to the workers at"), null=True, blank=True, editable=False)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -134,8 +127,7 @@ class ReportRun(models.Model):
 
 class ReportSubmissionQuerySet(models.QuerySet):
     def for_user(self, user) -> ReportSubmissionQuerySet:
-        condition = _scope_filter(user, "unit")
-        return self if condition is None else self.filter(condition)
+        return Scope.of(user).filter(self, "unit")
 
 
 class ReportSubmission(models.Model):

@@ -26,10 +26,10 @@ from django.utils.translation import gettext as _
 
 from dossiers.models import Dossier
 from motcua.models import AdministrativeUnit, StaffMembership
+from motcua.periods import VN_TZ
 from motcua.selectors import work_calendar
 from motcua.text import person_name
 
-from .periods import VN_TZ
 from .warnings import WARNINGS, Check, warning_counts
 
 logger = logging.getLogger(__name__)

@@ -1,5 +1,8 @@
 """Vietnamese number, percent, date and period wording for the printed and exported reports (pure).
 
+Wording only: a rate arrives already rounded by motcua.numbers.percent, and the one rounding rule
+(half up) is motcua.numbers.round_half_up here too.
+
 Documents write 1.639 (dot for thousands), 71,02 % (decimal comma, a space before the sign), dates
 dd/mm/yyyy and, in the place-and-date line, "ngày 14 tháng 12 năm 2022". A missing value (a rate
 with nothing to divide) is written "—", never 0.
@@ -7,9 +10,10 @@ with nothing to divide) is written "—", never 0.
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from .periods import VN_TZ, Period
+from motcua.numbers import round_half_up
+from motcua.periods import Period, local_day
 
 MISSING = "—"
 
@@ -36,8 +40,7 @@ def vn_decimal(value: Decimal | float | int | None, places: int = 2) -> str:
     """Decimal('1234.5') → '1.234,50' (rounded half up to ``places``); None → '—'."""
     if value is None:
         return MISSING
-    number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
-    number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    number = round_half_up(value, places)
     sign = "-" if number < 0 else ""
     whole, _, fraction = f"{abs(number):f}".partition(".")
     text = sign + _group(whole)
@@ -53,7 +56,7 @@ def vn_percent(value: Decimal | float | int | None, places: int = 2) -> str:
 
 def _day(value: date | datetime) -> date:
     if isinstance(value, datetime):
-        return value.astimezone(VN_TZ).date() if value.tzinfo is not None else value.date()
+        return local_day(value) if value.tzinfo is not None else value.date()
     return value
 
 

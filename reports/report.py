@@ -7,18 +7,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Q
 from django.utils import timezone
 
-from dossiers.ratings.services import LAND_GROUP_TARGET, SATISFACTION_TARGET, land_group_filter, ratings_in, satisfaction_figures
+from dossiers.ratings.services import land_group_filter, ratings_in, satisfaction_figures
 
 from dossiers.tickets.services import ticket_figures, tickets_in
 from dossiers.models import Apology
 from motcua.models import AdministrativeUnit
+from motcua.periods import Period
+from motcua.scope import Scope
 from procedures.models import Procedure
 
 from .figures import Figures, compute_figures
-from .periods import Period
+from .models import TargetKey
+from .targets import target_values
 
 
 @dataclass
@@ -31,9 +33,12 @@ class ReportData:
     procedures: dict
     apologies: int
     generated_at: datetime = field(default_factory=timezone.now)
+    # The province's targets for the window's year ({reports.models.TargetKey: value %}), read from
+    # the Target table like every other screen; a key without a row has no target.
+    targets: dict = field(default_factory=dict)
 
 
-def _satisfaction(unit: AdministrativeUnit, period: Period) -> dict:
+def _satisfaction(unit: AdministrativeUnit, period: Period, targets: dict) -> dict:
     ratings = ratings_in(unit, period.start, period.end)
     overall = satisfaction_figures(ratings)
     land = satisfaction_figures(ratings.filter(land_group_filter()))
@@ -43,23 +48,26 @@ def _satisfaction(unit: AdministrativeUnit, period: Period) -> dict:
         "satisfied": overall.satisfied,
         "unsatisfied": overall.unsatisfied,
         "rate": overall.rate,
-        "target": SATISFACTION_TARGET,
-        "land_construction_investment": {"ratings": land.total, "rate": land.rate, "target": LAND_GROUP_TARGET},
+        "target": targets.get(TargetKey.SATISFACTION),
+        "land_construction_investment": {"ratings": land.total, "rate": land.rate,
+                                         "target": targets.get(TargetKey.LAND_GROUP_SATISFACTION)},
     }
 
 
 def build_report(unit: AdministrativeUnit, period: Period) -> ReportData:
     procedures = Procedure.objects.posted_in(unit).in_force()
+    targets = target_values(unit, period.last_day.year)
     return ReportData(
         unit=unit,
         period=period,
         figures=compute_figures(unit, period),
-        satisfaction=_satisfaction(unit, period),
+        satisfaction=_satisfaction(unit, period, targets),
         feedback=ticket_figures(tickets_in(unit, period.start, period.end), at=min(period.end, timezone.now())),
         procedures=Procedure.objects.filter(pk__in=procedures.values("pk")).counts(),
         apologies=Apology.objects.filter(
-            Q(dossier__handling_unit__path__startswith=unit.path), issued_at__gte=period.start, issued_at__lt=period.end
+            Scope.below(unit).q("dossier__handling_unit"), issued_at__gte=period.start, issued_at__lt=period.end
         ).count(),
+        targets=targets,
     )
 
 

@@ -25,11 +25,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers.models import Dossier
-from motcua.models import AdministrativeUnit, Role, StaffMembership
+from motcua.models import AdministrativeUnit, StaffMembership
+from motcua.periods import VN_TZ, Period, parse_period, quarter_containing
+from motcua.permissions import RULES
+from motcua.scope import Scope
 
 from .figures import conditions, dossiers_behind, dossiers_counted
 from .models import ReportFormat, ReportRun, ReportSubmission, RunStatus
-from .periods import VN_TZ, Period, parse_period, quarter_containing
 from .report import ReportData, build_report, to_json
 
 logger = logging.getLogger(__name__)
@@ -49,8 +51,6 @@ def stale_after() -> timedelta:
 NARRATIVE_KEYS = ("number", "assessment", "tasks", "proposals", "recipients", "signer_title", "signer_name")
 NARRATIVE_ALIASES = {"signer": "signer_name"}
 SUBMISSION_DEADLINE_DAY = 17
-SUBMITTER_ROLES = (Role.UNIT_LEADER, Role.FOCAL_OFFICER, Role.DISTRICT_OFFICE, Role.ADMINISTRATOR)
-EXPORTER_ROLES = (Role.UNIT_LEADER, Role.DISTRICT_OFFICE, Role.FOCAL_OFFICER, Role.ADMINISTRATOR)
 
 
 class ReportError(Exception):
@@ -170,13 +170,22 @@ def report_request(*, unit: AdministrativeUnit, period: Period | str, fmt: str, 
     return run
 
 
-def _enqueue(run_id: int) -> bool:
-    """Send the job to the workers; if the broker is down the run stays queued and
-    ``report_requeue_waiting`` sends it again once Redis is back. Returns whether it was sent."""
+def _enqueue(run_id: int, *, sent_before: datetime | None = None) -> bool:
+    """Send a queued run's job to the workers and mark it sent in the same transaction (the status
+    is the marker): if the broker is down the transaction rolls back, the run stays queued and
+    unmarked, and ``report_requeue_waiting`` sends it once Redis is back. A run already sent is not
+    sent again, unless it was sent before ``sent_before`` (its message lost). Returns whether it
+    was sent."""
     from .tasks import generate_report
 
+    unsent = Q(sent_at__isnull=True)
+    if sent_before is not None:
+        unsent |= Q(sent_at__lt=sent_before)
     try:
-        generate_report.delay(run_id)
+        with transaction.atomic():
+            if not ReportRun.objects.filter(unsent, pk=run_id, status=RunStatus.QUEUED).update(sent_at=timezone.now()):
+                return False
+            generate_report.delay(run_id)
     except Exception as error:  # kombu/redis raise several kinds when the broker is unreachable
         logger.warning("Report run %s stays queued: the broker is unavailable (%s)", run_id, error)
         return False
@@ -184,9 +193,15 @@ def _enqueue(run_id: int) -> bool:
 
 
 def report_requeue_waiting(*, older_than=timedelta(minutes=2)) -> int:
-    """Send again the runs still queued (their message was lost or never sent, e.g. Redis was down)."""
-    waiting = ReportRun.objects.filter(status=RunStatus.QUEUED, requested_at__lt=timezone.now() - older_than)
-    return sum(_enqueue(run_id) for run_id in waiting.values_list("pk", flat=True))
+    """Send the runs still queued whose message was never sent (Redis was down), or was sent so long
+    ago (more than ``stale_after()``) that it must have been lost; a run sent a moment ago and waiting
+    for a free worker is left alone."""
+    now = timezone.now()
+    resend_before = now - stale_after()
+    waiting = ReportRun.objects.filter(status=RunStatus.QUEUED, requested_at__lt=now - older_than).filter(
+        Q(sent_at__isnull=True) | Q(sent_at__lt=resend_before)
+    )
+    return sum(_enqueue(run_id, sent_before=resend_before) for run_id in waiting.values_list("pk", flat=True))
 
 
 def _claim(run_id: int) -> int | None:
@@ -301,7 +316,7 @@ def figure_dossiers(unit: AdministrativeUnit, period: Period, figure: str, *, fi
     scope = child or unit
     if figure == "apologies":
         dossiers = Dossier.objects.filter(
-            handling_unit__path__startswith=scope.path,
+            Scope.below(scope).q("handling_unit"),
             apology__issued_at__gte=period.start, apology__issued_at__lt=period.end,
         )
         if field_code:
@@ -365,25 +380,6 @@ def submission_deadline(period: Period) -> datetime:
     last = period.last_day
     day = last.replace(day=SUBMISSION_DEADLINE_DAY) if last.day <= SUBMISSION_DEADLINE_DAY - 3 else last + timedelta(days=3)
     return datetime.combine(day, time(23, 59, 59, 999999), tzinfo=VN_TZ)
-
-
-def can_submit(user, unit: AdministrativeUnit) -> bool:
-    """A unit's leader, focal officer (or district office, administrator) submits its own unit's report."""
-    from motcua.access import membership_of
-
-    if user.is_superuser:
-        return True
-    membership = membership_of(user)
-    return membership is not None and membership.unit_id == unit.pk and membership.role in SUBMITTER_ROLES
-
-
-def can_export(user) -> bool:
-    from motcua.access import membership_of
-
-    if user.is_superuser:
-        return True
-    membership = membership_of(user)
-    return membership is not None and membership.role in EXPORTER_ROLES
 
 
 def frozen_figures(data: ReportData) -> dict:
@@ -470,7 +466,7 @@ def submission_remind_missing(*, today: date) -> list[AdministrativeUnit]:
     )
     emails: dict[int, list[str]] = {}
     for unit_id, email in (
-        StaffMembership.objects.filter(unit__in=missing, role__in=[Role.UNIT_LEADER, Role.FOCAL_OFFICER])
+        StaffMembership.objects.filter(unit__in=missing, role__in=RULES["report.prepare"].roles)
         .exclude(user__email="").filter(user__is_active=True).values_list("unit_id", "user__email")
     ):
         emails.setdefault(unit_id, []).append(email)

@@ -1,5 +1,6 @@
-"""The province's targets (reports.models.Target, per year and optionally per unit level) and a unit's
-figure against each: achieved when the figure reaches the target, "no data" when there was nothing
+"""The province's targets (reports.models.Target, per year and optionally per unit level): the one
+source of every target shown (the dashboard, the satisfaction page through motcua.targets, the
+report's PDF and Excel through reports.report), and a unit's figure against each: achieved when the figure reaches the target, "no data" when there was nothing
 to measure (never counted as achieved or missed).
 
 The figures are those of the index (reports.dashboard.compute_index's counts) and of the ratings
@@ -17,10 +18,11 @@ from decimal import Decimal
 
 from dossiers.ratings.services import land_group_filter, ratings_in, satisfaction_figures
 from motcua.models import AdministrativeUnit
+from motcua.numbers import percent
+from motcua.periods import Period
 
-from .dashboard import ServiceIndex, as_percent, fraction
+from .dashboard import ServiceIndex
 from .models import Target, TargetKey
-from .periods import Period
 
 
 def targets_for(unit: AdministrativeUnit, year: int) -> dict[str, Target]:
@@ -46,7 +48,7 @@ class TargetRow:
 
     @property
     def actual(self) -> Decimal | None:
-        return as_percent(fraction(self.part, self.whole))
+        return percent(self.part, self.whole)
 
     @property
     def achieved(self) -> bool | None:
@@ -89,6 +91,12 @@ def _satisfaction_counts(unit: AdministrativeUnit, period: Period) -> dict:
         TargetKey.SATISFACTION: dict(part=overall.satisfied_total, whole=overall.total, ratings=True),
         TargetKey.LAND_GROUP_SATISFACTION: dict(part=land.satisfied_total, whole=land.total, ratings=True),
     }
+
+
+def target_values(unit: AdministrativeUnit, year: int) -> dict[str, Decimal]:
+    """{key: value %} of the year's targets for the unit: what every screen and document shows
+    (motcua.targets.province_targets reads through this)."""
+    return {key: target.value for key, target in targets_for(unit, year).items()}
 
 
 def target_for(unit: AdministrativeUnit, year: int, key: str) -> Decimal | None:

@@ -82,7 +82,7 @@ def send_daily_digests() -> int:
 
 @shared_task(name="reports.requeue_waiting_runs")
 def requeue_waiting_runs() -> int:
-    """Runs left queued while the broker was down are sent again once it is back."""
+    """Runs never sent (the broker was down), or sent so long ago that the message was lost, are sent again."""
     from .services import report_requeue_waiting
 
     return report_requeue_waiting()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django import forms
@@ -25,16 +26,17 @@ from django.views.decorators.http import require_GET, require_POST
 
 from motcua.access import get_unit_for_user, staff_unit, unit_choices
 from motcua.models import AdministrativeUnit
+from motcua.numbers import percent
+from motcua.periods import Period, PeriodError, parse_period, quarter_containing
+from motcua.permissions import can
+from motcua.scope import Scope
 
 from .models import ReportFormat, ReportRun, ReportSubmission, RunStatus
-from .periods import Period, PeriodError, parse_period, quarter_containing
 from .report import build_report, report_as_dict
 from .services import (
     NARRATIVE_KEYS,
     ReportError,
     SubmissionState,
-    can_export,
-    can_submit,
     content_type_for,
     figure_dossiers,
     figure_names,
@@ -252,7 +254,7 @@ class Bar:
     value: int
     color: str
     label: str = ""
-    percent: float | None = None
+    percent: Decimal | None = None
 
     @property
     def middle(self) -> int:
@@ -290,8 +292,8 @@ def _split_bar(parts: list[tuple[str, str, int]], width: int = 600) -> dict:
         bar_width = round(width * value / total) if total else 0
         if key == parts[-1][0] and total:
             bar_width = width - x  # no rounding gap at the end
-        percent = round(100 * value / total, 2) if total else None
-        bars.append(Bar(x=x, y=0, width=bar_width, height=28, value=value, color=COLORS[key], label=label, percent=percent))
+        share = percent(value, total)  # the one rounding (motcua.numbers); the pixels above are not a rate
+        bars.append(Bar(x=x, y=0, width=bar_width, height=28, value=value, color=COLORS[key], label=label, percent=share))
         x += bar_width
     return {"bars": bars, "total": total, "width": width}
 
@@ -353,10 +355,10 @@ def index(request: HttpRequest) -> HttpResponse:
         submission = (
             ReportSubmission.objects.filter(unit=unit, period_key=period.key).select_related("submitted_by").order_by("-version").first()
         )
-        if can_submit(request.user, unit):
+        if can(request.user, "report.submit", unit):
             submit_form = SubmitForm(initial={**base, **(submission.narrative if submission else {})})
     narrative = _latest_narrative(unit, period, submission)
-    export_form = ExportForm(initial={**base, **narrative}) if can_export(request.user) else None
+    export_form = ExportForm(initial={**base, **narrative}) if can(request.user, "report.export") else None
     context = {
         "unit": unit,
         "period": period,
@@ -429,7 +431,7 @@ def dossiers(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def request_export(request: HttpRequest) -> HttpResponse:
-    if not can_export(request.user):
+    if not can(request.user, "report.export"):
         raise PermissionDenied
     form = ExportForm(request.POST)
     if not form.is_valid():
@@ -489,7 +491,7 @@ def runs(request: HttpRequest) -> HttpResponse:
     unit = None
     if request.GET.get("unit"):
         unit = get_unit_for_user(request.user, request.GET["unit"].strip())
-        rows = rows.filter(unit__path__startswith=unit.path)
+        rows = Scope.below(unit).filter(rows, "unit")
     page = Paginator(rows.order_by("-requested_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "reports/runs.html", {"page": page, "unit": unit})
 
@@ -514,7 +516,7 @@ def submissions(request: HttpRequest) -> HttpResponse:
         "counts": counts,
         "States": SubmissionState,
         "deadline": submission_deadline(period),
-        "export_form": ExportForm(initial={"unit": unit.code, "period": period.key}) if can_export(request.user) else None,
+        "export_form": ExportForm(initial={"unit": unit.code, "period": period.key}) if can(request.user, "report.export") else None,
         "unit_choices": unit_choices(request.user, unit),
         "period_suggestions": _period_suggestions(timezone.localdate()),
         "report_query": urlencode({"unit": unit.code, "period": period.key}),
@@ -529,7 +531,7 @@ def submit(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         raise Http404
     unit = get_unit_for_user(request.user, form.cleaned_data["unit"].strip())
-    if not can_submit(request.user, unit):
+    if not can(request.user, "report.submit", unit):
         raise PermissionDenied
     back = reverse("reports:index") + "?" + urlencode({"unit": unit.code, "period": form.cleaned_data["period"]})
     try:

@@ -5,8 +5,9 @@ unit's scope, so that the dashboard counts exactly the rows the lists show.
 Warnings look at the dossiers a unit received or handles (Dossier.objects.for_unit: the desk that
 must return the result is warned as well as the office that handles it), at the moment ``now``:
 - due_soon: pending, not paused, no apology yet, due within one working day from now;
-- overdue_without_apology: pending (not paused) and past due, or resolved late and not yet returned,
-  with no apology letter (Phiếu xin lỗi và hẹn lại ngày trả kết quả);
+- overdue_without_apology: pending and overdue (past due, unless paused by a pause begun before it
+  fell due: dossiers.models.overdue_condition, as the board and the report count it), or resolved
+  late and not yet returned, with no apology letter (Phiếu xin lỗi và hẹn lại ngày trả kết quả);
 - apology_due_again: apologised, result not yet returned, the new appointment within one working
   day or already passed.
 
@@ -34,14 +35,14 @@ from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F,
 from django.db.models.functions import Greatest
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.models import Apology, Dossier, Outcome, Status
+from dossiers.models import Apology, Dossier, Outcome, Status, overdue_condition
 from motcua.models import AdministrativeUnit
+from motcua.periods import Period
 from motcua.selectors import work_calendar
 from procedures.models import Posting, Procedure
 
 from .dashboard import posted_in, postings_in_scope
 from .figures import dossiers_counted
-from .periods import Period
 
 # "Far longer than the procedure allows": three times its processing time.
 TOO_LONG_FACTOR = 3
@@ -67,8 +68,9 @@ def warning_conditions(now: datetime) -> dict[str, Q]:
     not_returned = Q(status__in=[*Status.pending(), Status.RESOLVED])
     return {
         "due_soon": running & Q(due_at__gte=now, due_at__lte=soon) & Q(_no_apology()),
+        # Overdue as the board and the report count it (dossiers.models.overdue_condition).
         "overdue_without_apology": (
-            (running & Q(due_at__lt=now)) | Q(status=Status.RESOLVED, outcome=Outcome.LATE)
+            (pending & overdue_condition(now)) | Q(status=Status.RESOLVED, outcome=Outcome.LATE)
         ) & Q(_no_apology()),
         "apology_due_again": not_returned & Q(Exists(Apology.objects.filter(dossier=OuterRef("pk"), new_due_at__lte=soon))),
     }

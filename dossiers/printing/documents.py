@@ -32,7 +32,7 @@ from motcua.selectors import work_calendar
 from motcua.text import person_name
 from procedures.exports import official_date, place_name, processing_time_text
 
-from dossiers import deadlines
+from motcua import deadlines
 from dossiers.models import Apology, ApplicantKind, Dossier, DossierEvent, PauseKind, Status
 
 DESK = "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from io import BytesIO
 
 from django import forms
@@ -17,8 +17,8 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from motcua.calendar import VN_TZ
 from motcua.models import AdministrativeUnit, AgencyKind
+from motcua.periods import day_bounds
 from procedures.models import Field
 from procedures.parsing import escape_formula
 
@@ -96,14 +96,6 @@ class RegisterFilterForm(PeriodForm):
 
 
 # -- the rows -----------------------------------------------------------------------------------------
-
-
-def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """[start 00:00, the day after end 00:00) in Vietnam time: both days are whole and included."""
-    return (
-        datetime.combine(start, time.min, tzinfo=VN_TZ),
-        datetime.combine(end + timedelta(days=1), time.min, tzinfo=VN_TZ),
-    )
 
 
 def register_queryset(

@@ -9,7 +9,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.models import AdministrativeUnit
+from motcua.numbers import percent
+from motcua.scope import Scope
 
 from dossiers.models import (
     Dossier,
@@ -27,21 +29,13 @@ from dossiers.models import (
     RatingLevel,
 )
 
-# The province's targets: 90 % satisfied overall, 85 % for land, construction and investment.
-SATISFACTION_TARGET = Decimal(90)
-LAND_GROUP_TARGET = Decimal(85)
+# The province's targets (90 % satisfied overall, 85 % for land, construction and investment by
+# default) are rows of reports.models.Target, read through motcua.targets.
 LAND_GROUP_FIELD_WORDS = ("đất đai", "xây dựng", "đầu tư")
 
 
 class FeedbackError(Exception):
     """Refused; the message is for the person in front of the screen."""
-
-
-def percent(part: int, whole: int) -> Decimal | None:
-    """part / whole as a percentage with two decimals (None when there is nothing to divide)."""
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 # -- Kiosk devices ------------------------------------------------------------------------------
@@ -162,7 +156,7 @@ def land_group_filter(prefix: str = "field__name") -> Q:
 
 def ratings_in(unit: AdministrativeUnit, start: datetime, end: datetime) -> QuerySet[Rating]:
     """Ratings of the unit's subtree with rated_at in [start, end)."""
-    return Rating.objects.filter(unit__path__startswith=unit.path, rated_at__gte=start, rated_at__lt=end)
+    return Scope.below(unit).filter(Rating.objects.filter(rated_at__gte=start, rated_at__lt=end), "unit")
 
 
 def satisfaction_figures(ratings: QuerySet[Rating]) -> SatisfactionFigures:

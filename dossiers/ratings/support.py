@@ -1,7 +1,7 @@
 """What the satisfaction screens read (and the one write dossiers/ratings/services.py does not have yet).
 
-The reads: the default window (the reporting quarter, 15th to 14th, computed here because dossiers
-may not import reports), a dossier by code for a rating, the tablets of a subtree, and the figures of
+The reads (the default window is the reporting quarter, motcua.periods.quarter_containing): a dossier
+by code for a rating, the tablets of a subtree, and the figures of
 the leader's page, one SQL query per breakdown. Writes of ratings go through dossiers/ratings/services.py.
 """
 from __future__ import annotations
@@ -9,33 +9,19 @@ from __future__ import annotations
 import hmac
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from motcua.access import membership_of
+from motcua.scope import Scope
 from motcua.models import AdministrativeUnit
+from motcua.numbers import percent
+from motcua.periods import local_day
+from motcua.targets import LAND_GROUP_SATISFACTION, SATISFACTION, province_targets
 
-from dossiers.ratings.services import LAND_GROUP_TARGET, SATISFACTION_TARGET, SatisfactionFigures, land_group_filter, percent, ratings_in, satisfaction_by, satisfaction_figures
+from dossiers.ratings.services import SatisfactionFigures, land_group_filter, ratings_in, satisfaction_by, satisfaction_figures
 from dossiers.models import Dossier, KioskDevice, Rating, RatingChannel, RatingCriterion, RatingLevel, Status
-
-# -- the window -----------------------------------------------------------------------------------
-
-
-def quarter_window(day: date) -> tuple[date, date]:
-    """The reporting quarter a day belongs to, both ends inclusive: from the 15th of the month before
-    the quarter to the 14th of its last month (15/12 already belongs to Q1 of the next year)."""
-    year, month = day.year, day.month
-    if day.day >= 15:
-        month += 1
-        if month == 13:
-            year, month = year + 1, 1
-    last_month = ((month - 1) // 3 + 1) * 3
-    first_month = last_month - 2
-    start = date(year - 1, 12, 15) if first_month == 1 else date(year, first_month - 1, 15)
-    return start, date(year, last_month, 14)
-
 
 # -- the unit a staff page opens on -----------------------------------------------------------------
 
@@ -53,7 +39,7 @@ def dossier_of_unit(unit: AdministrativeUnit, code: str) -> Dossier | None:
     if not code:
         return None
     return (
-        Dossier.objects.filter(code__in={code, code.upper()}, receiving_unit__path__startswith=unit.path)
+        Scope.below(unit).filter(Dossier.objects.filter(code__in={code, code.upper()}), "receiving_unit")
         .select_related("procedure", "receiving_unit")
         .first()
     )
@@ -98,8 +84,7 @@ def rated_online(dossier: Dossier) -> bool:
 def devices_of(unit: AdministrativeUnit) -> QuerySet[KioskDevice]:
     """The counter tablets of the unit's subtree, with how many ratings each has recorded."""
     return (
-        KioskDevice.objects.filter(unit__path__startswith=unit.path)
-        .select_related("unit")
+        Scope.below(unit).filter(KioskDevice.objects.select_related("unit"), "unit")
         .annotate(rating_count=Count("ratings"))
         .order_by("unit__path", "name", "pk")
     )
@@ -107,12 +92,7 @@ def devices_of(unit: AdministrativeUnit) -> QuerySet[KioskDevice]:
 
 def get_device_for_user(user, pk: int) -> KioskDevice:
     """A tablet of the user's subtree; another unit's tablet answers 404."""
-    devices = KioskDevice.objects.select_related("unit")
-    if not user.is_superuser:
-        membership = membership_of(user)
-        if membership is None:
-            raise Http404
-        devices = devices.filter(unit__path__startswith=membership.unit.path)
+    devices = Scope.of(user).filter(KioskDevice.objects.select_related("unit"), "unit")
     device = devices.filter(pk=pk).first()
     if device is None:
         raise Http404
@@ -132,13 +112,13 @@ def kiosk_deactivate(*, device: KioskDevice) -> KioskDevice:
 @dataclass(frozen=True)
 class Target:
     figures: SatisfactionFigures
-    target: object  # Decimal
+    target: object  # Decimal, None when the year has no target
 
     @property
     def achieved(self) -> bool | None:
-        """None when nothing was rated: neither achieved nor missed."""
+        """None when nothing was rated or there is no target: neither achieved nor missed."""
         rate = self.figures.rate
-        return None if rate is None else rate >= self.target
+        return None if rate is None or self.target is None else rate >= self.target
 
 
 def criteria_figures(ratings: QuerySet[Rating]) -> list[dict]:
@@ -180,6 +160,8 @@ def satisfaction_page(unit: AdministrativeUnit, start: datetime, end: datetime) 
     Every breakdown row has ``key``, ``label`` (None for ratings not tied to a dossier), the counts
     per level and ``rate``."""
     ratings = ratings_in(unit, start, end)
+    # The province's targets of the year the window ends in, from the one table (motcua.targets).
+    targets = province_targets(unit, local_day(end - timedelta(microseconds=1)).year)
     channels = dict(RatingChannel.choices)
     by_channel = _labelled(satisfaction_by(ratings, "channel"), "channel", lambda row: channels.get(row["channel"], row["channel"]))
     by_unit = _labelled(satisfaction_by(ratings, "unit__code", "unit__name"), "unit__code", lambda row: row["unit__name"])
@@ -191,8 +173,8 @@ def satisfaction_page(unit: AdministrativeUnit, start: datetime, end: datetime) 
     )
     by_officer.sort(key=lambda row: (row["label"] is None, row["label"] or ""))
     return {
-        "overall": Target(satisfaction_figures(ratings), SATISFACTION_TARGET),
-        "land": Target(satisfaction_figures(ratings.filter(land_group_filter())), LAND_GROUP_TARGET),
+        "overall": Target(satisfaction_figures(ratings), targets.get(SATISFACTION)),
+        "land": Target(satisfaction_figures(ratings.filter(land_group_filter())), targets.get(LAND_GROUP_SATISFACTION)),
         "by_channel": by_channel,
         "by_unit": by_unit,
         "by_field": by_field,
@@ -214,7 +196,7 @@ def unsatisfied_ratings(unit: AdministrativeUnit, start: datetime, end: datetime
 def recent_paper_forms(unit: AdministrativeUnit, user, *, limit: int = 10) -> list[Rating]:
     """The last paper forms this officer typed in for the unit's subtree: to check what was entered."""
     return list(
-        Rating.objects.filter(unit__path__startswith=unit.path, channel=RatingChannel.PAPER, entered_by_id=user.pk)
+        Scope.below(unit).filter(Rating.objects.filter(channel=RatingChannel.PAPER, entered_by_id=user.pk), "unit")
         .select_related("unit", "dossier")
         .order_by("-id")[:limit]
     )

@@ -29,9 +29,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
-from motcua.access import get_unit_for_user, membership_of, require_role, staff_unit, unit_choices
+from motcua.access import get_unit_for_user, staff_unit, unit_choices
+from motcua.permissions import can, require
 from motcua.calendar import VN_TZ
-from motcua.models import AdministrativeUnit, Role
+from motcua.periods import day_bounds, quarter_containing
+from motcua.models import AdministrativeUnit
 
 from dossiers.ratings.services import FeedbackError, kiosk_authenticate, kiosk_register, rating_record
 from dossiers.models import Dossier, KioskDevice, RatingChannel, RatingLevel, Status
@@ -44,14 +46,12 @@ from dossiers.ratings.support import (
     get_device_for_user,
     kiosk_deactivate,
     may_be_rated_online,
-    quarter_window,
     rated_online,
     recent_paper_forms,
     satisfaction_page,
     unsatisfied_ratings,
 )
 from dossiers.public.ratelimit import LOOKUP_PER_ADDRESS, LOOKUP_PER_CODE, Rate, client_address, hit
-from dossiers.printing.register import day_bounds
 
 KIOSK_COOKIE = "motcua_kiosk"
 KIOSK_COOKIE_AGE = 365 * 24 * 60 * 60
@@ -61,7 +61,6 @@ KIOSK_PER_DEVICE = Rate("kiosk-device", 20, 60)
 THANKS_SECONDS = 5
 UNSATISFIED_PAGE_SIZE = 25
 # Who registers and switches off the counter tablets (superusers always may).
-KIOSK_MANAGERS = (Role.ADMINISTRATOR, Role.UNIT_LEADER)
 
 
 def _plain(request: HttpRequest, template: str, context: dict, *, status: int = 200, csrf: bool = False) -> HttpResponse:
@@ -219,13 +218,6 @@ def _chosen_unit(request: HttpRequest) -> AdministrativeUnit:
     return get_unit_for_user(request.user, code)
 
 
-def _may_manage_kiosks(user) -> bool:
-    if user.is_superuser:
-        return True
-    membership = membership_of(user)
-    return membership is not None and membership.role in KIOSK_MANAGERS
-
-
 def _staff_context(request: HttpRequest, unit: AdministrativeUnit, tab: str) -> dict:
     return {"unit": unit, "unit_choices": unit_choices(request.user, unit), "tab": tab}
 
@@ -237,7 +229,7 @@ def _staff_context(request: HttpRequest, unit: AdministrativeUnit, tab: str) -> 
 @require_GET
 def figures(request: HttpRequest) -> HttpResponse:
     unit = _chosen_unit(request)
-    form = WindowForm(request.GET, default=quarter_window(timezone.localdate()))
+    form = WindowForm(request.GET, default=quarter_containing(timezone.localdate()).days)
     first_day, last_day = form.window()
     start, end = day_bounds(first_day, last_day)
     unsatisfied = Paginator(unsatisfied_ratings(unit, start, end), UNSATISFIED_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -309,12 +301,12 @@ def paper(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def devices(request: HttpRequest) -> HttpResponse:
     unit = _chosen_unit(request)
-    may_manage = _may_manage_kiosks(request.user)
+    may_manage = can(request.user, "kiosk.manage", unit)
     form = KioskRegisterForm(unit=unit) if may_manage else None
     registered = None
     status = 200
     if request.method == "POST":
-        require_role(request.user, *KIOSK_MANAGERS)
+        require(request.user, "kiosk.manage", unit)
         form = KioskRegisterForm(request.POST, unit=unit)
         if form.is_valid():
             device, token = kiosk_register(unit=form.cleaned_data["unit"], name=form.cleaned_data["name"])
@@ -340,7 +332,7 @@ def devices(request: HttpRequest) -> HttpResponse:
 @require_POST
 def device_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     device = get_device_for_user(request.user, pk)
-    require_role(request.user, *KIOSK_MANAGERS)
+    require(request.user, "kiosk.manage", device.unit)
     kiosk_deactivate(device=device)
     messages.success(request, _("The tablet “%(name)s” of %(unit)s is switched off: it can no longer record ratings.")
                      % {"name": device.name, "unit": device.unit.name})

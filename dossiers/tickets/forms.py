@@ -15,12 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from motcua.models import AdministrativeUnit, Agency
+from motcua.periods import quarter_containing
 from procedures.models import Procedure
 
 from dossiers.public import antispam
 from dossiers.forms import AgencyField, clean_phone
 from dossiers.models import Dossier, FeedbackTicket, TicketChannel, TicketClass
-from dossiers.ratings.support import quarter_window
 from dossiers.printing.register import PeriodForm, _date_field
 
 CONTENT_MIN, CONTENT_MAX = 20, 5000
@@ -187,6 +187,10 @@ class StaffTicketForm(_TicketFields):
 # -- the steps -----------------------------------------------------------------------------------------
 
 
+# The fields of the step forms that ``dossiers.tickets.services.ticket_step`` takes.
+STEP_ARGUMENTS = ("note", "classification", "agency", "forwarded_to", "answer")
+
+
 class TicketStepForm(forms.Form):
     """A step with only an optional note (close)."""
 
@@ -195,6 +199,11 @@ class TicketStepForm(forms.Form):
     def __init__(self, *args, ticket: FeedbackTicket, **kwargs):
         self.ticket = ticket
         super().__init__(*args, **kwargs)
+
+    def arguments(self) -> dict:
+        """What ``ticket_step`` takes, from what the form validated (texts trimmed)."""
+        return {key: value.strip() if isinstance(value, str) else value
+                for key, value in self.cleaned_data.items() if key in STEP_ARGUMENTS}
 
 
 class ClassifyForm(TicketStepForm):
@@ -244,16 +253,6 @@ class PublishForm(TicketStepForm):
     field_order = ["confirm", "note"]
 
 
-STEP_FORMS: dict[str, type[TicketStepForm]] = {
-    "classify": ClassifyForm,
-    "assign": AssignForm,
-    "forward": ForwardForm,
-    "answer": AnswerForm,
-    "publish": PublishForm,
-    "close": TicketStepForm,
-}
-
-
 # -- the figures ------------------------------------------------------------------------------------------
 
 
@@ -262,7 +261,7 @@ class FiguresForm(PeriodForm):
 
     def __init__(self, data, *, units: QuerySet[AdministrativeUnit], default_unit: AdministrativeUnit | None,
                  today: date | None = None):
-        start, end = quarter_window(today or timezone.localdate())
+        start, end = quarter_containing(today or timezone.localdate()).days
         defaults = {
             "unit": default_unit.code if default_unit else "",
             "from": start.strftime("%d/%m/%Y"),

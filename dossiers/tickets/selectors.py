@@ -14,9 +14,10 @@ from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from motcua.models import AdministrativeUnit
+from motcua.numbers import percent
+from motcua.scope import Scope
 from motcua.selectors import work_calendar
 
-from dossiers.ratings.services import percent
 
 from dossiers.tickets.services import ticket_counts
 from dossiers.models import FeedbackTicket, TicketStatus
@@ -112,7 +113,7 @@ def figures_by_child(tickets: QuerySet[FeedbackTicket], unit: AdministrativeUnit
     """
     children = list(AdministrativeUnit.objects.filter(parent=unit).order_by("path"))
     branch = Case(
-        *[When(unit__path__startswith=child.path, then=Value(child.code)) for child in children],
+        *[When(Scope.below(child).q("unit", joined=True), then=Value(child.code)) for child in children],
         default=Value(unit.code),
         output_field=CharField(),
     )
@@ -134,5 +135,5 @@ def published_tickets(unit: AdministrativeUnit | None = None) -> QuerySet:
     """Answered tickets whose answer was published, newest first, as allow-listed dicts."""
     tickets = FeedbackTicket.objects.filter(published_at__isnull=False).exclude(answer="")
     if unit is not None:
-        tickets = tickets.filter(unit__path__startswith=unit.path)
+        tickets = Scope.below(unit).filter(tickets, "unit")
     return tickets.order_by("-published_at", "-pk").values(*PUBLIC_TICKET_FIELDS)

@@ -1,6 +1,7 @@
 """Feedback tickets (phản ánh, kiến nghị): the writes and their figures.
 
-Tickets follow one transition table with a 10-working-day deadline.
+Tickets follow one table of steps (``STEPS``, the same ``dossiers.steps`` mechanism as dossiers) with a
+10-working-day deadline; codes come from the daily counter of ``dossiers.numbering``.
 """
 from __future__ import annotations
 
@@ -13,40 +14,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dossiers.models import Dossier, FeedbackTicket, TicketClass, TicketEvent, TicketStatus
-from dossiers.ratings.services import FeedbackError, percent
-from dossiers.services import Step
-from motcua.models import AdministrativeUnit, Agency, membership_of
+from dossiers.numbering import allocate_ticket_code
+from dossiers.ratings.services import FeedbackError
+from dossiers.steps import Step, StepTable
+from dossiers.tickets import forms
+from motcua.models import AdministrativeUnit, Agency
+from motcua.numbers import percent
+from motcua.scope import Scope
 from motcua.selectors import work_calendar
 
 TICKET_WORKING_DAYS = 10
-
-
-# -- Feedback tickets ---------------------------------------------------------------------------
-
-
-TICKET_STEPS: dict[str, Step] = {
-    "classify": Step(gettext_lazy("Classify"), frozenset({TicketStatus.RECEIVED, TicketStatus.CLASSIFIED}), TicketStatus.CLASSIFIED),
-    "assign": Step(gettext_lazy("Assign to the competent agency"), frozenset({TicketStatus.CLASSIFIED}), TicketStatus.ASSIGNED),
-    "forward": Step(gettext_lazy("Forward outside"), frozenset({TicketStatus.CLASSIFIED}), TicketStatus.FORWARDED),
-    "answer": Step(gettext_lazy("Answer"), frozenset({TicketStatus.ASSIGNED, TicketStatus.CLASSIFIED}), TicketStatus.ANSWERED),
-    "publish": Step(gettext_lazy("Publish the answer"), frozenset({TicketStatus.ANSWERED}), TicketStatus.PUBLISHED),
-    "close": Step(
-        gettext_lazy("Close"),
-        frozenset({TicketStatus.CLASSIFIED, TicketStatus.FORWARDED, TicketStatus.ANSWERED, TicketStatus.PUBLISHED}),
-        TicketStatus.CLOSED,
-    ),
-}
-
-
-def ticket_actions(ticket: FeedbackTicket) -> list[str]:
-    return [name for name, step in TICKET_STEPS.items() if ticket.status in step.sources]
-
-
-def _ticket_code(unit: AdministrativeUnit, day) -> str:
-    # The unit row is locked for the rest of the transaction: two tickets of a day never share a number.
-    AdministrativeUnit.objects.select_for_update().filter(pk=unit.pk).first()
-    count = FeedbackTicket.objects.filter(unit=unit, code__contains=f"-{day:%y%m%d}-").count()
-    return f"PAKN-{unit.code}-{day:%y%m%d}-{count + 1:03d}"
 
 
 def _ticket_event(ticket: FeedbackTicket, *, action: str, from_status: str, by, at: datetime, note: str = "") -> None:
@@ -54,6 +31,10 @@ def _ticket_event(ticket: FeedbackTicket, *, action: str, from_status: str, by, 
         ticket=ticket, action=action, from_status=from_status, to_status=ticket.status, at=at,
         by=by if getattr(by, "pk", None) else None, note=note,
     )
+
+
+def ticket_actions(ticket: FeedbackTicket) -> list[str]:
+    return STEPS.allowed(ticket)
 
 
 @transaction.atomic
@@ -74,7 +55,7 @@ def ticket_receive(
         raise FeedbackError(_("Name, contact and content are required."))
     at = at or timezone.now()
     ticket = FeedbackTicket.objects.create(
-        code=_ticket_code(unit, timezone.localtime(at).date()),
+        code=allocate_ticket_code(unit, timezone.localtime(at).date()),
         unit=unit,
         channel=channel,
         sender_name=sender_name.strip(),
@@ -91,7 +72,6 @@ def ticket_receive(
     return ticket
 
 
-@transaction.atomic
 def ticket_step(
     *,
     ticket: FeedbackTicket,
@@ -104,52 +84,105 @@ def ticket_step(
     answer: str = "",
     at: datetime | None = None,
 ) -> FeedbackTicket:
-    """Move a ticket one step along TICKET_STEPS, recording who and when."""
-    ticket = FeedbackTicket.objects.select_for_update().get(pk=ticket.pk)
-    step = TICKET_STEPS[action]
-    if ticket.status not in step.sources:
-        raise FeedbackError(
-            _("“%(action)s” is not possible for a ticket that is “%(status)s”.")
-            % {"action": step.label, "status": ticket.get_status_display()}
-        )
-    at = at or timezone.now()
-    old = ticket.status
-    if action == "classify":
-        if classification not in TicketClass.values:
-            raise FeedbackError(_("Choose the class of the ticket."))
-        ticket.classification = classification
-    elif action == "assign":
-        if agency is None or not ticket.unit.contains(agency.unit):
-            raise FeedbackError(_("Choose an agency of the unit."))
-        if ticket.classification == TicketClass.OUT_OF_SCOPE:
-            raise FeedbackError(_("An out-of-scope ticket is closed or forwarded, not assigned."))
-        ticket.agency = agency
-    elif action == "forward":
-        if not forwarded_to.strip():
-            raise FeedbackError(_("Say where the ticket is forwarded."))
-        ticket.forwarded_to = forwarded_to.strip()
-        ticket.answered_at = at  # handled, as far as this unit goes
-    elif action == "answer":
-        if not answer.strip():
-            raise FeedbackError(_("Write the answer."))
-        ticket.answer = answer.strip()
+    """Move a ticket one step along STEPS, recording who and when."""
+    values = {"classification": classification, "agency": agency, "forwarded_to": forwarded_to, "answer": answer}
+    return STEPS.take(ticket, action, by=by, at=at, note=note or answer.strip() or forwarded_to.strip(),
+                      change=lambda ticket, at: _CHANGES[action](ticket, at, **values))
+
+
+# -- what each step changes besides the state --------------------------------------------------------
+
+
+def _classify(ticket: FeedbackTicket, at: datetime, *, classification: str, **_values) -> list[str]:
+    if classification not in TicketClass.values:
+        raise FeedbackError(_("Choose the class of the ticket."))
+    ticket.classification = classification
+    return ["classification"]
+
+
+def _assign(ticket: FeedbackTicket, at: datetime, *, agency: Agency | None, **_values) -> list[str]:
+    if agency is None or not ticket.unit.contains(agency.unit):
+        raise FeedbackError(_("Choose an agency of the unit."))
+    ticket.agency = agency
+    return ["agency"]
+
+
+def _forward(ticket: FeedbackTicket, at: datetime, *, forwarded_to: str, **_values) -> list[str]:
+    if not forwarded_to.strip():
+        raise FeedbackError(_("Say where the ticket is forwarded."))
+    ticket.forwarded_to = forwarded_to.strip()
+    ticket.answered_at = at  # handled, as far as this unit goes
+    return ["forwarded_to", "answered_at"]
+
+
+def _answer(ticket: FeedbackTicket, at: datetime, *, answer: str, **_values) -> list[str]:
+    if not answer.strip():
+        raise FeedbackError(_("Write the answer."))
+    ticket.answer = answer.strip()
+    ticket.answered_at = at
+    return ["answer", "answered_at"]
+
+
+def _publish(ticket: FeedbackTicket, at: datetime, **_values) -> list[str]:
+    ticket.published_at = at
+    return ["published_at"]
+
+
+def _close(ticket: FeedbackTicket, at: datetime, **_values) -> list[str]:
+    ticket.closed_at = at
+    if ticket.answered_at is None:
         ticket.answered_at = at
-    elif action == "publish":
-        ticket.published_at = at
-    elif action == "close":
-        if old == TicketStatus.CLASSIFIED and ticket.classification != TicketClass.OUT_OF_SCOPE:
-            raise FeedbackError(_("Only an out-of-scope ticket can be closed without an answer."))
-        ticket.closed_at = at
-        if ticket.answered_at is None:
-            ticket.answered_at = at
-    ticket.status = step.target
-    ticket.save()
-    _ticket_event(ticket, action=action, from_status=old, by=by, at=at, note=note or answer or forwarded_to)
-    return ticket
+    return ["closed_at", "answered_at"]
+
+
+_CHANGES = {"classify": _classify, "assign": _assign, "forward": _forward, "answer": _answer, "publish": _publish,
+            "close": _close}
+
+
+def _not_if_out_of_scope(ticket: FeedbackTicket) -> str | None:
+    if ticket.classification == TicketClass.OUT_OF_SCOPE:
+        return _("An out-of-scope ticket is closed or forwarded, not assigned.")
+    return None
+
+
+def _closed_unanswered_only_if_out_of_scope(ticket: FeedbackTicket) -> str | None:
+    if ticket.status == TicketStatus.CLASSIFIED and ticket.classification != TicketClass.OUT_OF_SCOPE:
+        return _("Only an out-of-scope ticket can be closed without an answer.")
+    return None
+
+
+# -- the steps -------------------------------------------------------------------------------------------
+# Who may take a step: the row of motcua.permissions.RULES its ``permission`` names (answering and
+# publishing speak for the unit: "ticket.answer"; every other step: "ticket.handle").
+
+STEPS = StepTable(
+    model=FeedbackTicket,
+    record=_ticket_event,
+    error=FeedbackError,
+    refused=gettext_lazy("“%(action)s” is not possible for a ticket that is “%(status)s”."),
+    steps=[
+        Step("classify", gettext_lazy("Classify"), {TicketStatus.RECEIVED, TicketStatus.CLASSIFIED},
+             TicketStatus.CLASSIFIED, "ticket.handle", forms.ClassifyForm, gettext_lazy("Ticket %(code)s is classified.")),
+        Step("assign", gettext_lazy("Assign to the competent agency"), {TicketStatus.CLASSIFIED}, TicketStatus.ASSIGNED,
+             "ticket.handle", forms.AssignForm, gettext_lazy("Ticket %(code)s is assigned to the competent agency."),
+             guard=_not_if_out_of_scope),
+        Step("forward", gettext_lazy("Forward outside"), {TicketStatus.CLASSIFIED}, TicketStatus.FORWARDED,
+             "ticket.handle", forms.ForwardForm, gettext_lazy("Ticket %(code)s is forwarded.")),
+        Step("answer", gettext_lazy("Answer"), {TicketStatus.ASSIGNED, TicketStatus.CLASSIFIED}, TicketStatus.ANSWERED,
+             "ticket.answer", forms.AnswerForm,
+             gettext_lazy("The answer to ticket %(code)s is recorded; print the answer letter.")),
+        Step("publish", gettext_lazy("Publish the answer"), {TicketStatus.ANSWERED}, TicketStatus.PUBLISHED,
+             "ticket.answer", forms.PublishForm, gettext_lazy("The answer to ticket %(code)s is published.")),
+        Step("close", gettext_lazy("Close"),
+             {TicketStatus.CLASSIFIED, TicketStatus.FORWARDED, TicketStatus.ANSWERED, TicketStatus.PUBLISHED},
+             TicketStatus.CLOSED, "ticket.handle", forms.TicketStepForm, gettext_lazy("Ticket %(code)s is closed."),
+             guard=_closed_unanswered_only_if_out_of_scope),
+    ],
+)
 
 
 def tickets_in(unit: AdministrativeUnit, start: datetime, end: datetime) -> QuerySet[FeedbackTicket]:
-    return FeedbackTicket.objects.filter(unit__path__startswith=unit.path, received_at__gte=start, received_at__lt=end)
+    return Scope.below(unit).filter(FeedbackTicket.objects.filter(received_at__gte=start, received_at__lt=end), "unit")
 
 
 def ticket_counts(at: datetime) -> dict:
@@ -175,10 +208,3 @@ def ticket_figures(tickets: QuerySet[FeedbackTicket], *, at: datetime) -> dict:
     figures = tickets.aggregate(**ticket_counts(at))
     figures["on_time_rate"] = percent(figures["handled_on_time"], figures["handled_on_time"] + figures["handled_late"])
     return figures
-
-
-def can_manage_tickets(user, unit: AdministrativeUnit) -> bool:
-    if user.is_superuser:
-        return True
-    membership = membership_of(user)
-    return membership is not None and membership.unit.contains(unit)

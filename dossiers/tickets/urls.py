@@ -2,12 +2,12 @@
 from django.urls import path, re_path
 
 from . import views
-from dossiers.tickets.forms import STEP_FORMS
+from dossiers.tickets.services import STEPS
 
 app_name = "tickets"
 
 # The steps a ticket's page posts to; spelled out so that no other path under /phan-anh/ is taken for one.
-_ACTIONS = "|".join(STEP_FORMS)
+_ACTIONS = "|".join(STEPS)
 
 urlpatterns = [
     path("", views.ticket_list, name="list"),

@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,21 +26,22 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from motcua.access import get_unit_for_user, membership_of
+from motcua.access import get_unit_for_user
 from motcua.audit import log_access
 from motcua.models import AdministrativeUnit
 from motcua.pdf import pdf_response, render_pdf
+from motcua.scope import NoUnit, Scope
+from motcua.periods import day_bounds
 
 from dossiers.public import antispam
 from dossiers.tickets import letter as ticket_letter
 from dossiers.tickets import selectors as ticket_selectors
 from dossiers.ratings.services import FeedbackError
-from dossiers.tickets.services import TICKET_STEPS, ticket_actions, ticket_figures, ticket_receive, ticket_step, tickets_in
-from dossiers.models import FeedbackTicket, TicketChannel, TicketClass, TicketStatus
+from dossiers.tickets.services import STEPS, ticket_figures, ticket_receive, ticket_step, tickets_in
+from dossiers.models import FeedbackTicket, TicketChannel, TicketStatus
 from dossiers.public.ratelimit import client_address, hit
-from dossiers.printing.register import day_bounds
-from dossiers.tickets.access import can_take, get_ticket_for_user, tickets_for_user
-from dossiers.tickets.forms import STEP_FORMS, FiguresForm, PublicTicketForm, StaffTicketForm, TicketStepForm
+from dossiers.tickets.access import get_ticket_for_user, tickets_for_user
+from dossiers.tickets.forms import FiguresForm, PublicTicketForm, StaffTicketForm, TicketStepForm
 
 SENT_SALT = "dossiers.tickets.sent"
 SENT_MAX_AGE = 24 * 60 * 60
@@ -53,23 +53,15 @@ SPAM_MESSAGES = {
 }
 SPAM_MESSAGE = gettext_lazy("The feedback could not be accepted. Please reload the page and send it again.")
 
-EVENT_LABELS = {"receive": gettext_lazy("Received"), **{name: step.label for name, step in TICKET_STEPS.items()}}
-DONE_MESSAGES = {
-    "classify": gettext_lazy("Ticket %(code)s is classified."),
-    "assign": gettext_lazy("Ticket %(code)s is assigned to the competent agency."),
-    "forward": gettext_lazy("Ticket %(code)s is forwarded."),
-    "answer": gettext_lazy("The answer to ticket %(code)s is recorded; print the answer letter."),
-    "publish": gettext_lazy("The answer to ticket %(code)s is published."),
-    "close": gettext_lazy("Ticket %(code)s is closed."),
-}
+EVENT_LABELS = {"receive": gettext_lazy("Received"), **{name: step.label for name, step in STEPS.items()}}
 
 
 def _staff(user) -> AdministrativeUnit | None:
-    """The staff member's unit (None for a superuser without one); anyone else gets 403."""
-    membership = membership_of(user)
-    if membership is None and not user.is_superuser:
-        raise PermissionDenied
-    return membership.unit if membership else None
+    """The staff member's unit (None for a superuser without one); an account without a unit gets 403."""
+    scope = Scope.of(user)
+    if scope.is_empty:
+        raise NoUnit(NoUnit.message)
+    return scope.root
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -252,28 +244,16 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
 # -- staff: one ticket --------------------------------------------------------------------------------
 
 
-def _step_possible(ticket: FeedbackTicket, action: str) -> bool:
-    """Hide the steps the service would refuse whatever is typed (it still checks)."""
-    out_of_scope = ticket.classification == TicketClass.OUT_OF_SCOPE
-    if action == "assign":
-        return not out_of_scope
-    if action == "close" and ticket.status == TicketStatus.CLASSIFIED:
-        return out_of_scope
-    return True
-
-
 def _step_form(action: str, ticket: FeedbackTicket, data=None) -> TicketStepForm:
-    return STEP_FORMS[action](data, ticket=ticket, prefix=action)
+    return STEPS[action].form(data, ticket=ticket, prefix=action)
 
 
 def _detail_context(request: HttpRequest, ticket: FeedbackTicket, *, bound: TicketStepForm | None = None) -> dict:
     now = timezone.now()
     steps = []
-    for name in ticket_actions(ticket):
-        if not (can_take(request.user, name) and _step_possible(ticket, name)):
-            continue
+    for name in STEPS.permitted(request.user, ticket):
         form = bound if bound is not None and bound.prefix == name else _step_form(name, ticket)
-        steps.append({"name": name, "label": TICKET_STEPS[name].label, "form": form, "open": form is bound})
+        steps.append({"name": name, "label": STEPS[name].label, "form": form, "open": form is bound})
     events = [
         {"label": EVENT_LABELS.get(event.action, event.action), "event": event,
          "to_status_label": TicketStatus(event.to_status).label if event.to_status in TicketStatus.values else event.to_status}
@@ -298,31 +278,21 @@ def ticket_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "dossiers/tickets/detail.html", _detail_context(request, ticket))
 
 
-def _run_step(action: str, ticket: FeedbackTicket, data: dict, by) -> FeedbackTicket:
-    """Call the service with what the step's form validated."""
-    note = data.get("note", "").strip()
-    return ticket_step(
-        ticket=ticket, action=action, by=by, note=note,
-        classification=data.get("classification", ""), agency=data.get("agency"),
-        forwarded_to=data.get("forwarded_to", ""), answer=data.get("answer", ""),
-    )
-
-
 @login_required
 @require_POST
 def ticket_step_view(request: HttpRequest, code: str, action: str) -> HttpResponse:
-    if action not in STEP_FORMS:
+    if action not in STEPS:
         raise Http404
     ticket = get_ticket_for_user(request.user, code, action=action)
     form = _step_form(action, ticket, request.POST)
     if not form.is_valid():
         return render(request, "dossiers/tickets/detail.html", _detail_context(request, ticket, bound=form), status=400)
     try:
-        _run_step(action, ticket, form.cleaned_data, request.user)
+        ticket_step(ticket=ticket, action=action, by=request.user, **form.arguments())
     except FeedbackError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, str(DONE_MESSAGES[action]) % {"code": ticket.code})
+        messages.success(request, str(STEPS[action].done) % {"code": ticket.code})
     return redirect("tickets:detail", code=ticket.code)
 
 

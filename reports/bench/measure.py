@@ -45,7 +45,7 @@ from motcua.calendar import VN_TZ
 from motcua.models import AdministrativeUnit
 from procedures.models import Field, Procedure
 from reports.figures import compute_figures
-from reports.periods import Period, quarter_containing
+from motcua.periods import Period, quarter_containing
 from reports.report import build_report, to_json
 
 from . import generate

@@ -4,8 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from dossiers.deadlines import (
-    EARLY, LATE, ON_TIME, OVERDUE, WITHIN_TIME, base_due, classify_outcome, counting_start, due_moment, pending_state,
+from motcua.deadlines import (
+    EARLY, LATE, ON_TIME, OVERDUE, WITHIN_TIME, base_due, classify_outcome, compute_due, counting_start, due_moment,
+    pending_state,
 )
 from motcua.calendar import VN_TZ, WorkCalendar
 
@@ -118,3 +119,12 @@ def test_a_pending_dossier_is_within_time_until_its_due_moment_passes():
 
 def test_base_due_of_zero_days_is_the_end_of_the_start_day():
     assert base_due(vn(2026, 8, 22, 8, 0), Decimal(0), CAL) == vn(2026, 8, 22, 17, 30)
+
+
+def test_compute_due_is_what_intake_and_the_calendar_page_show_for_a_0_day_procedure():
+    # received 16/01/2026 08:00, 0 days: counting starts at 08:00, due at 17:30 the same day (not 08:00)
+    assert compute_due(received_at=vn(2026, 1, 16, 8, 0), processing_days=Decimal(0), cutoff=None, calendar=CAL) == (
+        vn(2026, 1, 16, 8, 0), vn(2026, 1, 16, 17, 30))
+    # the same with the cut-off: a receipt at 15:00 starts, and is due, the next working day
+    assert compute_due(received_at=vn(2026, 1, 16, 15, 0), processing_days=Decimal(0), cutoff=CUTOFF, calendar=CAL) == (
+        vn(2026, 1, 19, 7, 30), vn(2026, 1, 19, 17, 30))

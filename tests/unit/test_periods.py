@@ -3,7 +3,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from reports.periods import VN_TZ, PeriodError, parse_period, quarter_containing
+from motcua.periods import VN_TZ, PeriodError, day_bounds, local_day, parse_period, quarter_containing
 
 
 @pytest.mark.parametrize(
@@ -50,3 +50,27 @@ def test_the_quarter_of_a_day_crosses_the_year_at_the_15th_of_december():
 def test_nonsense_periods_are_refused(key):
     with pytest.raises(PeriodError):
         parse_period(key)
+
+
+def test_the_reporting_quarter_of_a_day_runs_from_the_15th_to_the_14th():
+    assert quarter_containing(date(2026, 1, 10)).days == (date(2025, 12, 15), date(2026, 3, 14))
+    assert quarter_containing(date(2026, 3, 14)).days == (date(2025, 12, 15), date(2026, 3, 14))
+    assert quarter_containing(date(2026, 3, 15)).days == (date(2026, 3, 15), date(2026, 6, 14))
+    assert quarter_containing(date(2026, 9, 14)).days == (date(2026, 6, 15), date(2026, 9, 14))
+    assert quarter_containing(date(2026, 11, 22)).days == (date(2026, 9, 15), date(2026, 12, 14))
+    assert quarter_containing(date(2026, 12, 15)).days == (date(2026, 12, 15), date(2027, 3, 14))
+
+
+def test_day_bounds_hold_whole_days_in_vietnam_time():
+    assert day_bounds(date(2026, 1, 16)) == (datetime(2026, 1, 16, tzinfo=VN_TZ), datetime(2026, 1, 17, tzinfo=VN_TZ))
+    start, end = day_bounds(date(2026, 1, 1), date(2026, 1, 31))
+    assert (start, end) == (datetime(2026, 1, 1, tzinfo=VN_TZ), datetime(2026, 2, 1, tzinfo=VN_TZ))
+    # 23:30 UTC on the 15th is already the 16th in Vietnam
+    assert local_day(datetime(2026, 1, 15, 23, 30, tzinfo=timezone.utc)) == date(2026, 1, 16)
+    assert parse_period("2023-Q1").start == day_bounds(date(2022, 12, 15))[0]
+
+
+def test_there_is_one_vietnam_time_zone():
+    from motcua import calendar, periods
+
+    assert periods.VN_TZ is calendar.VN_TZ

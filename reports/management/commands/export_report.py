@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from motcua.models import AdministrativeUnit
+from motcua.periods import PeriodError, parse_period
 from reports.models import ReportFormat
-from reports.periods import PeriodError, parse_period
 from reports.services import ReportError, report_export
 
 

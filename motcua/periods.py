@@ -1,9 +1,14 @@
-"""Reporting windows (pure): the 15th-to-14th windows of the one-stop reports and calendar periods.
+"""Time windows (pure): the 15th-to-14th windows of the one-stop reports, calendar periods, and the
+bounds of days in Vietnam time. Every screen, list, form and document that asks "which moments does
+this day / window hold" asks here (reports, the ratings and tickets' default quarter, the register).
 
 ``2022`` annual 15/12/2021–14/12/2022; ``2022-Q1`` 15/12/2021–14/03/2022 (Q2 15/03–14/06, Q3
 15/06–14/09, Q4 15/09–14/12); ``2022-H1`` 15/12/2021–14/06/2022; ``2022-M9`` 15/12/2021–14/09/2022;
 a custom range ``2022-12-15..2023-05-29``; calendar periods ``cal:2022``, ``cal:2022-Q1``, ``cal:2022-03``
 (the national service-quality index uses calendar periods). Both ends inclusive, in Vietnam time.
+
+A window of days [first, last] holds the moments ``day_bounds(first, last)``: from local midnight of
+the first day up to, not including, local midnight after the last.
 """
 from __future__ import annotations
 
@@ -11,9 +16,24 @@ import calendar as _calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+from .calendar import VN_TZ
+
+__all__ = ["VN_TZ", "Period", "PeriodError", "day_bounds", "local_day", "parse_period", "quarter_containing"]
+
+
+def local_day(moment: datetime) -> date:
+    """The calendar day (in Vietnam) an aware moment falls on."""
+    return moment.astimezone(VN_TZ).date()
+
+
+def day_bounds(first: date, last: date | None = None) -> tuple[datetime, datetime]:
+    """[start, end) of the days ``first``..``last`` (both inclusive; one day when ``last`` is left out):
+    local midnight of the first day and local midnight after the last. Filter with ``>= start`` and
+    ``< end``."""
+    last = first if last is None else last
+    return (datetime.combine(first, time(0), tzinfo=VN_TZ),
+            datetime.combine(last + timedelta(days=1), time(0), tzinfo=VN_TZ))
 
 
 class PeriodError(ValueError):
@@ -30,12 +50,17 @@ class Period:
     @property
     def start(self) -> datetime:
         """The first moment inside the window (local midnight of the first day)."""
-        return datetime.combine(self.first_day, time(0), tzinfo=VN_TZ)
+        return day_bounds(self.first_day, self.last_day)[0]
 
     @property
     def end(self) -> datetime:
         """The first moment after the window (local midnight after the last day): use ``< end``."""
-        return datetime.combine(self.last_day + timedelta(days=1), time(0), tzinfo=VN_TZ)
+        return day_bounds(self.first_day, self.last_day)[1]
+
+    @property
+    def days(self) -> tuple[date, date]:
+        """(first day, last day), both inclusive."""
+        return self.first_day, self.last_day
 
     def __contains__(self, moment: datetime) -> bool:
         return self.start <= moment < self.end

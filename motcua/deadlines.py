@@ -1,5 +1,8 @@
 """Due moments and outcomes (pure functions over the working calendar; no database).
 
+The one place every due moment comes from: intake, the desk's live preview, the working-calendar
+page, pauses, imports and the demo all call ``compute_due`` / ``due_moment`` here.
+
 The rules, as DOMAIN.md states them: counting starts at receipt inside a session, otherwise at the
 next session; with the cut-off rule a receipt at or after the cut-off starts the next working day;
 N days are N × 8 working hours; 0 days is due at the end of the day counting starts in; paused
@@ -12,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
-from motcua.calendar import WorkCalendar
+from .calendar import WorkCalendar
 
 EARLY, ON_TIME, LATE = "early", "on_time", "late"
 WITHIN_TIME, OVERDUE = "within_time", "overdue"
@@ -77,3 +80,18 @@ def classify_outcome(resolved_at: datetime, due_at: datetime, calendar: WorkCale
 def pending_state(due_at: datetime, at: datetime) -> str:
     """A pending dossier is within time until its due moment passes."""
     return WITHIN_TIME if at <= due_at else OVERDUE
+
+
+def compute_due(
+    *, received_at: datetime, processing_days: Decimal, cutoff: time | None, calendar: WorkCalendar | None = None,
+    pauses: Iterable[tuple[datetime, datetime | None]] = (), now: datetime | None = None,
+) -> tuple[datetime, datetime]:
+    """(counting start, due moment) for a receipt: what intake shows live and saves, and what the
+    working-calendar page shows. Without ``calendar``, the configured one (holidays from the table)."""
+    if calendar is None:
+        from .selectors import work_calendar  # the only impure step, and only when no calendar is given
+
+        calendar = work_calendar()
+    start = counting_start(received_at, calendar, cutoff=cutoff)
+    due = due_moment(received_at, processing_days, calendar, cutoff=cutoff, pauses=pauses, now=now)
+    return start, due
