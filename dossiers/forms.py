@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from motcua.calendar import VN_TZ
 from motcua.models import AdministrativeUnit, Agency, StaffMembership
+from motcua.periods import local_day
 from motcua.text import person_name
 from procedures.models import Procedure
 
@@ -194,8 +195,8 @@ class IntakeForm(forms.Form):
             return None
         if moment > self.now + CLOCK_TOLERANCE:
             raise forms.ValidationError(_("The receipt moment cannot be in the future."), code="future")
-        today = timezone.localtime(self.now, VN_TZ).date()
-        if not self.may_backdate and timezone.localtime(moment, VN_TZ).date() != today:
+        today = local_day(self.now)
+        if not self.may_backdate and local_day(moment) != today:
             raise forms.ValidationError(
                 _("A dossier can be back-dated within today only (a paper dossier taken earlier the same day)."),
                 code="not-today",

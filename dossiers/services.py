@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from motcua import deadlines
 from motcua.deadlines import compute_due
 from motcua.models import AdministrativeUnit, Agency, membership_of
+from motcua.periods import local_day
 from motcua.selectors import work_calendar
 from procedures.models import Procedure
 from procedures.services import procedure_terms_at
@@ -109,9 +110,8 @@ def dossier_receive(
     terms = procedure_terms_at(procedure=procedure, moment=received_at)
     cutoff = time.fromisoformat(terms.cutoff_time) if terms.cutoff_applies else None
     start, due = compute_due(received_at=received_at, processing_days=terms.processing_days, cutoff=cutoff)
-    local_day = timezone.localtime(received_at).date()
     dossier = Dossier.objects.create(
-        code=allocate_code(unit, local_day),
+        code=allocate_code(unit, local_day(received_at)),
         receiving_unit=unit,
         handling_unit=handling_unit or unit,
         procedure=procedure,
@@ -147,7 +147,7 @@ def dossier_refuse(
     at = at or timezone.now()
     terms = procedure_terms_at(procedure=procedure, moment=at)
     dossier = Dossier.objects.create(
-        code=allocate_code(unit, timezone.localtime(at).date()),
+        code=allocate_code(unit, local_day(at)),
         receiving_unit=unit, handling_unit=unit, procedure=procedure, **snapshot_fields(terms),
         received_by=by if getattr(by, "pk", None) else None,
         applicant_kind=applicant.kind, applicant_name=applicant.name, applicant_id_number=applicant.id_number,

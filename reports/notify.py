@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from dossiers.models import Dossier
 from motcua.models import AdministrativeUnit, StaffMembership
-from motcua.periods import VN_TZ
+from motcua.periods import VN_TZ, local_day
 from motcua.selectors import work_calendar
 from motcua.text import person_name
 
@@ -181,7 +181,7 @@ def digest_send_all(*, now: datetime | None = None, force: bool = False) -> int:
     """Send every officer their digest; returns the number of e-mails sent. Nothing on a day off
     (unless ``force``). The warnings are counted once per unit; a unit without any is skipped."""
     now = now or timezone.now()
-    if not force and not work_calendar().is_working_day(timezone.localtime(now, VN_TZ).date()):
+    if not force and not work_calendar().is_working_day(local_day(now)):
         return 0
     counts_by_unit: dict[int, dict[str, int]] = {}
     messages, texts = [], []

@@ -1,10 +1,11 @@
-"""Shared fixtures: the database must be PostgreSQL, caches start empty, personas of two communes; the trust figures."""
+"""Shared fixtures: the database must be PostgreSQL, caches start empty; the units, personas of two communes and
+the district above them, birth registration; the trust figures."""
 from __future__ import annotations
 
 import pytest
 from django.conf import settings
 
-from tests.factories import AgencyFactory, MembershipFactory, UnitFactory, UserFactory
+from tests.factories import AgencyFactory, UnitFactory, UserFactory, birth_registration_make, staff
 from motcua.models import Role
 
 
@@ -82,23 +83,121 @@ def agency_b(commune_b):
     return AgencyFactory(unit=commune_b, identifier="000.02.12.H23", name="Ủy ban nhân dân Thị trấn Tứ Kỳ")
 
 
-@pytest.fixture
-def desk_officer_a(commune_a):
-    """A desk officer of commune A (Ngọc Kỳ)."""
-    return MembershipFactory(unit=commune_a, role=Role.DESK_OFFICER, user__username="desk.a").user
+# -- personas -------------------------------------------------------------------------------------------
+# One staff member per role in commune A (Ngọc Kỳ), in commune B (Thị trấn Tứ Kỳ, who must see nothing of A)
+# and in the district above both; a superuser administrator; an account without a unit. Every password is
+# tests.factories.PASSWORD. A test that needs another name or an e-mail address sets it on the persona.
 
 
 @pytest.fixture
-def officer_b(commune_b):
-    """An officer of commune B who must see nothing of commune A."""
-    return MembershipFactory(unit=commune_b, role=Role.PROCESSING_OFFICER, user__username="officer.b").user
+def desk_a(commune_a):
+    """The desk officer of commune A (Bộ phận Một cửa, Ngọc Kỳ): Nguyễn Thị Lan."""
+    return staff(commune_a, Role.DESK_OFFICER, "desk.a")
 
 
 @pytest.fixture
-def district_officer(district):
-    return MembershipFactory(unit=district, role=Role.DISTRICT_OFFICE, user__username="district").user
+def processing_a(commune_a):
+    """A processing officer of commune A (công chức chuyên môn): Phạm Văn Hùng."""
+    return staff(commune_a, Role.PROCESSING_OFFICER, "cm.a", "Hùng", "Phạm Văn")
+
+
+@pytest.fixture
+def focal_a(commune_a):
+    """The focal officer for administrative procedures of commune A: Trần Thị Hoa."""
+    return staff(commune_a, Role.FOCAL_OFFICER, "focal.a", "Hoa", "Trần Thị")
+
+
+@pytest.fixture
+def leader_a(commune_a):
+    """The chairman of commune A (lãnh đạo UBND xã), with an e-mail address for the daily digest."""
+    return staff(commune_a, Role.UNIT_LEADER, "leader.a", "Minh", "Đỗ Văn", email="leader.a@ngocky.vn")
+
+
+@pytest.fixture
+def desk_b(commune_b):
+    return staff(commune_b, Role.DESK_OFFICER, "desk.b", "Mai", "Vũ Thị")
+
+
+@pytest.fixture
+def processing_b(commune_b):
+    """A processing officer of commune B, who must see nothing of commune A."""
+    return staff(commune_b, Role.PROCESSING_OFFICER, "officer.b", "Nam", "Đặng Văn")
+
+
+@pytest.fixture
+def focal_b(commune_b):
+    return staff(commune_b, Role.FOCAL_OFFICER, "focal.b", "Thu", "Ngô Thị")
+
+
+@pytest.fixture
+def leader_b(commune_b):
+    return staff(commune_b, Role.UNIT_LEADER, "leader.b", "Tuấn", "Bùi Văn")
+
+
+@pytest.fixture
+def district_desk(district):
+    """The desk officer of the district's one-stop office."""
+    return staff(district, Role.DESK_OFFICER, "district.desk", "Hạnh", "Đinh Thị")
+
+
+@pytest.fixture
+def district_processing(district):
+    return staff(district, Role.PROCESSING_OFFICER, "district.cm", "Sơn", "Lý Văn")
+
+
+@pytest.fixture
+def district_focal(district):
+    return staff(district, Role.FOCAL_OFFICER, "district.focal", "Yến", "Hà Thị")
+
+
+@pytest.fixture
+def district_leader(district):
+    return staff(district, Role.UNIT_LEADER, "district.leader", "Long", "Phan Văn")
+
+
+@pytest.fixture
+def district_office(district):
+    """The district office (Văn phòng HĐND-UBND huyện), which watches every commune and reports up."""
+    return staff(district, Role.DISTRICT_OFFICE, "district", "Dung", "Hoàng Thị")
+
+
+@pytest.fixture
+def administrator(db):
+    """The superuser of the installation: no unit, sees everything."""
+    return UserFactory(username="admin", first_name="Quân", last_name="Bùi Anh", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture
 def user_without_unit(db):
-    return UserFactory(username="nobody")
+    """An account that belongs to no unit: may see and do nothing."""
+    return UserFactory(username="nobody", first_name="Tâm", last_name="Lương Văn")
+
+
+# The names the tests knew the personas by.
+
+
+@pytest.fixture
+def desk_officer_a(desk_a):
+    return desk_a
+
+
+@pytest.fixture
+def officer_b(processing_b):
+    return processing_b
+
+
+@pytest.fixture
+def district_officer(district_office):
+    return district_office
+
+
+# -- procedures -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def birth_registration(commune_a):
+    """Birth registration (1.001193): 3 working days, an 8.000 đồng fee, two papers, posted at commune A.
+
+    A test that needs another shape calls ``birth_registration_make(days=.., fees=.., components=..)``.
+    """
+    return birth_registration_make(post_at=[commune_a])

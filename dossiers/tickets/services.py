@@ -19,6 +19,7 @@ from dossiers.ratings.services import FeedbackError
 from dossiers.steps import Step, StepTable
 from dossiers.tickets import forms
 from motcua.models import AdministrativeUnit, Agency
+from motcua.periods import local_day
 from motcua.numbers import percent
 from motcua.scope import Scope
 from motcua.selectors import work_calendar
@@ -55,7 +56,7 @@ def ticket_receive(
         raise FeedbackError(_("Name, contact and content are required."))
     at = at or timezone.now()
     ticket = FeedbackTicket.objects.create(
-        code=allocate_ticket_code(unit, timezone.localtime(at).date()),
+        code=allocate_ticket_code(unit, local_day(at)),
         unit=unit,
         channel=channel,
         sender_name=sender_name.strip(),

@@ -431,8 +431,8 @@ WHERE e.at IS NOT NULL
 """
 
 COUNTERS_SQL = """
-INSERT INTO dossiers_dailycounter (unit_id, day, last)
-SELECT receiving_unit_id, received_local::date, count(*)
+INSERT INTO dossiers_dailycounter (unit_id, day, kind, last)
+SELECT receiving_unit_id, received_local::date, 'dossier', count(*)
 FROM bench_stage GROUP BY 1, 2
 """
 

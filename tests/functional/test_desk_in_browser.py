@@ -1,7 +1,6 @@
 """At the desk in Chromium: five dossiers in a row with the keyboard, the due moment shown live, then one
 dossier paused, resumed, resolved by the processing officer and returned by the desk."""
 import re
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,13 +9,9 @@ from playwright.sync_api import expect
 
 from dossiers.models import Dossier, Status
 from dossiers.selectors import format_moment
-from dossiers.services import compute_due
+from motcua.deadlines import compute_due
 from motcua.calendar import VN_TZ
-from motcua.models import Role
-from procedures.models import Procedure, ProcedureVersion
-from procedures.parsing import ComponentSpec, FeeSpec
-from procedures.services import field_get_or_create, posting_set, procedure_save
-from tests.factories import PASSWORD, MembershipFactory
+from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,26 +27,6 @@ def sign_in(page, username):
 def sign_out(page):
     page.get_by_role("button", name="Đăng xuất").click()
     expect(page).to_have_url(re.compile(r"/dang-nhap/"))
-
-
-@pytest.fixture
-def birth_registration(commune_a):
-    procedure = Procedure(
-        code="1.001193", name="Đăng ký khai sinh", field=field_get_or_create(code="HT", name="Hộ tịch"),
-        level="commune", processing_days=Decimal(3),
-    )
-    procedure_save(
-        procedure=procedure, fees=[FeeSpec("Lệ phí", 8000)], source=ProcedureVersion.Source.IMPORT,
-        components=[ComponentSpec("Tờ khai đăng ký khai sinh", 1, 0), ComponentSpec("Giấy chứng sinh", 1, 0)],
-        at=timezone.now() - timedelta(days=365),
-    )
-    posting_set(unit=commune_a, procedure=procedure)
-    return procedure
-
-
-@pytest.fixture
-def officer_a(commune_a):
-    return MembershipFactory(unit=commune_a, role=Role.PROCESSING_OFFICER, user__username="cm.a").user
 
 
 def earlier_today():
@@ -104,7 +79,7 @@ def take_in(page, name, id_number, phone, *, received_at=None):
 
 
 def test_a_desk_officer_takes_in_five_dossiers_in_a_row_and_sees_one_through(
-    page, desk_officer_a, agency_a, officer_a, birth_registration
+    page, desk_officer_a, agency_a, processing_a, birth_registration
 ):
     sign_in(page, "desk.a")
     page.locator("nav.nav a[href=\"/ho-so/\"]").click()

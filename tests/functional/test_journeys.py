@@ -19,7 +19,6 @@ import csv
 import io
 import re
 from datetime import datetime, time, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -30,13 +29,10 @@ from pypdf import PdfReader
 
 from dossiers.models import Dossier, Rating, Status
 from motcua.calendar import VN_TZ
-from motcua.models import Role
-from procedures.models import Posting, Procedure, ProcedureVersion
-from procedures.parsing import ComponentSpec, FeeSpec
-from procedures.services import field_get_or_create, posting_set, procedure_save
+from procedures.models import Posting, Procedure
 from reports.models import ReportRun, RunStatus
-from reports.periods import quarter_containing
-from tests.factories import PASSWORD, MembershipFactory, make_dossier
+from motcua.periods import quarter_containing
+from tests.factories import PASSWORD, birth_registration_make, make_dossier
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -108,47 +104,18 @@ def download(page, locator) -> tuple[str, bytes]:
     return saved.suggested_filename, Path(saved.path()).read_bytes()
 
 
-# -- fixtures ---------------------------------------------------------------------------------------
-
-
 @pytest.fixture
 def birth_registration(commune_a):
-    procedure = Procedure(
-        code="1.001193", name="Đăng ký khai sinh", field=field_get_or_create(code="HT", name="Hộ tịch"),
-        level="commune", processing_days=Decimal(3),
-    )
-    procedure_save(
-        procedure=procedure, fees=[FeeSpec("Lệ phí", 8000)], source=ProcedureVersion.Source.IMPORT,
-        components=[ComponentSpec("Tờ khai đăng ký khai sinh", 1, 0), ComponentSpec("Giấy chứng sinh", 1, 0)],
-        at=timezone.now() - timedelta(days=365),
-    )
-    posting_set(unit=commune_a, procedure=procedure)
-    return procedure
-
-
-@pytest.fixture
-def processing_officer_a(commune_a):
-    return MembershipFactory(
-        unit=commune_a, role=Role.PROCESSING_OFFICER, user__username="cm.a", user__first_name="Bình",
-        user__last_name="Lê Văn",
-    )
-
-
-@pytest.fixture
-def leader_a(commune_a):
-    return MembershipFactory(unit=commune_a, role=Role.UNIT_LEADER, user__username="leader.a").user
-
-
-@pytest.fixture
-def focal_officer_a(commune_a):
-    return MembershipFactory(unit=commune_a, role=Role.FOCAL_OFFICER, user__username="focal.a").user
+    """The shared one, named without "Thủ tục": the catalogue search of journey c) must find only the
+    procedure that journey imports ("tu" is in "tục")."""
+    return birth_registration_make(name="Đăng ký khai sinh", post_at=[commune_a])
 
 
 # -- a) desk → processing officer → desk → citizen ---------------------------------------------------
 
 
 def test_journey_from_the_desk_to_the_citizen_who_rates_it_online(
-    page, browser, live_server, trust, desk_officer_a, agency_a, processing_officer_a, birth_registration,
+    page, browser, live_server, trust, desk_officer_a, agency_a, processing_a, birth_registration,
 ):
     journey = Journey("desk→citizen", trust)
 
@@ -176,17 +143,17 @@ def test_journey_from_the_desk_to_the_citizen_who_rates_it_online(
     response = page.request.get(slip_url)
     assert response.ok and response.headers["content-type"] == "application/pdf"
     slip = pdf_text(response.body())
-    assert code in slip and "Trần Thị Bình" in slip and "Đăng ký khai sinh" in slip
+    assert code in slip and "Trần Thị Bình" in slip and birth_registration.name in slip
     journey.step("slip PDF")
 
     # Transferred to the processing officer.
     page.get_by_test_id("step-transfer").locator("summary").click()
     page.locator("#id_transfer-agency").select_option(str(agency_a.pk))
-    page.locator("#id_transfer-officer").select_option(str(processing_officer_a.pk))
+    page.locator("#id_transfer-officer").select_option(str(processing_a.membership.pk))
     page.locator("#id_transfer-note").fill("Chuyển công chức Tư pháp - Hộ tịch")
     page.get_by_test_id("do-transfer").click()
     expect(page.get_by_test_id("dossier-status")).to_have_attribute("data-status", Status.TRANSFERRED)
-    expect(page.get_by_test_id("officer")).to_contain_text("Bình")
+    expect(page.get_by_test_id("officer")).to_contain_text(processing_a.first_name)
     sign_out(page)
     journey.step("transfer")
 
@@ -371,7 +338,7 @@ def xlsx_file(rows) -> bytes:
 
 
 def test_journey_of_a_catalogue_file_with_a_bad_row_then_corrected(
-    page, trust, focal_officer_a, commune_a, birth_registration,
+    page, trust, focal_a, commune_a, birth_registration,
 ):
     journey = Journey("catalogue import", trust)
     before = Procedure.objects.count()

@@ -109,19 +109,14 @@ def test_a_leader_registers_a_tablet_and_the_tablet_opens_its_link(page, commune
     assert Rating.objects.get().device.name == "Quầy 3"
 
 
-def test_a_citizen_rates_a_returned_dossier_on_a_phone(page, commune_a):
+def test_a_citizen_rates_a_returned_dossier_on_a_phone(page, commune_a, birth_registration):
     from datetime import timedelta
-    from decimal import Decimal
 
     from django.utils import timezone
 
-    from procedures.models import Field, Procedure
-    from procedures.services import procedure_save
     from tests.factories import make_dossier
 
-    procedure = Procedure(code="1.001193", name="Thủ tục đăng ký khai sinh", level="commune", processing_days=Decimal(3),
-                          field=Field.objects.create(code="HT", name="Hộ tịch"))
-    procedure_save(procedure=procedure, at=timezone.now() - timedelta(days=30))
+    procedure = birth_registration
     received = timezone.now() - timedelta(days=5)
     dossier = make_dossier(procedure=procedure, unit=commune_a, code="000.01.12.H23-260119-0007", received_at=received,
                            due_at=received + timedelta(days=3), status="returned", resolved_at=received + timedelta(days=1),

@@ -14,7 +14,7 @@ from motcua.calendar import VN_TZ
 from procedures.models import Field, Procedure
 from procedures.services import procedure_save
 from reports.figures import dossiers_counted, _counts
-from reports.periods import parse_period
+from motcua.periods import parse_period
 from tests.factories import make_dossier
 
 pytestmark = pytest.mark.django_db(transaction=True)

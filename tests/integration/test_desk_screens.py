@@ -27,10 +27,8 @@ from dossiers.services import (
 from motcua.calendar import VN_TZ
 from motcua.models import Role, StaffMembership
 from motcua.selectors import work_calendar
-from procedures.models import Procedure, ProcedureVersion
 from procedures.parsing import ComponentSpec, FeeSpec
-from procedures.services import field_get_or_create, posting_set, procedure_save
-from tests.factories import PASSWORD, MembershipFactory
+from tests.factories import PASSWORD, MembershipFactory, procedure_make, vn
 
 pytestmark = pytest.mark.django_db
 
@@ -41,41 +39,23 @@ LAND = "1.004227"
 CITIZEN = Applicant(name="Nguyễn Văn An", id_number="030085001234", phone="0912345678", address="Thôn Đông, Ngọc Kỳ")
 
 
-def vn(*args) -> datetime:
-    return datetime(*args, tzinfo=VN_TZ)
-
-
 def typed(moment: datetime) -> str:
     """A moment as the officer types it: dd/mm/yyyy hh:mm in Vietnam time."""
     return timezone.localtime(moment, VN_TZ).strftime("%d/%m/%Y %H:%M")
-
-
-def make_procedure(code, name, *, field=("HT", "Hộ tịch"), level="commune", days=3, fees=(), components=(), post_at=(), **terms):
-    procedure = Procedure(
-        code=code, name=name, field=field_get_or_create(code=field[0], name=field[1]), level=level,
-        processing_days=Decimal(days), **terms,
-    )
-    procedure_save(
-        procedure=procedure, fees=list(fees), components=list(components), source=ProcedureVersion.Source.IMPORT,
-        at=vn(2025, 1, 1, 8, 0),
-    )
-    for unit in post_at:
-        posting_set(unit=unit, procedure=procedure)
-    return procedure
 
 
 @pytest.fixture
 def catalogue(commune_a, commune_b):
     """Commune A posts birth, marriage, death and an inter-connected land procedure; B posts birth only."""
     return {
-        BIRTH: make_procedure(
+        BIRTH: procedure_make(
             BIRTH, "Đăng ký khai sinh", days=3, fees=[FeeSpec("Lệ phí", 8000)],
             components=[ComponentSpec("Tờ khai đăng ký khai sinh", 1, 0), ComponentSpec("Giấy chứng sinh", 1, 1)],
             post_at=[commune_a, commune_b],
         ),
-        MARRIAGE: make_procedure(MARRIAGE, "Đăng ký kết hôn", days=5, post_at=[commune_a]),
-        DEATH: make_procedure(DEATH, "Đăng ký khai tử", days=1, post_at=[commune_a]),
-        LAND: make_procedure(
+        MARRIAGE: procedure_make(MARRIAGE, "Đăng ký kết hôn", days=5, post_at=[commune_a]),
+        DEATH: procedure_make(DEATH, "Đăng ký khai tử", days=1, post_at=[commune_a]),
+        LAND: procedure_make(
             LAND, "Đăng ký biến động quyền sử dụng đất", field=("DD", "Đất đai"), level="district", days=10,
             interconnected_with="commune", post_at=[commune_a],
         ),
@@ -86,19 +66,6 @@ def catalogue(commune_a, commune_b):
 def desk(agency_a, desk_officer_a):
     """The desk officer of commune A, whose commune has its electronic identifier."""
     return desk_officer_a
-
-
-@pytest.fixture
-def desk_b(agency_b, commune_b):
-    return MembershipFactory(unit=commune_b, role=Role.DESK_OFFICER, user__username="desk.b").user
-
-
-@pytest.fixture
-def officer_a(commune_a):
-    """A processing officer of commune A (công chức chuyên môn)."""
-    return MembershipFactory(
-        unit=commune_a, role=Role.PROCESSING_OFFICER, user__username="cm.a", user__first_name="Hùng", user__last_name="Phạm Văn",
-    ).user
 
 
 @pytest.fixture
@@ -255,7 +222,7 @@ def test_a_procedure_named_too_vaguely_or_not_posted_is_refused_with_the_candida
     response = client.post(reverse("dossiers:intake"), intake_data(procedure="dang ky khai"))
     assert response.context["form"].errors.as_data()["procedure"][0].code == "ambiguous"
     assert {p.code for p in response.context["form"].candidates} == {BIRTH, DEATH}
-    make_procedure("2.000001", "Thủ tục chỉ ở xã B", post_at=[commune_b])
+    procedure_make("2.000001", "Thủ tục chỉ ở xã B", post_at=[commune_b])
     response = client.post(reverse("dossiers:intake"), intake_data(procedure="2.000001"))
     assert response.context["form"].errors.as_data()["procedure"][0].code == "unknown"
     assert not Dossier.objects.exists()
@@ -291,8 +258,8 @@ def test_a_dossier_is_refused_from_the_intake_form_with_a_reason(client, desk, c
     assert Dossier.objects.count() == 1
 
 
-def test_only_the_desk_takes_in_dossiers(client, officer_a, catalogue):
-    assert login(client, officer_a).get(reverse("dossiers:intake")).status_code == 403
+def test_only_the_desk_takes_in_dossiers(client, processing_a, catalogue):
+    assert login(client, processing_a).get(reverse("dossiers:intake")).status_code == 403
     assert client.post(reverse("dossiers:intake"), intake_data()).status_code == 403
     assert not Dossier.objects.exists()
 
@@ -332,7 +299,7 @@ def test_the_due_preview_answers_errors_as_json(client, desk, catalogue, commune
     login(client, desk)
     assert client.get(reverse("dossiers:due-preview"), {"procedure": "9.999999"}).status_code == 404
     assert client.get(reverse("dossiers:due-preview"), {"procedure": BIRTH, "received_at": "32/13/2026"}).status_code == 400
-    make_procedure("2.000001", "Thủ tục chỉ ở xã B", post_at=[commune_b])
+    procedure_make("2.000001", "Thủ tục chỉ ở xã B", post_at=[commune_b])
     response = client.get(reverse("dossiers:due-preview"), {"procedure": "2.000001"})
     assert response.status_code == 404 and "error" in response.json()
 
@@ -392,17 +359,17 @@ def act(client, dossier, action, **fields):
     return client.post(reverse("dossiers:action", kwargs={"code": dossier.code, "action": action}), data)
 
 
-def test_every_step_of_the_journey_calls_its_service_and_records_who(client, desk, officer_a, agency_a, dossier_a):
+def test_every_step_of_the_journey_calls_its_service_and_records_who(client, desk, processing_a, agency_a, dossier_a):
     login(client, desk)
-    membership = StaffMembership.objects.get(user=officer_a)
+    membership = StaffMembership.objects.get(user=processing_a)
     response = act(client, dossier_a, "transfer", to_unit=agency_a.unit.pk, agency=agency_a.pk, officer=membership.pk, note="Chuyển xử lý")
     assert response.status_code == 302 and response.url == reverse("dossiers:detail", kwargs={"code": dossier_a.code})
     dossier_a.refresh_from_db()
-    assert (dossier_a.status, dossier_a.agency, dossier_a.officer) == (Status.TRANSFERRED, agency_a, officer_a)
+    assert (dossier_a.status, dossier_a.agency, dossier_a.officer) == (Status.TRANSFERRED, agency_a, processing_a)
     assert dossier_a.code in messages_of(response)[0]
 
     client.logout()
-    login(client, officer_a)
+    login(client, processing_a)
     assert act(client, dossier_a, "start").status_code == 302
     assert act(client, dossier_a, "pause", kind="supplement", reason="Thiếu giấy chứng sinh").status_code == 302
     dossier_a.refresh_from_db()
@@ -515,7 +482,7 @@ def test_the_board_shows_today_due_soon_overdue_and_waiting_for_return(client, d
     paused = receive(commune_a, catalogue[BIRTH], desk, at=now - timedelta(days=30))
     dossier_pause(dossier=paused, by=desk, kind="supplement", reason="Thiếu tờ khai", at=now - timedelta(days=29))
     # Due within one working day: a procedure of half a day received now.
-    soon_procedure = make_procedure("1.000001", "Chứng thực bản sao", field=("CT", "Chứng thực"), days=Decimal("0.5"), post_at=[commune_a])
+    soon_procedure = procedure_make("1.000001", "Chứng thực bản sao", field=("CT", "Chứng thực"), days=Decimal("0.5"), post_at=[commune_a])
     soon = receive(commune_a, soon_procedure, desk, at=now - timedelta(seconds=5))
 
     response = login(client, desk).get(reverse("dossiers:board"))
@@ -563,15 +530,15 @@ def test_search_results_come_a_page_at_a_time(client, desk, commune_a, catalogue
 # -- the processing queue -----------------------------------------------------------------------------
 
 
-def test_the_queue_puts_the_officers_own_dossiers_first_then_by_due_moment(client, desk, officer_a, commune_a, catalogue):
+def test_the_queue_puts_the_officers_own_dossiers_first_then_by_due_moment(client, desk, processing_a, commune_a, catalogue):
     now = timezone.now()
     late = receive(commune_a, catalogue[BIRTH], desk, at=now - timedelta(days=30))
     mine = receive(commune_a, catalogue[MARRIAGE], desk, at=now - timedelta(hours=1))
-    dossier_transfer(dossier=mine, by=desk, officer=officer_a)
+    dossier_transfer(dossier=mine, by=desk, officer=processing_a)
     other = receive(commune_a, catalogue[DEATH], desk, at=now - timedelta(hours=1))
     done = receive(commune_a, catalogue[DEATH], desk, at=now - timedelta(hours=2))
-    dossier_resolve(dossier=done, by=officer_a)
-    response = login(client, officer_a).get(reverse("dossiers:queue"))
+    dossier_resolve(dossier=done, by=processing_a)
+    response = login(client, processing_a).get(reverse("dossiers:queue"))
     rows = response.context["rows"]
     assert [d.code for d in rows] == [mine.code, late.code, other.code]
     assert rows[1].state == "overdue" and rows[0].state == "within_time"
@@ -581,15 +548,15 @@ def test_the_queue_puts_the_officers_own_dossiers_first_then_by_due_moment(clien
 
 
 @pytest.fixture
-def busy_commune(commune_a, catalogue, desk, officer_a):
+def busy_commune(commune_a, catalogue, desk, processing_a):
     """More dossiers than a panel shows, in every panel, with officers assigned."""
     now = timezone.now()
     for n in range(PANEL_SIZE + 3):
         receive(commune_a, catalogue[BIRTH], desk, at=now - timedelta(days=30, minutes=n))
         waiting = receive(commune_a, catalogue[BIRTH], desk, at=now - timedelta(days=10, minutes=n))
-        dossier_resolve(dossier=waiting, by=officer_a, at=now - timedelta(days=9))
+        dossier_resolve(dossier=waiting, by=processing_a, at=now - timedelta(days=9))
         fresh = receive(commune_a, catalogue[DEATH], desk, at=earlier_today())
-        dossier_transfer(dossier=fresh, by=desk, officer=officer_a)
+        dossier_transfer(dossier=fresh, by=desk, officer=processing_a)
 
 
 def test_the_board_reads_a_fixed_number_of_queries(client, desk, busy_commune, django_assert_max_num_queries):
@@ -606,8 +573,8 @@ def test_the_board_reads_a_fixed_number_of_queries(client, desk, busy_commune, d
         assert client.get(reverse("dossiers:board"), {"q": "nguyen van"}).status_code == 200
 
 
-def test_the_queue_reads_a_fixed_number_of_queries(client, officer_a, busy_commune, django_assert_max_num_queries):
-    login(client, officer_a)
+def test_the_queue_reads_a_fixed_number_of_queries(client, processing_a, busy_commune, django_assert_max_num_queries):
+    login(client, processing_a)
     # Session, user and membership (3), the count and one page (2), the session's idle stamp (3).
     with django_assert_max_num_queries(8):
         response = client.get(reverse("dossiers:queue"))

@@ -1,6 +1,6 @@
 """The dossier from intake to return: codes, terms snapshot, every allowed and refused step, events."""
 import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,31 +10,15 @@ from django.utils import timezone
 from dossiers.models import Apology, DailyCounter, Dossier, DossierEvent, Outcome, Status
 from dossiers.numbering import NumberingError
 from dossiers.services import (
-    TRANSITIONS, Applicant, TransitionError, allowed_actions, dossier_apologise, dossier_pause, dossier_receive,
+    STEPS, Applicant, TransitionError, allowed_actions, dossier_apologise, dossier_pause, dossier_receive,
     dossier_refuse, dossier_resolve, dossier_resume, dossier_return, dossier_start, dossier_stop, dossier_transfer,
 )
-from motcua.calendar import VN_TZ
-from motcua.models import Role
-from procedures.parsing import FeeSpec
 from procedures.services import procedure_save
-from procedures.models import Field, Procedure
-from tests.factories import MembershipFactory, UnitFactory
+from tests.factories import UnitFactory, vn
 
 pytestmark = pytest.mark.django_db
 
 CITIZEN = Applicant(name="Nguyễn Văn An", id_number="030085001234", phone="0912345678", address="Thôn Đông, Ngọc Kỳ")
-
-
-def vn(*args):
-    return datetime(*args, tzinfo=VN_TZ)
-
-
-@pytest.fixture
-def birth_registration(db):
-    procedure = Procedure(code="1.001193", name="Thủ tục đăng ký khai sinh", field=Field.objects.create(code="HT", name="Hộ tịch"),
-                          level="commune", processing_days=Decimal(3))
-    procedure_save(procedure=procedure, fees=[FeeSpec("Lệ phí", 8000)], at=vn(2025, 1, 1, 8, 0))
-    return procedure
 
 
 @pytest.fixture
@@ -78,8 +62,8 @@ def test_the_dossier_keeps_the_terms_in_force_when_it_was_received(commune_a, bi
     assert (second.processing_days, second.fee_total, second.procedure_version) == (1, 0, 2)
 
 
-def test_the_whole_journey_records_every_step_with_who_and_when(commune_a, birth_registration, desk):
-    officer = MembershipFactory(unit=commune_a, role=Role.PROCESSING_OFFICER, user__username="cm.a").user
+def test_the_whole_journey_records_every_step_with_who_and_when(commune_a, birth_registration, desk, processing_a):
+    officer = processing_a
     dossier = receive(commune_a, birth_registration, desk, at=vn(2026, 1, 19, 8, 0))
     dossier = dossier_transfer(dossier=dossier, by=desk, officer=officer, at=vn(2026, 1, 19, 8, 30))
     dossier = dossier_start(dossier=dossier, by=officer, at=vn(2026, 1, 19, 9, 0))
@@ -106,7 +90,7 @@ def test_resolved_on_the_due_day_is_on_time(commune_a, birth_registration, desk)
     assert dossier_resolve(dossier=dossier, by=desk, at=vn(2026, 1, 21, 8, 0)).outcome == Outcome.ON_TIME
 
 
-@pytest.mark.parametrize("action", sorted(TRANSITIONS))
+@pytest.mark.parametrize("action", sorted(STEPS))
 def test_every_step_is_refused_from_a_returned_dossier(action, commune_a, birth_registration, desk):
     dossier = receive(commune_a, birth_registration, desk, at=vn(2026, 1, 19, 8, 0))
     dossier = dossier_resolve(dossier=dossier, by=desk, at=vn(2026, 1, 19, 9, 0))
@@ -121,6 +105,7 @@ def test_every_step_is_refused_from_a_returned_dossier(action, commune_a, birth_
         "return": lambda: dossier_return(dossier=dossier, by=desk),
         "return_unresolved": lambda: dossier_stop(dossier=dossier, by=desk, action="return_unresolved", reason="x"),
         "withdraw": lambda: dossier_stop(dossier=dossier, by=desk, action="withdraw", reason="x"),
+        "apologise": lambda: dossier_apologise(dossier=dossier, by=desk, reason="x", new_due_at=timezone.now() + timedelta(days=9)),
     }
     events = DossierEvent.objects.count()
     with pytest.raises(TransitionError):
@@ -132,10 +117,10 @@ def test_every_step_is_refused_from_a_returned_dossier(action, commune_a, birth_
 
 def test_the_allowed_steps_follow_the_table(commune_a, birth_registration, desk):
     dossier = receive(commune_a, birth_registration, desk)
-    assert allowed_actions(dossier) == ["transfer", "start", "pause", "resolve", "return_unresolved", "withdraw"]
+    assert allowed_actions(dossier) == ["transfer", "start", "pause", "resolve", "return_unresolved", "withdraw", "apologise"]
     dossier_pause(dossier=dossier, by=desk, kind="supplement", reason="Thiếu tờ khai")
     dossier.refresh_from_db()
-    assert allowed_actions(dossier) == ["resume", "return_unresolved", "withdraw"]
+    assert allowed_actions(dossier) == ["resume", "return_unresolved", "withdraw", "apologise"]
     with pytest.raises(TransitionError):
         dossier_resolve(dossier=dossier, by=desk)
 
@@ -221,8 +206,9 @@ def test_twenty_desk_officers_saving_at_once_never_share_a_code(commune_a, birth
     trust("concurrent intake: numbering gaps", 0)
 
 
-def test_moving_a_dossier_up_to_the_district_clears_the_communes_officer(commune_a, district, birth_registration, desk):
-    officer = MembershipFactory(unit=commune_a, role=Role.PROCESSING_OFFICER, user__username="cm.b").user
+def test_moving_a_dossier_up_to_the_district_clears_the_communes_officer(commune_a, district, birth_registration, desk,
+                                                                        processing_a):
+    officer = processing_a
     dossier = receive(commune_a, birth_registration, desk)
     dossier = dossier_transfer(dossier=dossier, by=desk, officer=officer)
     dossier = dossier_transfer(dossier=dossier, by=officer, to_unit=district, note="Liên thông")

@@ -31,14 +31,12 @@ from dossiers.models import FeedbackTicket, RatingChannel, TicketChannel, Ticket
 from dossiers.services import (
     Applicant, dossier_pause, dossier_receive, dossier_resolve, dossier_resume, dossier_return, dossier_transfer,
 )
-from motcua.models import Role
 from procedures.models import Procedure, ProcedureVersion
 from procedures.parsing import ComponentSpec, FeeSpec
 from procedures.services import field_get_or_create, posting_set, procedure_save
 from reports.formatters import to_xlsx
-from reports.periods import quarter_containing
+from motcua.periods import quarter_containing
 from reports.report import build_report
-from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -67,16 +65,6 @@ FORMULA_FIELD = "+Chứng thực"
 
 
 # -- set-up -----------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def leader_a(commune_a):
-    return MembershipFactory(unit=commune_a, role=Role.UNIT_LEADER, user__username="leader.a").user
-
-
-@pytest.fixture
-def processing_a(commune_a):
-    return MembershipFactory(unit=commune_a, role=Role.PROCESSING_OFFICER, user__username="cm.a").user
 
 
 @pytest.fixture

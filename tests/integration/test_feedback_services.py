@@ -1,5 +1,4 @@
 """Ratings and feedback tickets: one model for three ways in, ticket steps, deadlines and figures."""
-from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -9,22 +8,14 @@ from dossiers.ratings.services import FeedbackError, kiosk_authenticate, kiosk_r
 from dossiers.tickets.services import ticket_actions, ticket_figures, ticket_receive, ticket_step, tickets_in
 from dossiers.models import Rating, TicketStatus
 from dossiers.services import Applicant, dossier_receive
-from motcua.calendar import VN_TZ
-from procedures.models import Field, Procedure
-from procedures.services import procedure_save
+from tests.factories import procedure_make, vn
 
 pytestmark = pytest.mark.django_db
 
 
-def vn(*args):
-    return datetime(*args, tzinfo=VN_TZ)
-
-
 @pytest.fixture
 def dossier(commune_a, agency_a, desk_officer_a):
-    land = Field.objects.create(code="DD", name="Đất đai")
-    procedure = Procedure(code="1.003003", name="Đăng ký biến động đất đai", field=land, level="commune", processing_days=Decimal(10))
-    procedure_save(procedure=procedure, at=vn(2025, 1, 1, 8, 0))
+    procedure = procedure_make("1.003003", "Đăng ký biến động đất đai", field=("DD", "Đất đai"), days=10)
     return dossier_receive(unit=commune_a, procedure=procedure, applicant=Applicant(name="Trần Thị Bình", phone="0987654321"),
                            by=desk_officer_a, received_at=vn(2026, 1, 19, 8, 0))
 

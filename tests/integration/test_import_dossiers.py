@@ -13,11 +13,9 @@ from openpyxl import Workbook
 from dossiers.importing import HEADER_ALIASES, IMPORT_NOTE, REQUIRED_COLUMNS, dossiers_import
 from dossiers.models import Channel, DailyCounter, Digitisation, Dossier, DossierEvent, Outcome, Status
 from dossiers.services import Applicant, dossier_receive
-from motcua.calendar import VN_TZ
 from motcua.tabular import read_rows
-from procedures.models import Field, Procedure
-from procedures.parsing import FeeSpec
 from procedures.services import procedure_save
+from tests.factories import vn
 
 pytestmark = pytest.mark.django_db
 
@@ -26,19 +24,12 @@ HEADER = ["code", "unit_code", "procedure_code", "channel", "received_at", "due_
           "applicant_id_number", "applicant_phone", "closed_as", "closed_at"]
 
 
-def vn(*args):
-    return datetime(*args, tzinfo=VN_TZ)
-
-
 @pytest.fixture
-def birth_registration(db):
-    """3 working days with an 8.000 đồng fee until 31/03/2025 (vn), then 1 day without a fee."""
-    procedure = Procedure(code="1.001193", name="Thủ tục đăng ký khai sinh", field=Field.objects.create(code="HT", name="Hộ tịch"),
-                          level="commune", processing_days=Decimal(3))
-    procedure_save(procedure=procedure, fees=[FeeSpec("Lệ phí", 8000)], at=vn(2025, 1, 1, 8, 0))
-    procedure.processing_days = Decimal(1)
-    procedure_save(procedure=procedure, fees=[], at=vn(2025, 4, 1, 0, 0))
-    return procedure
+def birth_registration(birth_registration):
+    """The shared one (3 working days, an 8.000 đồng fee) until 31/03/2025 (vn), then 1 day without a fee."""
+    birth_registration.processing_days = Decimal(1)
+    procedure_save(procedure=birth_registration, fees=[], at=vn(2025, 4, 1, 0, 0))
+    return birth_registration
 
 
 @pytest.fixture

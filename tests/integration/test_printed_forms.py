@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
 from io import BytesIO
 
 import pytest
@@ -20,10 +19,8 @@ from dossiers.services import (
     Applicant, dossier_apologise, dossier_pause, dossier_receive, dossier_refuse, dossier_resolve, dossier_resume,
     dossier_return, dossier_start, dossier_stop, dossier_transfer,
 )
-from motcua.calendar import VN_TZ
-from procedures.models import Field, Procedure
-from procedures.parsing import ComponentSpec, FeeSpec
-from procedures.services import procedure_save
+from procedures.models import Procedure
+from tests.factories import procedure_make, vn
 
 pytestmark = pytest.mark.django_db
 
@@ -33,10 +30,6 @@ AN = Applicant(
 )
 BIRTH = "Thủ tục đăng ký khai sinh"
 FORMS = ["receipt-pdf", "supplement-pdf", "refusal-pdf", "control-pdf", "apology-pdf", "stop-pdf"]
-
-
-def vn(*args) -> datetime:
-    return datetime(*args, tzinfo=VN_TZ)
 
 
 def pdf_text(response) -> str:
@@ -56,28 +49,9 @@ def form_url(name: str, dossier: Dossier) -> str:
 
 
 @pytest.fixture
-def birth_registration(db) -> Procedure:
-    procedure = Procedure(
-        code="1.001193", name=BIRTH, field=Field.objects.create(code="HT", name="Hộ tịch"), level="commune",
-        processing_days=Decimal(3),
-    )
-    procedure_save(
-        procedure=procedure,
-        fees=[FeeSpec("Lệ phí", 8000)],
-        components=[ComponentSpec("Tờ khai đăng ký khai sinh", 1, 0), ComponentSpec("Giấy chứng sinh", 1, 1)],
-        at=vn(2025, 1, 1, 8, 0),
-    )
-    return procedure
-
-
-@pytest.fixture
 def certification(db) -> Procedure:
-    procedure = Procedure(
-        code="2.000815", name="Thủ tục chứng thực bản sao từ bản chính", field=Field.objects.create(code="CT", name="Chứng thực"),
-        level="commune", processing_days=Decimal(0),
-    )
-    procedure_save(procedure=procedure, fees=[FeeSpec("Phí chứng thực", 2000)], at=vn(2025, 1, 1, 8, 0))
-    return procedure
+    return procedure_make("2.000815", "Thủ tục chứng thực bản sao từ bản chính", field=("CT", "Chứng thực"), days=0,
+                          fees=[("Phí chứng thực", 2000)])
 
 
 @pytest.fixture

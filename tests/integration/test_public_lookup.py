@@ -1,8 +1,5 @@
 """The public lookup at /tra-cuu/: the status, the appointment and the steps for the right code and phone
 digits; nothing personal ever; the same answer for "no such code" and "wrong digits"; rate-limited."""
-from datetime import datetime
-from decimal import Decimal
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -13,12 +10,7 @@ from dossiers.services import (
     Applicant, dossier_apologise, dossier_pause, dossier_receive, dossier_refuse, dossier_resolve, dossier_resume,
     dossier_return, dossier_start, dossier_transfer,
 )
-from motcua.calendar import VN_TZ
-from motcua.models import Role
-from procedures.models import Field, Procedure
-from procedures.parsing import FeeSpec
-from procedures.services import procedure_save
-from tests.factories import MembershipFactory
+from tests.factories import vn
 
 pytestmark = pytest.mark.django_db
 
@@ -32,41 +24,23 @@ PAUSE_REASON = "Thiếu giấy chứng sinh bản chính"
 APOLOGY_REASON = "Cán bộ thụ lý đi công tác đột xuất"
 
 
-def vn(*args):
-    return datetime(*args, tzinfo=VN_TZ)
+@pytest.fixture
+def desk(agency_a, desk_a):
+    desk_a.first_name, desk_a.last_name = "Thơm", "Lê Thị"
+    desk_a.save()
+    return desk_a
 
 
 @pytest.fixture
-def birth_registration(db):
-    procedure = Procedure(code="1.001193", name="Thủ tục đăng ký khai sinh", field=Field.objects.create(code="HT", name="Hộ tịch"),
-                          level="commune", processing_days=Decimal(3))
-    procedure_save(procedure=procedure, fees=[FeeSpec("Lệ phí", 8000)], at=vn(2025, 1, 1, 8, 0))
-    return procedure
-
-
-@pytest.fixture
-def officer(commune_a):
-    return MembershipFactory(unit=commune_a, role=Role.PROCESSING_OFFICER, user__username="cm.quyet",
-                             user__first_name="Quyết", user__last_name="Hoàng Văn").user
-
-
-@pytest.fixture
-def desk(agency_a, desk_officer_a):
-    desk_officer_a.first_name, desk_officer_a.last_name = "Thơm", "Lê Thị"
-    desk_officer_a.save()
-    return desk_officer_a
-
-
-@pytest.fixture
-def returned_dossier(commune_a, birth_registration, desk, officer):
+def returned_dossier(commune_a, birth_registration, desk, processing_a):
     """Received Monday 19/01/2026 08:00, paused a day for a missing paper, resolved early and returned."""
     dossier = dossier_receive(unit=commune_a, procedure=birth_registration, applicant=CITIZEN, by=desk,
                               received_at=vn(2026, 1, 19, 8, 0), notes=PRIVATE_NOTE)
-    dossier = dossier_transfer(dossier=dossier, by=desk, officer=officer, note="Chuyển anh Quyết", at=vn(2026, 1, 19, 8, 30))
-    dossier = dossier_start(dossier=dossier, by=officer, at=vn(2026, 1, 19, 9, 0))
-    dossier_pause(dossier=dossier, by=officer, kind="supplement", reason=PAUSE_REASON, at=vn(2026, 1, 20, 9, 0))
-    dossier = dossier_resume(dossier=dossier, by=officer, at=vn(2026, 1, 21, 9, 0))
-    dossier = dossier_resolve(dossier=dossier, by=officer, at=vn(2026, 1, 22, 15, 0))
+    dossier = dossier_transfer(dossier=dossier, by=desk, officer=processing_a, note="Chuyển anh Quyết", at=vn(2026, 1, 19, 8, 30))
+    dossier = dossier_start(dossier=dossier, by=processing_a, at=vn(2026, 1, 19, 9, 0))
+    dossier_pause(dossier=dossier, by=processing_a, kind="supplement", reason=PAUSE_REASON, at=vn(2026, 1, 20, 9, 0))
+    dossier = dossier_resume(dossier=dossier, by=processing_a, at=vn(2026, 1, 21, 9, 0))
+    dossier = dossier_resolve(dossier=dossier, by=processing_a, at=vn(2026, 1, 22, 15, 0))
     return dossier_return(dossier=dossier, by=desk, at=vn(2026, 1, 22, 16, 0))
 
 
@@ -91,14 +65,14 @@ def test_the_right_code_and_phone_digits_show_the_status_the_appointment_and_the
     assert len(steps) == 7
 
 
-def test_the_lookup_reveals_nothing_personal_nor_who_handled_the_dossier(client, returned_dossier):
+def test_the_lookup_reveals_nothing_personal_nor_who_handled_the_dossier(client, returned_dossier, desk, processing_a):
     response = look_up(client, returned_dossier.code, "5678")
     assert response.context["dossier"] is not None
     html = response.content.decode()
     for private in (
         "Nguyễn Văn An", "030085001234", "0912 345 678", "0912345678", "Thôn Đông", "an.nguyen@example.vn",
         PRIVATE_NOTE, PAUSE_REASON, "Chuyển anh Quyết",
-        "Quyết", "Hoàng Văn", "cm.quyet", "Thơm", "Lê Thị", "desk.a",
+        *(name for person in (processing_a, desk) for name in (person.first_name, person.last_name, person.username)),
     ):
         assert private not in html, private
 
@@ -112,10 +86,10 @@ def test_only_the_allow_listed_fields_reach_the_template(client, returned_dossie
     assert all(set(step) == {"label", "at"} for step in response.context["steps"])
 
 
-def test_a_late_dossier_shows_the_new_appointment_of_its_apology(client, commune_a, birth_registration, desk, officer):
+def test_a_late_dossier_shows_the_new_appointment_of_its_apology(client, commune_a, birth_registration, desk, processing_a):
     dossier = dossier_receive(unit=commune_a, procedure=birth_registration, applicant=CITIZEN, by=desk,
                               received_at=vn(2026, 1, 19, 8, 0))
-    dossier_apologise(dossier=dossier, by=officer, reason=APOLOGY_REASON, new_due_at=vn(2026, 1, 27, 16, 0),
+    dossier_apologise(dossier=dossier, by=processing_a, reason=APOLOGY_REASON, new_due_at=vn(2026, 1, 27, 16, 0),
                       at=vn(2026, 1, 22, 7, 45))
     response = look_up(client, dossier.code, "5678")
     html = response.content.decode()

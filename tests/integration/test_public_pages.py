@@ -6,20 +6,12 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from motcua.models import Role, UnitLevel
+from motcua.models import UnitLevel
 from procedures.models import OnlineLevel, Procedure, ProcedureStatus
 from procedures.parsing import ComponentSpec, FeeSpec
 from procedures.services import field_get_or_create, posting_set, procedure_save
-from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def focal_officer_a(commune_a):
-    return MembershipFactory(
-        role=Role.FOCAL_OFFICER, unit=commune_a, user__username="focal.a", user__first_name="Hằng", user__last_name="Phạm Thu"
-    ).user
 
 
 def make_procedure(code, name, field_name, *, by=None, days=3, fees=(), components=(), **extra) -> Procedure:
@@ -32,27 +24,27 @@ def make_procedure(code, name, field_name, *, by=None, days=3, fees=(), componen
 
 
 @pytest.fixture
-def ngoc_ky_postings(commune_a, commune_b, focal_officer_a):
+def ngoc_ky_postings(commune_a, commune_b, focal_a):
     """Ngọc Kỳ posts a birth registration, a marriage registration and a copy from the master book;
     Thị trấn Tứ Kỳ alone posts a land procedure."""
     birth = make_procedure(
-        "1.001193", "Đăng ký khai sinh", "Hộ tịch", by=focal_officer_a, days=0,
+        "1.001193", "Đăng ký khai sinh", "Hộ tịch", by=focal_a, days=0,
         online_level=OnlineLevel.FULL,
         components=[ComponentSpec("Tờ khai đăng ký khai sinh", 1, 0), ComponentSpec("Giấy chứng sinh", 1, 0)],
         result="Giấy khai sinh", legal_basis="Luật Hộ tịch số 60/2014/QH13",
     )
     marriage = make_procedure(
-        "1.000894", "Đăng ký kết hôn", "Hộ tịch", by=focal_officer_a, days=5,
+        "1.000894", "Đăng ký kết hôn", "Hộ tịch", by=focal_a, days=5,
         online_level=OnlineLevel.PARTIAL,
         fees=[FeeSpec("Lệ phí", 30000)],
         components=[ComponentSpec("Tờ khai đăng ký kết hôn", 1, 0), ComponentSpec("Giấy xác nhận tình trạng hôn nhân", 1, 0, False)],
     )
     copy = make_procedure(
-        "2.000908", "Cấp bản sao từ sổ gốc", "Chứng thực", by=focal_officer_a, days=Decimal("0.5"),
+        "2.000908", "Cấp bản sao từ sổ gốc", "Chứng thực", by=focal_a, days=Decimal("0.5"),
         fees=[FeeSpec("Lệ phí", 8000, "mỗi bản")],
         agency="Ủy ban nhân dân cấp xã",
     )
-    land = make_procedure("1.004227", "Đăng ký đất đai lần đầu", "Đất đai", by=focal_officer_a, days=30)
+    land = make_procedure("1.004227", "Đăng ký đất đai lần đầu", "Đất đai", by=focal_a, days=30)
     for procedure in (birth, marriage, copy):
         posting_set(unit=commune_a, procedure=procedure)
     posting_set(unit=commune_b, procedure=land)
@@ -75,7 +67,7 @@ def test_a_citizen_reads_a_communes_procedures_grouped_by_field_without_signing_
     assert [p.procedure.code for p in response.context["postings"]] == ["2.000908", "1.000894", "1.001193"]
 
 
-def test_the_public_pages_show_nothing_about_staff(client, commune_a, ngoc_ky_postings, focal_officer_a):
+def test_the_public_pages_show_nothing_about_staff(client, commune_a, ngoc_ky_postings, focal_a):
     birth = ngoc_ky_postings["birth"]
     for url in [
         reverse("public:unit-index"),

@@ -76,7 +76,7 @@ def test_the_public_lookup_answers_while_redis_is_down(client, redis_down, trust
 def test_a_report_request_stays_queued_and_is_sent_when_redis_is_back(redis_down, settings, tmp_path, district,
                                                                       district_officer, trust):
     from reports.models import ReportRun
-    from reports.periods import parse_period
+    from motcua.periods import parse_period
     from reports.services import report_request, report_requeue_waiting
 
     run = report_request(unit=district, period=parse_period("2026-Q1"), fmt="json", by=district_officer)

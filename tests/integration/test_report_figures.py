@@ -1,24 +1,19 @@
 """The report's figures against hand-built dossier sets (counted at the handling unit)."""
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
 from dossiers.models import Pause
-from motcua.calendar import VN_TZ
 from procedures.models import Field, Procedure
 from procedures.services import procedure_save
 from reports.figures import compute_figures
-from reports.periods import parse_period
-from tests.factories import UnitFactory, make_dossier
+from motcua.periods import parse_period
+from tests.factories import UnitFactory, make_dossier, vn
 
 pytestmark = pytest.mark.django_db
 
 Q1 = parse_period("2023-Q1")  # 15/12/2022 – 14/03/2023
-
-
-def vn(*args):
-    return datetime(*args, tzinfo=VN_TZ)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ read back with openpyxl, and the official PDF report read back with pypdf."""
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from io import BytesIO
 
@@ -14,23 +14,18 @@ from pypdf import PdfReader
 from dossiers.ratings.services import rating_record
 
 from dossiers.tickets.services import ticket_receive
-from motcua.calendar import VN_TZ
 from procedures.models import Field, Procedure
 from procedures.services import posting_set, procedure_save
 from reports.figures import Figures, shape
 from reports.formatters import CONTENT_TYPES, EXTENSIONS, FORMATTERS, report_filename, to_pdf, to_xlsx
-from reports.periods import parse_period
+from motcua.periods import parse_period
 from reports.report import ReportData, build_report, to_json
-from tests.factories import make_dossier
+from tests.factories import make_dossier, vn
 
 pytestmark = pytest.mark.django_db
 
 Q1 = parse_period("2023-Q1")  # 15/12/2022 – 14/03/2023
 SIGNING_DAY = date(2023, 3, 16)
-
-
-def vn(*args):
-    return datetime(*args, tzinfo=VN_TZ)
 
 
 def pdf_text(content: bytes) -> str:

@@ -4,31 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from motcua.calendar import VN_TZ
-from motcua.models import Role
-from procedures.models import Field, Procedure
-from procedures.services import procedure_save
 from reports import services
 from reports.models import ReportRun
-from reports.periods import parse_period
+from motcua.periods import parse_period
 from reports.services import report_draft_quarter, report_generate, report_request, report_submit, submission_remind_missing
-from tests.factories import MembershipFactory, make_dossier
+from tests.factories import birth_registration_make, make_dossier, vn
 
 pytestmark = pytest.mark.django_db
 
 Q1 = parse_period("2023-Q1")  # 15/12/2022 – 14/03/2023
-
-
-def vn(*args):
-    return datetime(*args, tzinfo=VN_TZ)
 
 
 def formatters_or_skip():
@@ -47,15 +38,8 @@ def media(settings, tmp_path):
 
 @pytest.fixture
 def birth(db):
-    field = Field.objects.create(code="HT", name="Hộ tịch")
-    procedure = Procedure(code="1.001193", name="Đăng ký khai sinh", field=field, level="commune", processing_days=Decimal(3))
-    procedure_save(procedure=procedure)
-    return procedure
-
-
-@pytest.fixture
-def leader_a(commune_a):
-    return MembershipFactory(unit=commune_a, role=Role.UNIT_LEADER, user__username="leader.a").user
+    """Birth registration without fee or papers, posted nowhere: the figures below are built by hand."""
+    return birth_registration_make(name="Đăng ký khai sinh", fees=(), components=())
 
 
 @pytest.fixture
@@ -203,10 +187,10 @@ def test_the_closed_quarter_is_drafted_on_the_15th_for_units_with_dossiers_or_un
     assert report_draft_quarter(today=date(2022, 12, 15))[0].period_key == "2022-Q4"
 
 
-def test_units_that_have_not_submitted_are_reminded_on_the_17th(district, commune_a, commune_b, leader_a, mailoutbox):
-    leader_a.email = "lanhdao.ngocky@example.vn"
+def test_units_that_have_not_submitted_are_reminded_on_the_17th(district, commune_a, commune_b, leader_a, focal_b, mailoutbox):
+    leader_a.email, focal_b.email = "lanhdao.ngocky@example.vn", "daumoi.tttk@example.vn"
     leader_a.save()
-    MembershipFactory(unit=commune_b, role=Role.FOCAL_OFFICER, user__username="focal.b", user__email="daumoi.tttk@example.vn")
+    focal_b.save()
     report_submit(unit=commune_a, period="2023-Q1", by=leader_a)
 
     assert submission_remind_missing(today=date(2023, 3, 16)) == []

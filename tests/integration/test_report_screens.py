@@ -15,12 +15,11 @@ import pytest
 from django.urls import reverse
 
 from motcua.calendar import VN_TZ
-from motcua.models import Role
 from procedures.models import Field, Procedure
 from procedures.services import procedure_save
 from reports.figures import compute_figures
 from reports.models import ReportRun, ReportSubmission
-from reports.periods import parse_period
+from motcua.periods import parse_period
 from reports.services import (
     ReportError,
     monthly_trend,
@@ -30,7 +29,7 @@ from reports.services import (
     submission_deadline,
     submission_rows,
 )
-from tests.factories import MembershipFactory, UnitFactory, make_dossier
+from tests.factories import UnitFactory, make_dossier, vn
 
 pytestmark = pytest.mark.django_db
 
@@ -38,23 +37,9 @@ Q1 = parse_period("2023-Q1")  # 15/12/2022 – 14/03/2023
 LINK = re.compile(r'href="(?P<href>/bao-cao/ho-so/\?[^"]+)" data-figure="(?P<figure>\w+)" data-value="(?P<value>\d+)"')
 
 
-def vn(*args):
-    return datetime(*args, tzinfo=VN_TZ)
-
-
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def leader_a(commune_a):
-    return MembershipFactory(unit=commune_a, role=Role.UNIT_LEADER, user__username="leader.a").user
-
-
-@pytest.fixture
-def focal_b(commune_b):
-    return MembershipFactory(unit=commune_b, role=Role.FOCAL_OFFICER, user__username="focal.b").user
 
 
 @pytest.fixture

@@ -7,22 +7,15 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from motcua.models import Role, UnitLevel
+from motcua.models import UnitLevel
 from procedures.models import Procedure, ReviewItem, ReviewRound
 from procedures.parsing import FeeSpec
 from procedures.selectors import review_totals, rounds_with_totals
 from procedures.services import field_get_or_create, posting_set, procedure_save, review_open
-from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
 YEAR = 2024
-
-
-@pytest.fixture
-def focal_officer_a(commune_a):
-    """The focal officer for administrative procedures of commune A (Ngọc Kỳ)."""
-    return MembershipFactory(role=Role.FOCAL_OFFICER, unit=commune_a, user__username="focal.a").user
 
 
 def make_procedure(code, name, field_name="Hộ tịch", *, days, fee=0) -> Procedure:
@@ -51,8 +44,8 @@ def ngoc_ky_catalogue(commune_a, commune_b):
 
 
 @pytest.fixture
-def round_a(commune_a, focal_officer_a, ngoc_ky_catalogue):
-    return review_open(unit=commune_a, year=YEAR, by=focal_officer_a)
+def round_a(commune_a, focal_a, ngoc_ky_catalogue):
+    return review_open(unit=commune_a, year=YEAR, by=focal_a)
 
 
 def item_of(round_: ReviewRound, code: str) -> ReviewItem:
@@ -66,13 +59,13 @@ def simplify(client, round_, code, **fields):
     return client.post(reverse("reviews:item-edit", args=[round_.pk, item.pk]), data)
 
 
-def test_opening_a_round_lists_every_procedure_the_commune_posts(client, focal_officer_a, commune_a, ngoc_ky_catalogue):
-    client.force_login(focal_officer_a)
+def test_opening_a_round_lists_every_procedure_the_commune_posts(client, focal_a, commune_a, ngoc_ky_catalogue):
+    client.force_login(focal_a)
     response = client.post(reverse("reviews:round-open"), {"year": str(YEAR)})
     round_ = ReviewRound.objects.get(unit=commune_a, year=YEAR)
     assert response.status_code == 302
     assert response["Location"] == reverse("reviews:round-detail", args=[round_.pk])
-    assert round_.status == ReviewRound.Status.OPEN and round_.opened_by == focal_officer_a
+    assert round_.status == ReviewRound.Status.OPEN and round_.opened_by == focal_a
     assert sorted(round_.items.values_list("procedure__code", flat=True)) == ["1.000894", "1.001022", "1.001193", "2.000908"]
     marriage = item_of(round_, "1.000894")
     assert (marriage.current_days, marriage.current_fee, marriage.decision) == (Decimal(7), 10000, ReviewItem.Decision.KEEP)
@@ -88,10 +81,10 @@ def test_opening_a_round_lists_every_procedure_the_commune_posts(client, focal_o
     assert ReviewRound.objects.filter(unit=commune_a).count() == 1
 
 
-def test_the_round_list_offers_the_focal_officer_to_open_this_years_round(client, focal_officer_a, desk_officer_a, commune_a):
+def test_the_round_list_offers_the_focal_officer_to_open_this_years_round(client, focal_a, desk_officer_a, commune_a):
     from django.utils import timezone
 
-    client.force_login(focal_officer_a)
+    client.force_login(focal_a)
     form = client.get(reverse("reviews:round-list")).context["open_form"]
     assert form["year"].value() == timezone.localdate().year
 
@@ -101,17 +94,17 @@ def test_the_round_list_offers_the_focal_officer_to_open_this_years_round(client
     assert not ReviewRound.objects.exists()
 
 
-def test_an_impossible_year_is_refused_on_the_list_page(client, focal_officer_a):
-    client.force_login(focal_officer_a)
+def test_an_impossible_year_is_refused_on_the_list_page(client, focal_a):
+    client.force_login(focal_a)
     response = client.post(reverse("reviews:round-open"), {"year": "3024"})
     assert response.status_code == 200
     assert response.context["open_form"].errors["year"]
     assert not ReviewRound.objects.exists()
 
 
-def test_simplifying_three_procedures_by_six_working_days_gives_the_binh_son_totals(client, focal_officer_a, round_a):
+def test_simplifying_three_procedures_by_six_working_days_gives_the_binh_son_totals(client, focal_a, round_a):
     """Bình Sơn: shorten 3 procedures by 6 working days in total, and lower one fee."""
-    client.force_login(focal_officer_a)
+    client.force_login(focal_a)
     assert simplify(client, round_a, "1.001193", proposed_days="3", reason="Liên thông điện tử với cơ sở dữ liệu dân cư").status_code == 302
     assert simplify(
         client, round_a, "1.000894", proposed_days="5", proposed_fee="8.000", yearly_saving="12.500.000",
@@ -124,7 +117,7 @@ def test_simplifying_three_procedures_by_six_working_days_gives_the_binh_son_tot
 
     marriage = item_of(round_a, "1.000894")
     assert (marriage.proposed_days, marriage.proposed_fee, marriage.yearly_saving) == (Decimal(5), 8000, 12500000)
-    assert marriage.reviewed_by == focal_officer_a
+    assert marriage.reviewed_by == focal_a
 
     totals = review_totals(ReviewRound.objects.filter(pk=round_a.pk))
     assert (totals["items"], totals["reviewed"], totals["proposals"]) == (4, 4, 3)
@@ -139,10 +132,10 @@ def test_simplifying_three_procedures_by_six_working_days_gives_the_binh_son_tot
     assert "Xã Ngọc Kỳ" in page and "12.500.000" in page
 
 
-def test_the_per_round_figures_agree_with_review_totals(round_a, focal_officer_a):
+def test_the_per_round_figures_agree_with_review_totals(round_a, focal_a):
     from procedures.services import review_item_record
 
-    review_item_record(item=item_of(round_a, "1.000894"), decision="simplify", by=focal_officer_a,
+    review_item_record(item=item_of(round_a, "1.000894"), decision="simplify", by=focal_a,
                        proposed_days=Decimal("6.5"), proposed_fee=9000, reason="Giảm")
     (row,) = rounds_with_totals(ReviewRound.objects.filter(pk=round_a.pk))
     totals = review_totals(ReviewRound.objects.filter(pk=round_a.pk))
@@ -153,8 +146,8 @@ def test_the_per_round_figures_agree_with_review_totals(round_a, focal_officer_a
     } == totals
 
 
-def test_days_with_a_comma_and_fees_with_dots_are_read_the_vietnamese_way(client, focal_officer_a, round_a):
-    client.force_login(focal_officer_a)
+def test_days_with_a_comma_and_fees_with_dots_are_read_the_vietnamese_way(client, focal_a, round_a):
+    client.force_login(focal_a)
     response = simplify(client, round_a, "1.000894", proposed_days="4,5", proposed_fee="8.000 đồng", reason="Giảm")
     assert response.status_code == 302
     marriage = item_of(round_a, "1.000894")
@@ -164,8 +157,8 @@ def test_days_with_a_comma_and_fees_with_dots_are_read_the_vietnamese_way(client
     assert 'value="4,5"' in page and 'value="8.000"' in page
 
 
-def test_a_longer_proposed_time_is_refused_and_the_typed_values_stay(client, focal_officer_a, round_a):
-    client.force_login(focal_officer_a)
+def test_a_longer_proposed_time_is_refused_and_the_typed_values_stay(client, focal_a, round_a):
+    client.force_login(focal_a)
     response = simplify(client, round_a, "1.001193", proposed_days="12,5", reason="Lý do đã gõ")
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
@@ -175,8 +168,8 @@ def test_a_longer_proposed_time_is_refused_and_the_typed_values_stay(client, foc
     assert (birth.decision, birth.proposed_days, birth.reviewed_at) == (ReviewItem.Decision.KEEP, None, None)
 
 
-def test_a_simplification_without_a_reason_is_refused_and_the_typed_values_stay(client, focal_officer_a, round_a):
-    client.force_login(focal_officer_a)
+def test_a_simplification_without_a_reason_is_refused_and_the_typed_values_stay(client, focal_a, round_a):
+    client.force_login(focal_a)
     response = simplify(client, round_a, "1.000894", proposed_days="6", proposed_fee="9.000", components_removed="Bản sao sổ hộ khẩu")
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
@@ -185,8 +178,8 @@ def test_a_simplification_without_a_reason_is_refused_and_the_typed_values_stay(
     assert item_of(round_a, "1.000894").reviewed_at is None
 
 
-def test_a_fee_that_is_not_an_amount_is_a_field_error(client, focal_officer_a, round_a):
-    client.force_login(focal_officer_a)
+def test_a_fee_that_is_not_an_amount_is_a_field_error(client, focal_a, round_a):
+    client.force_login(focal_a)
     response = simplify(client, round_a, "1.000894", proposed_fee="tám nghìn", reason="Giảm")
     assert response.status_code == 200
     assert response.context["form"].errors["proposed_fee"]
@@ -229,20 +222,20 @@ def test_commune_b_gets_404_on_commune_a_round(client, officer_b, round_a):
     assert "Xã Ngọc Kỳ" not in [cell for row in overview.iter_rows(values_only=True) for cell in row]
 
 
-def test_an_item_of_another_round_answers_404(client, focal_officer_a, commune_a, round_a):
-    other = review_open(unit=commune_a, year=YEAR - 1, by=focal_officer_a)
-    client.force_login(focal_officer_a)
+def test_an_item_of_another_round_answers_404(client, focal_a, commune_a, round_a):
+    other = review_open(unit=commune_a, year=YEAR - 1, by=focal_a)
+    client.force_login(focal_a)
     foreign_item = item_of(other, "1.001193")
     assert client.get(reverse("reviews:item-edit", args=[round_a.pk, foreign_item.pk])).status_code == 404
 
 
-def test_a_submitted_round_can_no_longer_change(client, focal_officer_a, round_a):
-    client.force_login(focal_officer_a)
+def test_a_submitted_round_can_no_longer_change(client, focal_a, round_a):
+    client.force_login(focal_a)
     simplify(client, round_a, "1.001193", proposed_days="3", reason="Liên thông")
     response = client.post(reverse("reviews:round-submit", args=[round_a.pk]))
     assert response.status_code == 302
     round_a.refresh_from_db()
-    assert round_a.status == ReviewRound.Status.SUBMITTED and round_a.submitted_by == focal_officer_a
+    assert round_a.status == ReviewRound.Status.SUBMITTED and round_a.submitted_by == focal_a
 
     item = item_of(round_a, "1.001193")
     edit_url = reverse("reviews:item-edit", args=[round_a.pk, item.pk])
@@ -258,8 +251,8 @@ def test_a_submitted_round_can_no_longer_change(client, focal_officer_a, round_a
     assert round_a.status == ReviewRound.Status.SUBMITTED
 
 
-def test_the_review_form_in_excel_names_the_unit_the_codes_and_the_totals(client, focal_officer_a, round_a):
-    client.force_login(focal_officer_a)
+def test_the_review_form_in_excel_names_the_unit_the_codes_and_the_totals(client, focal_a, round_a):
+    client.force_login(focal_a)
     simplify(client, round_a, "1.001193", proposed_days="3", reason="=HYPERLINK(\"http://x\")")
     simplify(client, round_a, "1.000894", proposed_days="5", proposed_fee="8.000", reason="Giảm lệ phí")
     simplify(client, round_a, "2.000908", proposed_days="1", reason="Sổ gốc điện tử")
@@ -287,8 +280,8 @@ def test_the_review_form_in_excel_names_the_unit_the_codes_and_the_totals(client
     assert "cắt giảm 6 ngày làm việc" in rows[header + 7][0]
 
 
-def test_the_district_overview_has_one_row_per_unit_with_its_rounds_totals(client, district_officer, focal_officer_a, round_a, commune_b):
-    client.force_login(focal_officer_a)
+def test_the_district_overview_has_one_row_per_unit_with_its_rounds_totals(client, district_officer, focal_a, round_a, commune_b):
+    client.force_login(focal_a)
     simplify(client, round_a, "1.001193", proposed_days="3", reason="Liên thông")
     simplify(client, round_a, "1.000894", proposed_days="3", reason="Rút ngắn")
     client.force_login(district_officer)
@@ -321,8 +314,8 @@ def test_the_round_list_costs_a_fixed_number_of_queries(client, district, distri
     assert response.context["totals"]["items"] == 75
 
 
-def test_the_review_link_is_in_the_menu_of_focal_officers_not_desk_officers(client, focal_officer_a, desk_officer_a):
-    client.force_login(focal_officer_a)
+def test_the_review_link_is_in_the_menu_of_focal_officers_not_desk_officers(client, focal_a, desk_officer_a):
+    client.force_login(focal_a)
     assert f'href="{reverse("reviews:round-list")}"' in client.get(reverse("motcua:home")).content.decode()
     client.force_login(desk_officer_a)
     assert f'href="{reverse("reviews:round-list")}"' not in client.get(reverse("motcua:home")).content.decode()

@@ -3,7 +3,7 @@ steps, roles and scope, the answer letter, the public page of answers, and the f
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from io import BytesIO
 
@@ -17,15 +17,11 @@ from pypdf import PdfReader
 from dossiers.public import antispam
 from dossiers.tickets.services import ticket_figures, ticket_receive, ticket_step, tickets_in
 from dossiers.models import FeedbackTicket, TicketEvent, TicketStatus
-from dossiers.ratings.support import quarter_window
 from dossiers.services import Applicant, dossier_receive
 from dossiers.tickets.selectors import due_soon_limit
-from motcua.calendar import VN_TZ
-from motcua.models import Role
+from motcua.periods import quarter_containing
 from motcua.selectors import work_calendar
-from procedures.models import Field, Procedure
-from procedures.services import posting_set, procedure_save
-from tests.factories import PASSWORD, MembershipFactory
+from tests.factories import PASSWORD, vn
 
 pytestmark = pytest.mark.django_db
 
@@ -39,10 +35,6 @@ CONTACT = "0912 345 678"
 ADDRESS = "Thôn Đông, xã Ngọc Kỳ"
 CONTENT = "Thời gian giải quyết thủ tục đăng ký khai sinh quá lâu so với quy định niêm yết."
 ANSWER = "Ủy ban đã chấn chỉnh, hồ sơ được giải quyết đúng hạn từ nay."
-
-
-def vn(*args):
-    return datetime(*args, tzinfo=VN_TZ)
 
 
 def form_token(age: float = 30) -> str:
@@ -82,21 +74,6 @@ def pdf_text(response) -> str:
     assert response["Content-Type"] == "application/pdf"
     reader = PdfReader(BytesIO(response.content))
     return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
-
-
-@pytest.fixture
-def leader_a(commune_a):
-    return MembershipFactory(unit=commune_a, role=Role.UNIT_LEADER, user__username="leader.a",
-                             user__first_name="Hùng", user__last_name="Trần Văn").user
-
-
-@pytest.fixture
-def birth_registration(commune_a, agency_a):
-    procedure = Procedure(code="1.001193", name="Thủ tục đăng ký khai sinh", field=Field.objects.create(code="HT", name="Hộ tịch"),
-                          level="commune", processing_days=Decimal(3))
-    procedure_save(procedure=procedure, at=vn(2025, 1, 1, 8, 0))
-    posting_set(unit=commune_a, procedure=procedure)
-    return procedure
 
 
 def dossier_of(unit, procedure, by):
@@ -178,7 +155,7 @@ def test_the_sixth_submission_in_an_hour_from_one_address_gets_429(client, commu
 
 
 def test_a_dossier_code_of_another_unit_gets_the_same_answer_as_an_unknown_code(
-    client, commune_a, commune_b, birth_registration, desk_officer_a
+    client, commune_a, agency_a, commune_b, birth_registration, desk_officer_a
 ):
     dossier = dossier_of(commune_a, birth_registration, desk_officer_a)
     elsewhere = send(client, commune_b, dossier_code=dossier.code)
@@ -463,7 +440,7 @@ def test_the_answer_letter_carries_the_code_the_sender_and_the_answer(client, co
 
 
 def test_the_public_page_shows_published_answers_and_nothing_personal(
-    client, commune_a, commune_b, birth_registration, desk_officer_a, leader_a
+    client, commune_a, agency_a, commune_b, birth_registration, desk_officer_a, leader_a
 ):
     dossier = dossier_of(commune_a, birth_registration, desk_officer_a)
     published = receive(commune_a, procedure=birth_registration, dossier=dossier, at=vn(2026, 3, 2, 9, 0))
@@ -494,15 +471,6 @@ def test_the_public_page_shows_published_answers_and_nothing_personal(
 
 
 # -- the figures -------------------------------------------------------------------------------------------
-
-
-def test_the_reporting_quarter_runs_from_the_15th_to_the_14th():
-    assert quarter_window(date(2026, 1, 10)) == (date(2025, 12, 15), date(2026, 3, 14))
-    assert quarter_window(date(2026, 3, 14)) == (date(2025, 12, 15), date(2026, 3, 14))
-    assert quarter_window(date(2026, 3, 15)) == (date(2026, 3, 15), date(2026, 6, 14))
-    assert quarter_window(date(2026, 9, 14)) == (date(2026, 6, 15), date(2026, 9, 14))
-    assert quarter_window(date(2026, 11, 22)) == (date(2026, 9, 15), date(2026, 12, 14))
-    assert quarter_window(date(2026, 12, 15)) == (date(2026, 12, 15), date(2027, 3, 14))
 
 
 def test_the_figures_against_hand_counts(client, district, commune_a, commune_b, district_officer, desk_officer_a):
@@ -565,7 +533,7 @@ def test_the_figures_default_to_the_reporting_quarter(client, commune_a, desk_of
     signed_in(client, desk_officer_a)
     response = client.get(FIGURES)
     assert response.status_code == 200
-    start, end = quarter_window(timezone.localdate())
+    start, end = quarter_containing(timezone.localdate()).days
     assert (response.context["start"], response.context["end"]) == (start, end)
 
 

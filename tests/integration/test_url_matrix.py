@@ -30,7 +30,7 @@ from motcua.models import Role
 from procedures.models import Field, Procedure
 from procedures.services import posting_set, procedure_save, review_open
 from reports.models import ReportRun
-from reports.periods import parse_period
+from motcua.periods import parse_period
 from reports.services import report_submit
 from tests.factories import PASSWORD, MembershipFactory
 
@@ -171,8 +171,9 @@ def project_url_names() -> set[str]:
             elif isinstance(pattern, URLPattern) and pattern.name:
                 yield ":".join(filter(None, [namespace, pattern.name]))
 
-    # The Django admin is for administrators only and tested on its own below.
-    return {name for name in walk(get_resolver().url_patterns) if not name.startswith("admin:")}
+    # The Django admin (and its read-only permission table, behind admin_view) is for administrators only
+    # and tested on its own below and in test_scope_and_permissions.
+    return {name for name in walk(get_resolver().url_patterns) if not name.startswith(("admin:", "admin-"))}
 
 
 def test_every_url_pattern_is_in_the_matrix(trust):
@@ -240,6 +241,30 @@ def test_commune_b_staff_never_reach_commune_a(client, world, commune_b, role, t
     assert checked == sum(1 for name, case in MATRIX.items() if case.expect != "public" and name != "logout")
     trust("URL matrix: URL × role checks of another commune's objects", checked)
     trust("URL matrix: pages that leaked the other commune's data", 0)
+
+
+# A processing step belongs to the unit that handles the dossier; the receiving desk keeps intake, the
+# transfer and the return to the citizen (motcua.permissions.RULES: HANDLING, RECEIVING, DOSSIER_SIDES).
+PROCESSING_STEPS = ["start", "pause", "resume", "resolve", "return_unresolved"]
+
+
+@pytest.mark.parametrize("role", OUTSIDER_ROLES)
+def test_the_receiving_commune_takes_no_processing_step_on_a_dossier_the_district_handles(
+        client, world, commune_a, district, desk_officer_a, role, trust):
+    dossier = dossier_receive(unit=commune_a, procedure=world.procedure, applicant=Applicant(name="Lê Văn Cường"),
+                              by=desk_officer_a, handling_unit=district)
+    MembershipFactory(unit=commune_a, role=role, user__username=f"a.{role}")
+    client.login(username=f"a.{role}", password=PASSWORD)
+    page = client.get(reverse("dossiers:detail", kwargs={"code": dossier.code}))
+    assert page.status_code == 200  # the receiving commune sees the dossier
+    for action in PROCESSING_STEPS:
+        url = reverse("dossiers:action", kwargs={"code": dossier.code, "action": action})
+        assert url not in page.content.decode(), f"{role} is offered {action}"
+        response = client.post(url, {f"{action}-reason": "Lý do", f"{action}-kind": "supplement"})
+        assert response.status_code == 403, f"{role} {action} → {response.status_code}"
+    dossier.refresh_from_db()
+    assert dossier.status == "received" and dossier.events.count() == 1
+    trust("URL matrix: processing steps refused to the receiving commune", len(PROCESSING_STEPS))
 
 
 def test_the_district_reaches_what_its_communes_hold(client, world, district_officer):

@@ -10,6 +10,7 @@ from motcua.calendar import (
     WorkCalendar,
     add_working_days,
 )
+from tests.factories import vn
 
 TET_2026 = [date(2026, 2, d) for d in range(16, 21)]
 NATIONAL_DAY_2026 = [date(2026, 8, 31), date(2026, 9, 1), date(2026, 9, 2)]
@@ -29,11 +30,6 @@ def cal():
         days_off=frozenset(TET_2026 + NATIONAL_DAY_2026 + OTHER_DAYS_OFF_2026),
         makeup_days=frozenset({MAKEUP_SATURDAY}),
     )
-
-
-def vn(y, m, d, hh=0, mm=0, ss=0):
-    """An aware local (Asia/Ho_Chi_Minh) datetime."""
-    return datetime(y, m, d, hh, mm, ss, tzinfo=VN_TZ)
 
 
 # --- working days -----------------------------------------------------------

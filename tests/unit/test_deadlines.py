@@ -8,17 +8,14 @@ from motcua.deadlines import (
     EARLY, LATE, ON_TIME, OVERDUE, WITHIN_TIME, base_due, classify_outcome, compute_due, counting_start, due_moment,
     pending_state,
 )
-from motcua.calendar import VN_TZ, WorkCalendar
+from motcua.calendar import WorkCalendar
+from tests.factories import vn
 
 CAL = WorkCalendar(
     days_off=frozenset({date(2026, 2, d) for d in range(16, 21)} | {date(2026, 8, 31), date(2026, 9, 1), date(2026, 9, 2)}),
     makeup_days=frozenset({date(2026, 8, 22)}),
 )
 CUTOFF = time(15, 0)
-
-
-def vn(*args) -> datetime:
-    return datetime(*args, tzinfo=VN_TZ)
 
 
 def test_a_dossier_received_on_friday_afternoon_with_3_working_days_is_due_wednesday():

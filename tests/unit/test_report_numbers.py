@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from reports.numbers import period_label, period_range, roman, vn_date, vn_decimal, vn_int, vn_long_date, vn_percent
-from reports.periods import parse_period
+from motcua.periods import parse_period
 
 
 @pytest.mark.parametrize(
