@@ -4,7 +4,8 @@ One file (CSV or XLSX, read by motcua.tabular.read_rows), all rows or none: ever
 Python against lookups loaded once (all units, the file's procedures and their versions, the
 file's codes already in the database), due moments come from one WorkCalendar, and only a clean
 file is written, with bulk inserts in batches inside one transaction. An imported dossier keeps its
-code and its times exactly; its status, outcome and steps are derived from the recorded moments.
+code and its times exactly (a code of ASCII letters, digits, ".", "-" and "_" only: dossiers.numbering);
+its status, outcome and steps are derived from the recorded moments.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from procedures.models import Procedure, ProcedureVersion
 from procedures.services import CatalogueError, ProcedureTerms, procedure_terms_at
 
 from .models import Channel, DailyCounter, Digitisation, Dossier, DossierEvent, Status
+from .numbering import CODE_MAX, PORTAL_CODE, is_safe_code, portal_code_day
 from .services import snapshot_fields
 
 BATCH_SIZE = 2_000
@@ -89,7 +91,6 @@ CLOSING_ACTIONS = {Status.RETURNED_UNRESOLVED: "return_unresolved", Status.WITHD
 
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _ISO_WITH_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
-_CODE_PARTS = re.compile(r"^(?P<identifier>.+)-(?P<day>\d{6})-(?P<number>\d{4,})$")
 _FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
@@ -106,6 +107,11 @@ class DossierImportReport:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+def _printable(text: str) -> str:
+    """A refused value as the message may show it: control characters (a line break) as "?"."""
+    return re.sub(r"[\x00-\x1f\x7f]", "?", text)
 
 
 def parse_moment(text: str) -> datetime:
@@ -194,8 +200,31 @@ class _RowChecker:
         self.terms = _Terms(procedures)
         codes = [row.get("code") for row in rows if row.get("code")]
         self.existing = _existing_codes(sorted(set(codes)))
+        # The People's Committees' identifiers (the first part of the portal's own codes) → unit code.
+        self.identifiers = dict(
+            Agency.objects.filter(kind=AgencyKind.PEOPLES_COMMITTEE).values_list("identifier", "unit__code")
+        )
         self.first_line: dict[str, int] = {}
         self.due_computed = 0
+
+    def portal_code_problem(self, code: str, unit_code: str) -> str | None:
+        """A code in the portal's own format ({identifier}-{YYMMDD}-{NNNN}) with one of the portal's
+        identifiers must be a code the portal could have given: a real day, the receiving unit's
+        identifier (the daily counters move past it, so the unit never gives the same code again)."""
+        match = PORTAL_CODE.match(code)
+        if match is None or match["identifier"] not in self.identifiers:
+            return None  # another software's code: kept as it is
+        try:
+            portal_code_day(code)
+        except ValueError:
+            return _("the code “%(code)s” has the portal's format but %(day)s is not a day (YYMMDD)") % {
+                "code": code, "day": match["day"],
+            }
+        if unit_code in self.units and self.identifiers[match["identifier"]] != unit_code:
+            return _("the code “%(code)s” starts with the identifier of another unit than “%(unit)s”") % {
+                "code": code, "unit": unit_code,
+            }
+        return None
 
     def unit_problem(self, code: str, unknown: str) -> str:
         if code in self.outside:
@@ -227,8 +256,17 @@ class _RowChecker:
         code = get("code")
         if not code:
             problems.append(_("the dossier code is missing"))
-        elif len(code) > 48:
-            problems.append(_("the code “%(code)s” is longer than 48 characters") % {"code": code})
+        elif len(code) > CODE_MAX:
+            problems.append(_("the code “%(code)s” is longer than 48 characters") % {"code": _printable(code)})
+        elif not is_safe_code(code):
+            # A code goes into addresses, file names and printed forms: "/", spaces, quotes and control
+            # characters would break them, so the previous software's code is kept only in this set.
+            problems.append(
+                _("the code “%(code)s” may hold only letters and digits without diacritics, “.”, “-” and “_” "
+                  "(and starts with a letter or a digit)") % {"code": _printable(code)}
+            )
+        elif (problem := self.portal_code_problem(code, get("unit_code"))):
+            problems.append(problem)
         elif code in self.first_line:
             problems.append(
                 _("the code “%(code)s” appears twice in the file (first on row %(line)s)")
@@ -440,7 +478,7 @@ def _advance_counters(dossiers: list[Dossier]) -> None:
         identifiers[unit_id].add(identifier)
     highest: dict[tuple[int, date], int] = {}
     for dossier in dossiers:
-        match = _CODE_PARTS.match(dossier.code)
+        match = PORTAL_CODE.match(dossier.code)
         if not match or match["identifier"] not in identifiers.get(dossier.receiving_unit_id, ()):
             continue
         digits = match["day"]

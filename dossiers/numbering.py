@@ -8,6 +8,7 @@ constraint on the code is the last line of defence.
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from django.db import transaction
@@ -22,6 +23,31 @@ class NumberingError(Exception):
     pass
 
 
+# Every dossier code, given here or kept from the previous software, is made of these characters
+# only: they need no escaping in a URL path, a file name, a header or a printed form, so a stored code
+# can never break a page. The URL patterns that take a code accept exactly this set (CODE_PATH).
+CODE_MAX = 48
+CODE_PATH = r"[0-9A-Za-z][0-9A-Za-z._-]*"
+_SAFE_CODE = re.compile(rf"{CODE_PATH}\Z")
+# What format_code gives: {identifier}-{YYMMDD}-{NNNN}.
+PORTAL_CODE = re.compile(r"\A(?P<identifier>[0-9A-Za-z][0-9A-Za-z._-]*)-(?P<day>\d{6})-(?P<number>\d{4,})\Z")
+
+
+def is_safe_code(code: str) -> bool:
+    """Letters and digits (ASCII), then also ``.``, ``-`` and ``_``; at most 48 characters."""
+    return len(code) <= CODE_MAX and bool(_SAFE_CODE.match(code))
+
+
+def portal_code_day(code: str) -> date | None:
+    """The day of a code in the portal's own format, None for any other code; ValueError for a code
+    in that format whose YYMMDD is not a real day."""
+    match = PORTAL_CODE.match(code)
+    if match is None:
+        return None
+    digits = match["day"]
+    return date(2000 + int(digits[:2]), int(digits[2:4]), int(digits[4:]))
+
+
 def unit_identifier(unit: AdministrativeUnit) -> str:
     """The electronic identifier (mã định danh) of the unit's People's Committee."""
     identifier = (
@@ -34,6 +60,11 @@ def unit_identifier(unit: AdministrativeUnit) -> str:
         raise NumberingError(
             _("%(unit)s has no electronic identifier (People's Committee agency): ask the administrator to add it.")
             % {"unit": unit.name}
+        )
+    if not is_safe_code(identifier):  # a code made from it would not fit in an address or a file name
+        raise NumberingError(
+            _("The electronic identifier “%(identifier)s” of %(unit)s may hold only letters, digits, “.”, “-” and "
+              "“_”: ask the administrator to correct it.") % {"identifier": identifier, "unit": unit.name}
         )
     return identifier
 

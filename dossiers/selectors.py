@@ -26,8 +26,7 @@ from motcua.periods import day_bounds, local_day
 from motcua.calendar import VN_TZ
 from motcua.db import SearchKey
 from motcua.models import LEVEL_RANK, AdministrativeUnit, Agency, StaffMembership
-from motcua.permissions import RULES
-from motcua.scope import Scope
+from motcua.permissions import RULES, handled_by
 from motcua.selectors import work_calendar
 from motcua.text import search_key
 
@@ -221,13 +220,10 @@ def page_slice(queryset: QuerySet, page, *, size: int = PAGE_SIZE) -> Slice:
 
 
 def processing_queue(user) -> QuerySet[Dossier]:
-    """Pending dossiers handled by the user's unit: those assigned to the user first, then by due moment."""
-    scope = Scope.of(user)
-    queryset = Dossier.objects.pending()
-    if scope.root is not None:
-        queryset = queryset.filter(handling_unit=scope.root)
-    elif scope.is_empty:
-        return queryset.none()
+    """Pending dossiers on the user's handling side (``motcua.permissions.handled_by``: the unit, and
+    for an agency's officer that agency's dossiers and those not yet assigned to one): those assigned
+    to the user first, then by due moment."""
+    queryset = Dossier.objects.pending().filter(handled_by(user))
     return (
         queryset.select_related(*LIST_RELATED, "agency")
         .annotate(mine=Case(When(officer_id=user.pk, then=Value(0)), default=Value(1), output_field=IntegerField()))

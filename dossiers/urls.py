@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views
+from . import converters, views
 
 app_name = "dossiers"
 
@@ -12,6 +12,6 @@ urlpatterns = [
     path("tiep-nhan/", views.intake, name="intake"),
     path("tinh-han/", views.due_preview, name="due-preview"),
     path("xu-ly/", views.queue, name="queue"),
-    path("<str:code>/", views.detail, name="detail"),
-    re_path(rf"^(?P<code>[^/]+)/(?P<action>{_ACTIONS})/$", views.dossier_action, name="action"),
+    path("<dossier_code:code>/", views.detail, name="detail"),
+    re_path(rf"^(?P<code>{converters.CODE_PATH})/(?P<action>{_ACTIONS})/$", views.dossier_action, name="action"),
 ]

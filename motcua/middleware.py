@@ -40,3 +40,36 @@ class RejectNulMiddleware:
         ):
             raise BadRequest("NUL character in the URL")
         return self.get_response(request)
+
+
+class RequestSizeLimitMiddleware:
+    """413 for a request whose body is larger than ``settings.REQUEST_MAX_BYTES``, before anything reads it.
+
+    The declared ``Content-Length`` is compared first, so that a 50 MB upload is refused without a byte of
+    it being read, parsed or spooled to disk (Django's own limits apply only once a form is parsed, and
+    not to files). A body sent without a length (chunked) is refused by the WSGI server or read by Django
+    only up to the length it was given, which is none. The page is a standalone one (like the 500 page):
+    nothing of the session or the database is touched."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = settings.REQUEST_MAX_BYTES
+        raw = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            length = int(raw)
+        except ValueError:
+            raise BadRequest("Content-Length is not a number") from None
+        if length > limit:
+            return self.refuse(limit)
+        return self.get_response(request)
+
+    def refuse(self, limit: int):
+        from django.http import HttpResponse
+        from django.template import loader
+
+        content = loader.get_template("errors/413.html").render({"limit_mb": max(1, limit // (1024 * 1024))})
+        response = HttpResponse(content, status=413)
+        response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        return response

@@ -294,4 +294,22 @@ class AuditEvent(models.Model):
         return f"{self.at:%d/%m/%Y %H:%M} {self.table_name}#{self.row_id} {self.action}"
 
 
+class ThrottleCounter(models.Model):
+    """A throttle's counter kept in the database (motcua.throttling): the sign-in lockout always, the
+    public forms' rate limits and form tokens while Redis is unreachable, so no throttle switches off
+    with Redis. Times are Unix seconds; a row past ``expires`` counts as absent and is swept away."""
+
+    key = models.CharField(_("key"), max_length=120, primary_key=True)
+    count = models.PositiveIntegerField(_("count"), default=0)
+    opened = models.FloatField(_("window opened"))
+    expires = models.FloatField(_("expires"), db_index=True)
+
+    class Meta:
+        verbose_name = _("throttle counter")
+        verbose_name_plural = _("throttle counters")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"
+
+
 from .scope import Scope  # noqa: E402  (motcua.scope reads these models at call time)

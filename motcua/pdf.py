@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+from django.utils.http import content_disposition_header  # quotes or percent-encodes the file name
 
 
 def _local_only(url: str, *args, **kwargs):
@@ -31,6 +32,5 @@ def pdf_response(pdf: bytes, filename: str, *, inline: bool = True):
     from django.http import HttpResponse
 
     response = HttpResponse(pdf, content_type="application/pdf")
-    disposition = "inline" if inline else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(not inline, filename)
     return response

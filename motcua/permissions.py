@@ -6,9 +6,13 @@ for them:
 
 - ``IN_SCOPE``: anywhere in the person's own subtree (what they see);
 - ``OWN_UNIT``: their own unit only (a report is submitted by the unit it is about);
-- ``HANDLING``: the unit that holds the dossier (a processing step belongs to the unit handling it);
+- ``HANDLING``: the unit and agency that hold the dossier (a processing step belongs to the unit
+  handling it; a staff member attached to an agency of that unit acts only on the dossiers of that
+  agency or not yet assigned to one, while the unit's staff without an agency — leader, desk — act on
+  all of them). ``handled_by(user)`` is the same condition for a queryset (the processing queue);
 - ``RECEIVING``: the unit whose desk received the dossier (intake, the return to the citizen);
-- ``DOSSIER_SIDES``: either of those two (a transfer, a withdrawal, an apology);
+- ``DOSSIER_SIDES``: either of those two (a transfer, a withdrawal, an apology); when one unit both
+  received and handles the dossier, the handling side's agency condition decides;
 - ``LEVEL``: a procedure at the person's unit's level or below (a commune edits commune procedures,
   the district district and commune ones).
 
@@ -20,11 +24,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import LEVEL_RANK, AdministrativeUnit, Role, membership_of
 
-__all__ = ["RULES", "Rule", "can", "require", "actions_of"]
+__all__ = ["RULES", "Rule", "can", "require", "actions_of", "handled_by"]
 
 IN_SCOPE = "in_scope"
 OWN_UNIT = "own_unit"
@@ -36,7 +41,7 @@ LEVEL = "level"
 WHERE_LABELS = {
     IN_SCOPE: _("in their unit or a unit below it"),
     OWN_UNIT: _("in their own unit only"),
-    HANDLING: _("at the unit that handles the dossier"),
+    HANDLING: _("at the unit that handles the dossier, and in its agency if they belong to one"),
     RECEIVING: _("at the unit whose desk received the dossier"),
     DOSSIER_SIDES: _("at the receiving or the handling unit of the dossier"),
     LEVEL: _("for procedures at their unit's level or below"),
@@ -99,16 +104,54 @@ def _unit_of(target) -> AdministrativeUnit | None:
     return getattr(target, "unit", None)
 
 
-def _where_holds(where: str, unit: AdministrativeUnit, target) -> bool:
+def _handling_terms(membership) -> dict[str, tuple]:
+    """The one condition of the handling side, as ``{dossier field: allowed values}``: the dossier is
+    handled by the member's unit and, for a member attached to an agency, assigned to that agency or
+    to none yet. Asked of one dossier by ``can`` and turned into a queryset filter by ``handled_by``."""
+    terms = {"handling_unit_id": (membership.unit_id,)}
+    if membership.agency_id is not None:
+        terms["agency_id"] = (None, membership.agency_id)
+    return terms
+
+
+def _terms_hold(terms: dict[str, tuple], target) -> bool:
+    return all(getattr(target, name) in values for name, values in terms.items())
+
+
+def _terms_q(terms: dict[str, tuple]) -> Q:
+    condition = Q()
+    for name, values in terms.items():
+        field = name.removesuffix("_id")
+        either = Q()
+        for value in values:
+            either |= Q(**{f"{field}__isnull": True}) if value is None else Q(**{name: value})
+        condition &= either
+    return condition
+
+
+def handled_by(user) -> Q:
+    """Dossiers on whose handling side ``user`` stands (``HANDLING``), as a queryset condition: the
+    processing queue lists these. Everything for a superuser without a unit, nothing without a unit."""
+    membership = membership_of(user)
+    if membership is None:
+        return Q() if getattr(user, "is_superuser", False) else Q(pk__in=[])
+    return _terms_q(_handling_terms(membership))
+
+
+def _where_holds(where: str, membership, target) -> bool:
+    unit = membership.unit
     if where == LEVEL:
         return LEVEL_RANK[target.level] >= LEVEL_RANK[unit.level]
     if where in (HANDLING, RECEIVING, DOSSIER_SIDES):
-        sides = []
-        if where in (HANDLING, DOSSIER_SIDES):
-            sides.append(target.handling_unit_id)
-        if where in (RECEIVING, DOSSIER_SIDES):
-            sides.append(target.receiving_unit_id)
-        return unit.pk in sides
+        handles = _terms_hold(_handling_terms(membership), target)
+        receives = target.receiving_unit_id == unit.pk
+        if where == HANDLING:
+            return handles
+        if where == RECEIVING:
+            return receives
+        # Either side; the receiving side alone only when another unit handles the dossier, so that
+        # an agency's officer at a unit that both received and handles it acts only as its handler.
+        return handles or (receives and target.handling_unit_id != unit.pk)
     target_unit = _unit_of(target)
     if target_unit is None:
         return True
@@ -129,7 +172,7 @@ def can(user, action: str, target=None) -> bool:
         return False
     if target is None:
         return True
-    return _where_holds(rule.where, membership.unit, target)
+    return _where_holds(rule.where, membership, target)
 
 
 def require(user, action: str, target=None) -> None:

@@ -90,6 +90,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost but for HTTPS: a body over REQUEST_MAX_BYTES is refused (413) before anything reads it.
+    "motcua.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -136,7 +138,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Redis: the Celery broker and the shared cache (login throttling, rate limits).
+# Redis: the Celery broker and the shared cache (the public forms' rate limits, which count in the database
+# while Redis is down: motcua.throttling). Django's own RedisCache (not django-redis), wrapped to survive an
+# outage; connecting gives up after half a second, a command after one.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
@@ -162,24 +166,42 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Publishing a task while Redis is down fails fast; the run stays queued and is sent again later.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# A request never waits on a dead broker for more than a second: publishing tries twice, each connection
+# attempt gives up after half a second, and the result store (Redis too) is not retried for 20 s as by
+# default. The caller keeps the job in the database (a report run stays queued, sent again by the beat).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0, "interval_max": 0}
+CELERY_BROKER_CONNECTION_TIMEOUT = 0.5
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 0.5
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0, "interval_max": 0},
+}
+# Nobody reads a report job's result (its ReportRun row is the result): publishing it subscribes to nothing.
+CELERY_TASK_ANNOTATIONS = {"reports.generate_report": {"ignore_result": True}}
 # visibility_timeout: Redis hands a delivered but unacknowledged message (its worker was SIGKILLed)
 # to another worker once this many seconds have passed since its delivery. It must exceed the
 # longest job and the longest retry countdown (a worker holds a countdown's message unacknowledged):
 # an hour by default; tests shorten it through CELERY_VISIBILITY_TIMEOUT.
 CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "socket_connect_timeout": 1, "socket_timeout": 2, "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": 0.5, "socket_timeout": 2, "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
 }
-# A report run still "running" this many seconds after its claim is taken for a dead worker's and
-# may be claimed again (reports.services._claim); the task's time limits stay inside it. Ten minutes
-# by default; tests shorten it through REPORT_STALE_AFTER_SECONDS.
-REPORT_STALE_AFTER_SECONDS = env_int("REPORT_STALE_AFTER_SECONDS", 600)
+# A running report job touches its run's heartbeat every REPORT_HEARTBEAT_SECONDS; a run "running"
+# without a heartbeat for REPORT_STALE_AFTER_SECONDS is taken for a dead worker's: it may be claimed
+# again (reports.services._claim), and the beat sends it once more or marks it failed
+# (reports.services.report_requeue_waiting). Tests shorten both through the environment.
+REPORT_STALE_AFTER_SECONDS = env_int("REPORT_STALE_AFTER_SECONDS", 90)
+REPORT_HEARTBEAT_SECONDS = env_int("REPORT_HEARTBEAT_SECONDS", max(1, min(15, REPORT_STALE_AFTER_SECONDS // 3)))
+# A report job is stopped after this long (its soft limit half a minute before): below the visibility
+# timeout, so that Redis never hands a job still running to a second worker.
+REPORT_TIME_LIMIT_SECONDS = env_int("REPORT_TIME_LIMIT_SECONDS", 1800)
 for _name, _value in (("CELERY_VISIBILITY_TIMEOUT", CELERY_VISIBILITY_TIMEOUT),
-                      ("REPORT_STALE_AFTER_SECONDS", REPORT_STALE_AFTER_SECONDS)):
+                      ("REPORT_HEARTBEAT_SECONDS", REPORT_HEARTBEAT_SECONDS),
+                      ("REPORT_STALE_AFTER_SECONDS", REPORT_STALE_AFTER_SECONDS),
+                      ("REPORT_TIME_LIMIT_SECONDS", REPORT_TIME_LIMIT_SECONDS)):
     if _value <= 0:
         raise ImproperlyConfigured(f"{_name} must be a positive number of seconds, not {_value}")
+if REPORT_STALE_AFTER_SECONDS < 2 * REPORT_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured("REPORT_STALE_AFTER_SECONDS must be at least twice REPORT_HEARTBEAT_SECONDS")
 # Beat: draft every unit's quarterly report when a window closes; remind on the 17th.
 from reports.schedule import CELERY_BEAT_SCHEDULE  # noqa: E402,F401
 
@@ -221,6 +243,16 @@ USE_THOUSAND_SEPARATOR = True
 WORKING_SESSIONS = env_sessions("WORKING_SESSIONS", "07:30-11:30,13:30-17:30")
 WORKING_DAY_HOURS = env_int("WORKING_DAY_HOURS", 8)
 
+# The largest request body accepted (413 above it, before the body is read: motcua.middleware):
+# the largest upload (a 5 MB catalogue file) and its form around it. Django's own limit on what it
+# parses in memory stays below it for forms without a file.
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 6 * 1024 * 1024)
+if REQUEST_MAX_BYTES <= 0:
+    raise ImproperlyConfigured(f"REQUEST_MAX_BYTES must be a positive number of bytes, not {REQUEST_MAX_BYTES}")
+# A catalogue file up to this size (a few hundred rows) is checked and written within the request;
+# a larger one by a Celery job, its page refreshing until the check is ready (procedures.import_jobs).
+CATALOGUE_IMPORT_INLINE_BYTES = env_int("CATALOGUE_IMPORT_INLINE_BYTES", 64 * 1024)
+
 # django-import-export: every import runs in one transaction (all rows or none); CSV and Excel only.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_FORMATS = [CSV, XLSX]
@@ -251,15 +283,23 @@ HTTPS = env_bool("HTTPS", not DEBUG)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+# The health check of docker-compose.yml asks gunicorn directly over plain HTTP: never redirected.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if env_bool("BEHIND_PROXY", False):
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 
-# Account for the client address in login throttling: only trust X-Forwarded-For behind a proxy.
-TRUST_X_FORWARDED_FOR = env_bool("BEHIND_PROXY", False)
+# The client address that throttles count (motcua.throttling.client_address): each of our reverse proxies
+# appends the address it saw to X-Forwarded-For, so the entry TRUSTED_PROXY_COUNT from the right is the one
+# the outermost of them vouches for; anything to its left is the client's to forge. 0 trusts no header.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if BEHIND_PROXY else 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT}")
+TRUST_X_FORWARDED_FOR = TRUSTED_PROXY_COUNT > 0  # the older switch, derived; TRUSTED_PROXY_COUNT decides
 
 # The portal's public address, for links in e-mails (the daily digest) and on printed QR codes.
 MOTCUA_SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -19,10 +20,18 @@ from django.utils.translation import gettext as _
 from .text import search_key
 
 HEADER_SEARCH_ROWS = 15
+# The most a spreadsheet cell holds (Excel's own limit); no column of any import takes more. A longer
+# cell is refused on its row before any importer parses it.
+MAX_CELL_CHARS = 32_767
+# Characters no text may carry: NUL (PostgreSQL refuses it) and the other C0 controls that XML, hence
+# every Excel file the portal writes, cannot hold. Tab, line feed and carriage return are kept.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# At most this many bad rows are named in the message; the count says how many there were.
+MAX_NAMED_ROWS = 20
 
 
 class TabularError(ValueError):
-    """The file as a whole cannot be read (wrong format, no header, missing columns)."""
+    """The file as a whole cannot be read (wrong format, no header, missing columns, cells no text may hold)."""
 
 
 @dataclass(frozen=True)
@@ -112,12 +121,42 @@ def read_rows(
                 % {"columns": ", ".join(missing), "rows": HEADER_SEARCH_ROWS}
             )
     header = columns(table[header_index])
-    rows = []
+    rows, unreadable = [], []
     for offset, cells in enumerate(table[header_index + 1 :], start=header_index + 2):
         values = {column: _cell(value) for column, value in zip(header, cells) if column}
-        if any(values.values()):
+        problems = _cell_problems(values)
+        if problems:
+            unreadable.append(_("Row %(line)s: %(problems)s.") % {"line": offset, "problems": "; ".join(problems)})
+        elif any(values.values()):
             rows.append(Row(line=offset, values=values))
+    if unreadable:
+        raise TabularError(_refusal(unreadable))
     return rows
+
+
+def _cell_problems(values: dict[str, str]) -> list[str]:
+    """What makes a row unreadable by any importer: a control character or a cell past MAX_CELL_CHARS."""
+    problems = []
+    for column, text in values.items():
+        column = _CONTROL.sub("?", column)
+        if len(text) > MAX_CELL_CHARS:
+            problems.append(
+                _("the column “%(column)s” holds %(length)s characters, more than the %(max)s a cell may hold")
+                % {"column": column, "length": f"{len(text):,}".replace(",", "."), "max": f"{MAX_CELL_CHARS:,}".replace(",", ".")}
+            )
+        elif _CONTROL.search(text):
+            problems.append(
+                _("the column “%(column)s” holds a control character (%(character)s) that no text may contain")
+                % {"column": column, "character": f"U+{ord(_CONTROL.search(text)[0]):04X}"}
+            )
+    return problems
+
+
+def _refusal(messages: list[str]) -> str:
+    named = messages[:MAX_NAMED_ROWS]
+    if len(messages) > len(named):
+        named.append(_("… and %(count)s more row(s).") % {"count": len(messages) - len(named)})
+    return "\n".join([_("Nothing was imported: the file holds text that cannot be stored."), *named])
 
 
 def _csv_table(data: bytes) -> list[list[str]]:
@@ -127,7 +166,18 @@ def _csv_table(data: bytes) -> list[list[str]]:
         raise TabularError(_("The CSV file must be encoded in UTF-8.")) from None
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    # Universal newlines: a file saved with bare CR line ends (old Mac Excel) reads like any other.
+    reader = csv.reader(io.StringIO(text, newline=None), delimiter=delimiter)
+    try:
+        return [row for row in reader]
+    except csv.Error:  # a field past the csv module's own limit (131,072 characters)
+        raise TabularError(_refusal([
+            _("Row %(line)s: %(problems)s.") % {
+                "line": reader.line_num,
+                "problems": _("a cell holds more than the %(max)s characters a cell may hold")
+                % {"max": f"{MAX_CELL_CHARS:,}".replace(",", ".")},
+            }
+        ])) from None
 
 
 # An .xlsx is a zip: refuse archives that would expand beyond this (a "zip bomb") before opening.

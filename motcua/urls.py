@@ -1,6 +1,12 @@
+from urllib.parse import urlencode
+
 from django.contrib import admin
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import include, path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from . import views
@@ -9,6 +15,23 @@ from .forms import ThrottledAuthenticationForm
 admin.site.site_header = _("Một Cửa administration")
 admin.site.site_title = _("Một Cửa")
 admin.site.index_title = _("Administration")
+
+
+def admin_login(request):
+    """The admin's sign-in is the site's: one sign-in path, one throttle (``ThrottledAuthenticationForm``).
+
+    ``/quan-tri/login/`` signs no one in; it sends to ``/dang-nhap/?next=…``. A signed-in account
+    the admin does not admit gets 403 rather than a sign-in page that would send it back (a loop).
+    """
+    target = request.GET.get(REDIRECT_FIELD_NAME, "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = reverse("admin:index")
+    if request.user.is_authenticated:
+        if admin.site.has_permission(request):
+            return redirect(target)
+        raise PermissionDenied
+    return redirect(f"{reverse('login')}?{urlencode({REDIRECT_FIELD_NAME: target})}")
+
 
 core_patterns = (
     [
@@ -40,6 +63,7 @@ urlpatterns = [
     path("doi-mat-khau/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("doi-mat-khau/xong/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("quan-tri/phan-quyen/", admin.site.admin_view(views.permission_table), name="admin-permission-table"),
+    path("quan-tri/login/", admin_login),  # before the admin's own, which it replaces
     path("quan-tri/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -1,5 +1,11 @@
+"""The catalogue in the Django admin. Writes ask the one permission table like the staff screens:
+``procedure.edit`` (on the stored procedure and its new level, in ``procedure_save``), ``procedure.import``
+and ``posting.edit`` for the unit of a posting; the resource asks the same of every imported row."""
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from import_export.admin import ImportExportModelAdmin
+
+from motcua.permissions import can
 
 from .models import Field, Posting, Procedure, ProcedureComponent, ProcedureFee, ProcedureVersion, ReviewItem, ReviewRound
 from .resources import ProcedureResource
@@ -45,7 +51,16 @@ class ProcedureAdmin(ImportExportModelAdmin):
     readonly_fields = ["version"]
     inlines = [FeeInline, ComponentInline, VersionInline]
 
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or can(request.user, "procedure.edit", obj)
+        )
+
+    def has_import_permission(self, request):
+        return super().has_import_permission(request) and can(request.user, "procedure.import")
+
     def save_model(self, request, obj, form, change):
+        # procedure_save asks procedure.edit on the stored procedure and on the level given (403 if not).
         procedure_save(procedure=obj, by=request.user, source=ProcedureVersion.Source.ADMIN)
 
     def get_import_resource_kwargs(self, request, **kwargs):
@@ -59,6 +74,21 @@ class PostingAdmin(admin.ModelAdmin):
     search_fields = ["unit__name", "procedure__code", "procedure__name"]
     autocomplete_fields = ["unit", "procedure"]
     list_select_related = ["unit", "procedure"]
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or can(request.user, "posting.edit", obj.unit)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (
+            obj is None or can(request.user, "posting.edit", obj.unit)
+        )
+
+    def save_model(self, request, obj, form, change):
+        if not can(request.user, "posting.edit", obj.unit):
+            raise PermissionDenied
+        super().save_model(request, obj, form, change)
 
 
 class ReviewItemInline(admin.TabularInline):

@@ -26,7 +26,7 @@ from .parsing import (
     parse_days,
     parse_fees,
 )
-from .services import components_of, fees_of
+from .services import components_of, fees_of, procedure_edit_refusal
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
@@ -161,8 +161,9 @@ class ProcedureForm(forms.ModelForm):
             ),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user  # who edits: asked ``procedure.edit`` for the level chosen (procedure_save asks again)
         procedure = self.instance
         self.old_fees: list[FeeSpec] = fees_of(procedure) if procedure.pk else []
         self.old_components: list[ComponentSpec] = components_of(procedure) if procedure.pk else []
@@ -198,6 +199,11 @@ class ProcedureForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.user is not None and cleaned.get("level"):
+            stored = self.instance if self.instance.pk else None  # not yet changed: _post_clean does that
+            refusal = procedure_edit_refusal(self.user, stored, code=self.instance.code, level=cleaned["level"])
+            if refusal:
+                self.add_error("level", capfirst(refusal) + ".")
         start, end = cleaned.get("effective_from"), cleaned.get("effective_until")
         if start and end and end < start:
             self.add_error("effective_until", _("The end of validity is before its start."))

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 import tablib
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
 from import_export.results import RowResult
 
@@ -60,6 +60,11 @@ def procedures_import(
 ) -> ImportReport:
     """Import (or, with ``dry_run``, only check) a catalogue file. All rows or none.
 
+    ``user`` (who imports) is asked what the edit form asks — ``procedure.import``, ``posting.edit`` at
+    ``unit``, ``procedure.edit`` on each row's stored procedure and on the level the row gives — and a
+    row refused is named like any bad row, so nothing is written; ``user=None`` is the installation
+    itself (the command without ``--by``). The dry run and the confirmation ask the same.
+
     Raises TabularError when the file as a whole cannot be read (not a table, no header).
     """
     rows = read_rows(source, filename=filename, required=REQUIRED_COLUMNS, aliases=HEADER_ALIASES)
@@ -87,7 +92,9 @@ def procedures_import(
                 (lines.get(number, number), _("Row %(line)s: could not be saved (%(error)s).") % {"line": lines.get(number, number), "error": error.error})
             )
     for error in result.base_errors:
-        report.errors.append((0, str(error.error)))
+        # The file as a whole refused (its columns, or who imports it may not: procedure.import, posting.edit).
+        messages = error.error.messages if isinstance(error.error, ValidationError) else [str(error.error)]
+        report.errors += [(0, message) for message in messages]
     report.errors = [message for _line, message in sorted(report.errors, key=lambda e: e[0])]
     for number, row_result in enumerate(result.rows, start=1):
         if row_result.import_type in (RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE, RowResult.IMPORT_TYPE_SKIP):

@@ -296,3 +296,73 @@ class ReviewItem(models.Model):
         verbose_name_plural = _("review items")
         ordering = ["procedure__field__name", "procedure__code"]
         constraints = [models.UniqueConstraint(fields=["round", "procedure"], name="review_item_unique_procedure")]
+
+
+class ImportStage(models.TextChoices):
+    CHECK = "check", _("Check")
+    WRITE = "write", _("Import")
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+    @classmethod
+    def active(cls) -> list[str]:
+        return [cls.QUEUED, cls.RUNNING]
+
+
+class CatalogueImportQuerySet(models.QuerySet):
+    def of(self, user) -> CatalogueImportQuerySet:
+        """A job is its uploader's only: another user's token answers as an unknown one."""
+        return self.filter(user=user) if getattr(user, "pk", None) else self.none()
+
+
+class CatalogueImport(models.Model):
+    """A catalogue file uploaded on the import screen, checked (a dry run) and then written, each step a
+    job (procedures.import_jobs; a small file's steps run in the request): its stage, status, progress,
+    the file itself until it is written, and the last step's report (its rows and every bad line)."""
+
+    # The secret in the job page's URL and in the confirmation form.
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.CASCADE,
+                             related_name="catalogue_imports")
+    # Where every row is posted (the uploader's own unit), or nowhere.
+    unit = models.ForeignKey(AdministrativeUnit, verbose_name=_("unit"), null=True, blank=True,
+                             on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(_("file name"), max_length=255)
+    # The file (at most 5 MB), emptied once it has been written.
+    data = models.BinaryField(editable=False)
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    stage = models.CharField(_("stage"), max_length=8, choices=ImportStage.choices, default=ImportStage.CHECK)
+    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    # The step's outcome: {"rows": [[line, code, name, action], …], "errors": […]}, or {"file_error": "…"}.
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    error = models.TextField(_("reason of the failure"), blank=True)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    # Set in the transaction that hands the step to the broker (the status is the marker).
+    sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+
+    objects = CatalogueImportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("catalogue import")
+        verbose_name_plural = _("catalogue imports")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The purge of old uploads (procedures.import_jobs.catalogue_import_purge).
+            models.Index(fields=["created_at"], name="catalogue_import_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} #{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ImportStatus.active()

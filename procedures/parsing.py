@@ -269,11 +269,31 @@ def format_days(days: Decimal) -> str:
     return format(days.normalize(), "f") if days % 1 else str(int(days))
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet evaluates: anything after "=" (and a leading tab or CR, which hides the "=" of
+# a CSV cell); after "+", "-" or "@" an expression: a number, a bracket, a quote, another operator,
+# a name or cell reference run straight on ("+A1", "-SUM(…)", "@cmd"), a function call or a DDE
+# link ("|") anywhere. Text after the sign and a space ("- Bản sao giấy khai sinh", a bullet) is prose.
+_ALWAYS_FORMULA = ("=", "\t", "\r")
+_SIGNS = ("+", "-", "@")
+_EXPRESSION_START = re.compile(r"[^\s]|\s*[^\w\s]|\s*\d")
+_CALL_OR_LINK = re.compile(r"[A-Za-z_][\w.]*\(|\|")
+
+
+def is_formula(value: str) -> bool:
+    """Would a spreadsheet evaluate this text typed in a cell (or opened from a CSV file)?"""
+    if value.startswith(_ALWAYS_FORMULA):
+        return True
+    if not value.startswith(_SIGNS):
+        return False
+    rest = value[1:]
+    if not rest.strip():
+        return False  # a lone "-" stays text
+    return bool(_EXPRESSION_START.match(rest) or _CALL_OR_LINK.search(rest))
 
 
 def escape_formula(value):
-    """A cell an officer's spreadsheet would run as a formula is written as text instead."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    """A cell an officer's spreadsheet would run as a formula is written as text instead (with a
+    leading "'"); ordinary text, a "- bullet" too, is written as typed."""
+    if isinstance(value, str) and is_formula(value):
         return "'" + value
     return value

@@ -1,19 +1,36 @@
 """The one django-import-export resource for the catalogue, used by the admin, the UI and the
 ``import_procedures`` command. Cells are read by ``procedures.parsing``; every bad cell becomes a
-Vietnamese message on its row, and the import runs in one transaction: all rows or none."""
+Vietnamese message on its row, and the import runs in one transaction: all rows or none.
+
+Who imports (``user``) is asked what the edit form asks: ``procedure.import`` for the file,
+``posting.edit`` for the unit the rows are posted at, and ``procedure.edit`` for every row that
+changes a procedure, on the stored procedure and on the level the row gives it (``procedure_save``
+asks it: ``procedures.services.procedure_edit_refusal``); a row refused is a bad row like any other,
+so the whole file is refused. A row that changes nothing is read back, not written (an exported
+catalogue imports back). ``user=None`` is the installation itself (the command without ``--by``)."""
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+import re
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources
 from import_export.results import RowResult
 
+from motcua.permissions import can
 from motcua.tabular import cell_text
 from motcua.text import search_key
 
 from . import parsing
 from .models import Procedure, ProcedureVersion
-from .services import components_of, fees_of, field_get_or_create, posting_set, procedure_save
+from .services import (
+    ProcedureRefused,
+    components_of,
+    fees_of,
+    field_get_or_create,
+    posting_set,
+    procedure_save,
+)
 
 REQUIRED_COLUMNS = ("code", "name", "field_code", "field_name", "level", "processing_days")
 OPTIONAL_COLUMNS = (
@@ -47,6 +64,8 @@ HEADER_ALIASES = {
     "tình trạng": "status", "trạng thái": "status",
 }
 _ALIASES = {search_key(k): v for k, v in HEADER_ALIASES.items()}
+# A procedure code, like a dossier code, is made of characters that need no escaping anywhere.
+_SAFE_CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]*")
 
 COLUMN_LABELS = {
     "code": "Mã TTHC", "name": "Tên TTHC", "field_code": "Mã lĩnh vực", "field_name": "Lĩnh vực",
@@ -114,6 +133,13 @@ class ProcedureResource(resources.ModelResource):
             raise ValidationError(_("Missing column(s): %(columns)s.") % {"columns": ", ".join(missing)})
         self.seen_codes.clear()
         self.unchanged.clear()
+        if self.user is not None:
+            if not can(self.user, "procedure.import"):
+                raise ValidationError(_("Your account may not import the procedure catalogue."))
+            if self.unit is not None and not can(self.user, "posting.edit", self.unit):
+                raise ValidationError(
+                    _("Your account may not post procedures at %(unit)s.") % {"unit": self.unit.name}
+                )
 
     def line_of(self, number: int) -> int:
         return self.lines.get(number, number + 1)
@@ -142,7 +168,7 @@ class ProcedureResource(resources.ModelResource):
         code = cell["code"]
         if not code:
             errors["code"] = [_("empty")]
-        elif len(code) > 32 or " " in code:
+        elif len(code) > 32 or not _SAFE_CODE.fullmatch(code):  # it goes into addresses: no "/", space or quote
             errors["code"] = [_("the code “%(code)s” is not a procedure code like 1.001193") % {"code": code}]
         elif code in self.seen_codes:
             errors["code"] = [
@@ -187,9 +213,14 @@ class ProcedureResource(resources.ModelResource):
         instance._fees, instance._components = fees, components
 
     def save_instance(self, instance, is_create, row, **kwargs):
-        changed = procedure_save(
-            procedure=instance, fees=instance._fees, components=instance._components, by=self.user, source=self.source
-        )
+        try:
+            changed = procedure_save(
+                procedure=instance, fees=instance._fees, components=instance._components, by=self.user,
+                source=self.source,
+            )
+        except ProcedureRefused as refused:
+            # The edit form's question, asked by the one save (a bad row: the whole file is refused).
+            raise ValidationError({NON_FIELD_ERRORS: [str(refused)]}) from None
         if not changed:
             self.unchanged.add(instance.code)
         if self.unit is not None:

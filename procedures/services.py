@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from motcua.models import AdministrativeUnit
+from motcua.models import AdministrativeUnit, UnitLevel
+from motcua.permissions import can
 
 from .models import (
     Field,
@@ -36,6 +38,10 @@ TRACKED_FIELDS = [
 
 class CatalogueError(Exception):
     """A change refused for a reason the officer must read (already translated)."""
+
+
+class ProcedureRefused(PermissionDenied):
+    """``procedure_save`` refused: ``by`` may not change this procedure (``str()`` says why, translated)."""
 
 
 def _plain(value):
@@ -102,6 +108,32 @@ def procedure_terms_at(*, procedure: Procedure, moment: datetime) -> ProcedureTe
     )
 
 
+def procedure_edit_refusal(by, stored: Procedure | None, *, code: str, level: str | None) -> str | None:
+    """Why ``by`` may not write the procedure ``code`` (a translated message), or None.
+
+    Every write path asks this (the edit form, the import, the admin, the command with ``--by``):
+    ``procedure.edit`` on the procedure as stored (``stored``; None for a new one) and on the level
+    it is given (``level``; None when not known yet). ``by=None`` is the installation itself.
+    """
+    if by is None:
+        return None
+    if stored is not None and not can(by, "procedure.edit", stored):
+        return _(
+            "procedure %(code)s is a %(level)s procedure, which your account may not change (only "
+            "procedures at your unit's level or below)"
+        ) % {"code": code, "level": stored.get_level_display().lower()}
+    if level and not can(by, "procedure.edit", Procedure(code=code, level=level)):
+        label = UnitLevel(level).label.lower()
+        if stored is None:
+            return _(
+                "your account may not add a %(level)s procedure (only procedures at your unit's level or below)"
+            ) % {"level": label}
+        return _("your account may not move procedure %(code)s up to the %(level)s level") % {
+            "code": code, "level": label,
+        }
+    return None
+
+
 @transaction.atomic
 def procedure_save(
     *,
@@ -115,14 +147,17 @@ def procedure_save(
     """Save a procedure with its fees and components; record a version if anything changed.
 
     ``fees``/``components`` of None keep the stored ones. Returns whether anything changed.
+    A change ``by`` may not make raises ``ProcedureRefused`` (a PermissionDenied: 403 in a view) and
+    writes nothing (``procedure_edit_refusal``; ``by=None`` is the installation itself: demo data,
+    the command run without ``--by``).
     """
     at = at or timezone.now()
     is_new = procedure.pk is None
+    stored = None if is_new else Procedure.objects.select_for_update().get(pk=procedure.pk)
     if is_new:
         before = {}
         old_fees, old_components = [], []
     else:
-        stored = Procedure.objects.select_for_update().get(pk=procedure.pk)
         old_fees, old_components = fees_of(stored), components_of(stored)
         before = _state(stored, old_fees, old_components)
     fees = old_fees if fees is None else fees
@@ -132,7 +167,10 @@ def procedure_save(
     after = _state(procedure, fees, components)
     changes = {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}
     if not is_new and not changes:
-        return False
+        return False  # nothing written: a procedure read back unchanged (an exported file) is no change
+    refusal = procedure_edit_refusal(by, stored, code=procedure.code, level=procedure.level)
+    if refusal:
+        raise ProcedureRefused(refusal)
 
     procedure.refresh_search_text()
     if not is_new:

@@ -6,6 +6,7 @@ app_name = "procedures"
 urlpatterns = [
     path("", views.procedure_list, name="procedure-list"),
     path("nhap/", views.procedure_import, name="procedure-import"),
+    path("nhap/<str:token>/", views.import_job, name="import-job"),
     path("danh-muc.xlsx", exports.catalogue_xlsx, name="catalogue-xlsx"),
     path("niem-yet.xlsx", exports.posting_xlsx, name="posting-xlsx"),
     path("niem-yet.pdf", exports.posting_pdf, name="posting-pdf"),

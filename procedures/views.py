@@ -4,30 +4,27 @@ Views stay thin: fetch through ``procedures.access``, validate a form, call a se
 """
 from __future__ import annotations
 
-import secrets
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from io import BytesIO
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from motcua.access import get_unit_for_user
 from motcua.permissions import can
 from motcua.scope import Scope
 from motcua.models import AdministrativeUnit
-from motcua.tabular import TabularError
 from motcua.text import search_key
 
 from .access import get_procedure_for_user
@@ -39,14 +36,17 @@ from .forms import (
     ProcedureForm,
     annotate_posted_at,
 )
-from .importing import ImportReport, procedures_import
-from .models import Field, Posting, Procedure, ProcedureVersion
+from . import import_jobs
+from .importing import ImportReport
+from .models import CatalogueImport, Field, ImportStage, ImportStatus, Posting, Procedure, ProcedureVersion
 from .resources import COLUMN_LABELS, COLUMNS, HEADER_ALIASES, REQUIRED_COLUMNS
 from .selectors import catalogue_counts
 from .services import TRACKED_FIELDS, posting_set, procedure_save
 
 PAGE_SIZE = 50
-IMPORT_KEEP_SECONDS = 30 * 60
+# The preview lists this many rows of a file (the counts cover them all).
+PREVIEW_ROWS = 1000
+IMPORT_REFRESH_SECONDS = 2
 
 
 # -- the list -----------------------------------------------------------------------------------
@@ -194,7 +194,7 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def procedure_edit(request: HttpRequest, code: str) -> HttpResponse:
     procedure = get_procedure_for_user(request.user, code, write=True)
-    form = ProcedureForm(request.POST or None, instance=procedure)
+    form = ProcedureForm(request.POST or None, instance=procedure, user=request.user)
     if request.method == "POST" and form.is_valid():
         changed = procedure_save(
             procedure=form.instance,
@@ -279,10 +279,6 @@ def import_columns() -> list[dict]:
     return rows
 
 
-def _import_key(user, token: str) -> str:
-    return f"procedures:import:{user.pk}:{token}"
-
-
 def _import_page(request: HttpRequest, form: ImportUploadForm, unit: AdministrativeUnit | None) -> HttpResponse:
     return render(request, "procedures/import.html", {"form": form, "unit": unit, "columns": import_columns()})
 
@@ -290,18 +286,21 @@ def _import_page(request: HttpRequest, form: ImportUploadForm, unit: Administrat
 def _preview(request, report: ImportReport, *, filename: str, unit, token: str | None) -> HttpResponse:
     context = {
         "report": report,
+        "rows": report.rows[:PREVIEW_ROWS],
+        "rows_left_out": max(0, len(report.rows) - PREVIEW_ROWS),
         "filename": filename,
         "unit": unit,
         "confirm_form": ImportConfirmForm(initial={"token": token}) if token else None,
         "form": ImportUploadForm(),
-        "keep_minutes": IMPORT_KEEP_SECONDS // 60,
+        "keep_minutes": import_jobs.KEEP_SECONDS // 60,
     }
     return render(request, "procedures/import_preview.html", context)
 
 
 @login_required
 def procedure_import(request: HttpRequest) -> HttpResponse:
-    """Upload → dry run and preview → confirm. The file waits in the cache, tied to its user."""
+    """Upload → check (a dry run) and preview → confirm → write. The file waits in a ``CatalogueImport``
+    of its uploader; a large file's check and write run as jobs, the page refreshing until they end."""
     if not can(request.user, "procedure.import"):
         raise PermissionDenied
     unit = Scope.of(request.user).own_unit()
@@ -314,55 +313,83 @@ def procedure_import(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _import_page(request, form, unit)
     upload = form.cleaned_data["file"]
-    data = upload.read()
-    try:
-        report = procedures_import(source=BytesIO(data), filename=upload.name, unit=unit, user=request.user, dry_run=True)
-    except TabularError as error:
-        form.add_error("file", str(error))
+    job = import_jobs.catalogue_import_start(user=request.user, unit=unit, filename=upload.name, data=upload.read())
+    if job.is_active:
+        return redirect("procedures:import-job", token=job.token)
+    return _import_outcome(request, job)
+
+
+def _import_outcome(request: HttpRequest, job: CatalogueImport) -> HttpResponse:
+    """A finished step: the preview of a check, the catalogue after a clean write, or the reason it failed."""
+    unit = job.unit
+    if job.status == ImportStatus.FAILED:
+        return _import_job_page(request, job)
+    file_error = import_jobs.file_error_of(job)
+    if file_error:
+        form = ImportUploadForm()
+        form.full_clean()  # an unbound form: no error of its own, ready to carry the file's message
+        form.cleaned_data = {}
+        form.add_error("file" if job.stage == ImportStage.CHECK else None, file_error)
         return _import_page(request, form, unit)
-    token = None
-    if report.ok:
-        token = secrets.token_urlsafe(24)
-        cache.set(
-            _import_key(request.user, token),
-            {"user_id": request.user.pk, "filename": upload.name, "data": data},
-            IMPORT_KEEP_SECONDS,
-        )
-    return _preview(request, report, filename=upload.name, unit=unit, token=token)
+    report = import_jobs.report_of(job)
+    if job.stage == ImportStage.CHECK:
+        confirmable = report.ok and timezone.now() < import_jobs.confirmable_until(job)
+        return _preview(request, report, filename=job.filename, unit=unit, token=job.token if confirmable else None)
+    if not report.ok:
+        # The catalogue changed between the check and the confirmation: nothing was written.
+        return _preview(request, report, filename=job.filename, unit=unit, token=None)
+    if request.method == "POST":
+        messages.success(request, _import_done_message(job, report))
+        return redirect("procedures:procedure-list")
+    return _import_job_page(request, job, report=report)
+
+
+def _import_done_message(job: CatalogueImport, report: ImportReport) -> str:
+    return _("%(filename)s was imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged.") % {
+        "filename": job.filename, "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
+    }
+
+
+def _import_job_page(request: HttpRequest, job: CatalogueImport, *, report: ImportReport | None = None) -> HttpResponse:
+    context = {"job": job, "unit": job.unit, "done_message": _import_done_message(job, report) if report else ""}
+    response = render(request, "procedures/import_job.html", context)
+    if job.is_active:
+        response["Refresh"] = str(IMPORT_REFRESH_SECONDS)  # the page reloads itself until the step ends
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _import_confirm(request: HttpRequest, unit: AdministrativeUnit | None) -> HttpResponse:
     form = ImportConfirmForm(request.POST)
-    key = _import_key(request.user, form.cleaned_data["token"]) if form.is_valid() else None
-    stored = cache.get(key) if key else None
-    if not stored or stored.get("user_id") != request.user.pk:
+    job = (
+        CatalogueImport.objects.of(request.user).filter(token=form.cleaned_data["token"]).first()
+        if form.is_valid() else None
+    )
+    confirmed = import_jobs.catalogue_import_confirm(job=job) if job is not None else None
+    if confirmed is None:
         messages.error(
             request,
             _("The checked file is no longer kept (it waits %(minutes)s minutes): choose it again.")
-            % {"minutes": IMPORT_KEEP_SECONDS // 60},
+            % {"minutes": import_jobs.KEEP_SECONDS // 60},
         )
         return redirect("procedures:procedure-import")
-    try:
-        report = procedures_import(
-            source=BytesIO(stored["data"]), filename=stored["filename"], unit=unit, user=request.user
-        )
-    except TabularError as error:
-        upload_form = ImportUploadForm()
-        upload_form.add_error(None, str(error))
-        return _import_page(request, upload_form, unit)
-    if not report.ok:
-        # The catalogue changed between the check and the confirmation: nothing was written.
-        cache.delete(key)
-        return _preview(request, report, filename=stored["filename"], unit=unit, token=None)
-    cache.delete(key)
-    messages.success(
-        request,
-        _("%(filename)s was imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged.")
-        % {
-            "filename": stored["filename"],
-            "created": report.created,
-            "updated": report.updated,
-            "unchanged": report.unchanged,
-        },
-    )
-    return redirect("procedures:procedure-list")
+    if confirmed.is_active:
+        return redirect("procedures:import-job", token=confirmed.token)
+    return _import_outcome(request, confirmed)
+
+
+@login_required
+@require_GET
+def import_job(request: HttpRequest, token: str) -> HttpResponse:
+    """A catalogue file's check or write: progress while it runs (the page refreshes itself), then its outcome."""
+    if not can(request.user, "procedure.import"):
+        raise PermissionDenied
+    job = CatalogueImport.objects.of(request.user).select_related("unit").filter(token=token).first()
+    if job is None:
+        raise Http404
+    if job.status == ImportStatus.QUEUED and job.sent_at is None:
+        import_jobs.catalogue_import_send(job.pk)  # the broker was down when it was uploaded: try again
+        job.refresh_from_db()
+    if job.is_active:
+        return _import_job_page(request, job)
+    return _import_outcome(request, job)

@@ -77,6 +77,10 @@ class ReportRun(models.Model):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # Touched by the worker every few seconds while it works (reports.services.Heartbeat; progress
+    # updates count): a running run whose heartbeat is older than settings.REPORT_STALE_AFTER_SECONDS
+    # is a dead worker's, sent again once or marked failed (reports.services.report_requeue_waiting).
+    heartbeat_at = models.DateTimeField(_("last sign of life at"), null=True, blank=True, editable=False)
 
     objects = ReportRunQuerySet.as_manager()
 

@@ -21,9 +21,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.send_daily_digests",
         "schedule": crontab(hour=6, minute=45),
     },
-    # A run requested while Redis was down stays queued: send it again every few minutes.
+    # A run requested while Redis was down stays queued, a run whose worker died stops beating:
+    # every minute, send them again (or mark the twice-dead failed), so a dead worker is noticed within two.
     "reports-requeue-waiting-runs": {
         "task": "reports.requeue_waiting_runs",
-        "schedule": crontab(minute="*/5"),
+        "schedule": crontab(minute="*"),
     },
 }

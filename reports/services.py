@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Callable
@@ -37,13 +39,59 @@ from .report import ReportData, build_report, to_json
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+# A run whose worker died is sent once more by the beat (its second attempt); dead again, it is failed.
+DEAD_RUN_ATTEMPTS = 2
+# A queued run whose message was sent this long ago and never claimed is taken for a lost message.
+QUEUED_RESEND_AFTER = timedelta(minutes=10)
 
 
 def stale_after() -> timedelta:
-    """How long after its claim a run still "running" is taken for a dead worker's and may be claimed
-    again: settings.REPORT_STALE_AFTER_SECONDS (ten minutes unless the environment says otherwise;
-    read at each call, so that a test can shorten it)."""
-    return timedelta(seconds=getattr(settings, "REPORT_STALE_AFTER_SECONDS", 600))
+    """How long a run "running" may go without a heartbeat before it is taken for a dead worker's
+    (claimable again, sent again by the beat or failed): settings.REPORT_STALE_AFTER_SECONDS (90 s
+    unless the environment says otherwise; read at each call, so that a test can shorten it)."""
+    return timedelta(seconds=getattr(settings, "REPORT_STALE_AFTER_SECONDS", 90))
+
+
+def heartbeat_every() -> float:
+    """Seconds between two heartbeats of a running job: settings.REPORT_HEARTBEAT_SECONDS (15)."""
+    return float(getattr(settings, "REPORT_HEARTBEAT_SECONDS", 15))
+
+
+def dead_runs(now: datetime | None = None) -> Q:
+    """Runs "running" with no heartbeat for ``stale_after()``: their worker died (killed, out of memory)."""
+    cutoff = (now or timezone.now()) - stale_after()
+    return Q(status=RunStatus.RUNNING) & (
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    )
+
+
+class Heartbeat:
+    """While the block runs, ``beat()`` is called every ``every`` seconds from a thread of its own
+    (with its own database connection, closed at the end): a job busy in one long step (WeasyPrint
+    laying out a hundred pages) still shows it is alive. A failed beat is logged, never raised."""
+
+    def __init__(self, beat: Callable[[], object], every: float):
+        self.beat, self.every = beat, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="report-heartbeat", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(self.every):
+                try:
+                    self.beat()
+                except Exception as error:  # the database is briefly away: the next beat may pass
+                    logger.warning("report heartbeat failed: %s", error)
+        finally:
+            connection.close()
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
 
 
 # The PDF's editable parts (reports.formatters.pdf_context): paragraphs, the document number, the
@@ -152,7 +200,9 @@ def report_request(*, unit: AdministrativeUnit, period: Period | str, fmt: str, 
     job = {"unit": unit, "period_key": period.key, "format": fmt, "parameters_hash": parameters_hash(parameters)}
     active = ReportRun.objects.active().filter(**job).first()
     if active is not None:
-        return active
+        # A dead worker's run is never joined: it is marked failed, and this request gets a run of its own.
+        if not _fail_dead(active.pk):
+            return active
     try:
         with transaction.atomic():
             run = ReportRun.objects.create(
@@ -193,30 +243,72 @@ def _enqueue(run_id: int, *, sent_before: datetime | None = None) -> bool:
 
 
 def report_requeue_waiting(*, older_than=timedelta(minutes=2)) -> int:
-    """Send the runs still queued whose message was never sent (Redis was down), or was sent so long
-    ago (more than ``stale_after()``) that it must have been lost; a run sent a moment ago and waiting
-    for a free worker is left alone."""
+    """The beat's round (every minute): send the runs still queued whose message was never sent (Redis
+    was down), or was sent so long ago (``QUEUED_RESEND_AFTER``) that it must have been lost — a run
+    sent a moment ago and waiting for a free worker is left alone; and deal with the runs whose worker
+    died (no heartbeat for ``stale_after()``): sent once more, or marked failed (``report_reap_dead``).
+    Returns how many runs it sent or failed."""
     now = timezone.now()
-    resend_before = now - stale_after()
+    resend_before = now - QUEUED_RESEND_AFTER
     waiting = ReportRun.objects.filter(status=RunStatus.QUEUED, requested_at__lt=now - older_than).filter(
         Q(sent_at__isnull=True) | Q(sent_at__lt=resend_before)
     )
-    return sum(_enqueue(run_id, sent_before=resend_before) for run_id in waiting.values_list("pk", flat=True))
+    sent = sum(_enqueue(run_id, sent_before=resend_before) for run_id in waiting.values_list("pk", flat=True))
+    dead = ReportRun.objects.filter(dead_runs(now)).values_list("pk", flat=True)
+    return sent + sum(report_reap_dead(run_id) is not None for run_id in dead)
+
+
+def dead_worker_message() -> str:
+    return _("The export stopped: the worker producing it stopped answering (it was restarted or ran out of "
+             "memory), and a second attempt stopped too. Ask for the export again.")
+
+
+def report_reap_dead(run_id: int) -> str | None:
+    """A run whose worker died: after one attempt it is queued and sent again in one transaction (the
+    status is the marker: if the broker is down nothing changes, and the next beat tries again);
+    after ``DEAD_RUN_ATTEMPTS`` it is marked failed with the reason, so that the officer can ask again.
+    Returns "resent", "failed", or None when the run is not (or no longer) a dead one."""
+    from .tasks import generate_report
+
+    try:
+        with transaction.atomic():
+            if ReportRun.objects.filter(dead_runs(), pk=run_id, attempts__lt=DEAD_RUN_ATTEMPTS).update(
+                status=RunStatus.QUEUED, sent_at=timezone.now(), progress=0, heartbeat_at=None,
+            ):
+                generate_report.delay(run_id)
+                logger.warning("report run %s: its worker died; sent again", run_id)
+                return "resent"
+    except Exception as error:  # kombu/redis raise several kinds when the broker is unreachable
+        logger.warning("Report run %s stays as it was: the broker is unavailable (%s)", run_id, error)
+        return None
+    return "failed" if _fail_dead(run_id) else None
+
+
+def _fail_dead(run_id: int) -> bool:
+    """Mark a dead worker's run failed with the reason (whatever its attempts); whether it was one."""
+    failed = ReportRun.objects.filter(dead_runs(), pk=run_id).update(
+        status=RunStatus.FAILED, error=dead_worker_message(), finished_at=timezone.now(),
+    )
+    if failed:
+        logger.warning("report run %s: its worker died; marked failed", run_id)
+    return bool(failed)
 
 
 def _claim(run_id: int) -> int | None:
-    """Take the run for this worker: one conditional UPDATE (queued; running but stale; failed with
-    attempts left, for Celery's retry). Returns the attempt's number, or None if not ours to do."""
+    """Take the run for this worker: one conditional UPDATE (queued; running without a heartbeat for
+    ``stale_after()``; failed with attempts left, for Celery's retry). Returns the attempt's number,
+    or None if not ours to do."""
     now = timezone.now()
     claimable = (
         Q(status=RunStatus.QUEUED)
-        | Q(status=RunStatus.RUNNING, started_at__lt=now - stale_after())
+        | dead_runs(now)
         | Q(status=RunStatus.FAILED, attempts__lt=MAX_ATTEMPTS)
     )
     try:
         with transaction.atomic():
             claimed = ReportRun.objects.filter(claimable, pk=run_id).update(
-                status=RunStatus.RUNNING, started_at=now, finished_at=None, progress=5, attempts=F("attempts") + 1,
+                status=RunStatus.RUNNING, started_at=now, heartbeat_at=now, finished_at=None, progress=5,
+                attempts=F("attempts") + 1,
             )
     except IntegrityError:
         # A failed run being retried while the same job was requested again: the new run does it.
@@ -230,8 +322,11 @@ def _mine(run_id: int, attempt: int):
     return ReportRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, attempts=attempt)
 
 
-def report_generate(run_id: int) -> ReportRun:
-    """The job: claim the run, build and render it, store the file with its checksum.
+def report_generate(run_id: int, *, heartbeat: bool = True) -> ReportRun:
+    """The job: claim the run, build and render it, store the file with its checksum. While it works
+    the run's heartbeat is touched every ``heartbeat_every()`` seconds (and with each progress step),
+    so that a dead worker's run is told from a slow one (``heartbeat=False`` in-process, where the
+    request itself is the worker).
 
     Idempotent: a done run (or one another worker is running) is left alone. On failure the run is
     marked failed with the reason, and the exception is raised again while attempts remain, for
@@ -240,11 +335,16 @@ def report_generate(run_id: int) -> ReportRun:
     run = ReportRun.objects.select_related("unit").get(pk=run_id)
     if attempt is None:
         return run
+
+    def beat(**fields):
+        return _mine(run_id, attempt).update(heartbeat_at=timezone.now(), **fields)
+
     try:
-        content = _render(
-            run.unit, run.period, run.format, run.parameters or {},
-            progress=lambda percent: _mine(run_id, attempt).update(progress=percent),
-        )
+        with Heartbeat(beat, heartbeat_every()) if heartbeat else nullcontext():
+            content = _render(
+                run.unit, run.period, run.format, run.parameters or {},
+                progress=lambda percent: beat(progress=percent),
+            )
         name = default_storage.save(run.storage_name(attempt), ContentFile(content))
     except Exception as exc:
         reason = f"{exc.__class__.__name__}: {exc}"[:2000]

@@ -8,15 +8,16 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
+from django.conf import settings
+
 from .models import ReportRun
 from .services import MAX_ATTEMPTS, report_draft_quarter, report_generate, stale_after, submission_remind_missing
 
-# A job must finish before its claim goes stale and another worker may take it: the soft limit a
-# minute before (540 s of the default 600), the hard one half a minute before; within a shortened
-# window (tests), a fifth and a tenth of it.
-_STALE_SECONDS = int(stale_after().total_seconds())
-SOFT_TIME_LIMIT = max(1, _STALE_SECONDS - min(60, _STALE_SECONDS // 5))
-TIME_LIMIT = max(SOFT_TIME_LIMIT + 1, _STALE_SECONDS - min(30, _STALE_SECONDS // 10))
+# A job alive (its heartbeat beating) may run as long as it needs up to REPORT_TIME_LIMIT_SECONDS
+# (30 minutes), below Redis's visibility timeout; the soft limit half a minute before, so that the
+# run is marked failed with its reason rather than killed.
+TIME_LIMIT = settings.REPORT_TIME_LIMIT_SECONDS
+SOFT_TIME_LIMIT = max(1, TIME_LIMIT - min(30, TIME_LIMIT // 10))
 
 
 @shared_task(
@@ -40,9 +41,9 @@ def generate_report(self, run_id: int) -> str:
     except ReportRun.DoesNotExist:  # deleted since it was requested: nothing to do
         return "gone"
     if run.is_active:
-        # Another worker holds the claim (or held it and died): look again once the claim can go stale.
-        started = run.started_at or timezone.now()
-        countdown = max(5, int((started + stale_after() - timezone.now()).total_seconds()) + 5)
+        # Another worker holds the claim (or held it and died): look again once its heartbeat can go stale.
+        last_sign = run.heartbeat_at or run.started_at or timezone.now()
+        countdown = max(5, int((last_sign + stale_after() - timezone.now()).total_seconds()) + 5)
         raise self.retry(countdown=countdown, max_retries=self.request.retries + 1)
     return run.status
 
@@ -52,7 +53,7 @@ def _generate_in_process(run_id: int) -> str:
     here, and a failure stays on the run instead of breaking the page."""
     for _attempt in range(MAX_ATTEMPTS):
         try:
-            return report_generate(run_id).status
+            return report_generate(run_id, heartbeat=False).status
         except ReportRun.DoesNotExist:
             return "gone"
         except Exception:  # recorded on the run by report_generate; try again while attempts remain
@@ -82,7 +83,8 @@ def send_daily_digests() -> int:
 
 @shared_task(name="reports.requeue_waiting_runs")
 def requeue_waiting_runs() -> int:
-    """Runs never sent (the broker was down), or sent so long ago that the message was lost, are sent again."""
+    """Every minute: runs never sent (the broker was down), or sent so long ago that the message was lost,
+    are sent again; a run whose worker died (no heartbeat) is sent once more, or marked failed."""
     from .services import report_requeue_waiting
 
     return report_requeue_waiting()

@@ -451,6 +451,12 @@ def request_export(request: HttpRequest) -> HttpResponse:
     except ReportError as exc:
         messages.error(request, str(exc))
         return redirect(reverse("reports:index") + "?" + urlencode({"unit": unit.code, "period": period.key}))
+    run.refresh_from_db(fields=["status", "sent_at"])
+    if run.status == RunStatus.QUEUED and run.sent_at is None:  # the broker did not answer: sent again later
+        messages.warning(request, _(
+            "The export is queued: the service that produces reports is not answering right now. It will start "
+            "by itself as soon as the service is back; this page shows its progress."
+        ))
     return redirect("reports:run", pk=run.pk)
 
 

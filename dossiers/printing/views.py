@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -133,13 +134,22 @@ def _register_heading(request: HttpRequest, form, unit: AdministrativeUnit | Non
 def register_page(request: HttpRequest) -> HttpResponse:
     """The register on screen: the filter and the first 500 lines, with links to Excel and PDF."""
     form, unit, dossiers = _register_selection(request)
+    return render(request, "dossiers/print/register.html", _register_context(request, form, unit, dossiers))
+
+
+def _register_context(request: HttpRequest, form, unit, dossiers, *, total: int | None = None) -> dict:
+    """The page: the filter, the count, the first HTML_LIMIT lines, and which downloads the count allows."""
     context = {"form": form, "rows": [], "total": 0, "limit": register.HTML_LIMIT}
     if dossiers is not None:
         context.update(_register_heading(request, form, unit))
-        context["total"] = dossiers.count()
+        context["total"] = total = dossiers.count() if total is None else total
         context["rows"] = list(register.register_rows(dossiers[: register.HTML_LIMIT]))
+        if total > register.PDF_LIMIT:
+            context["pdf_too_many"] = register.too_many_message(total=total, limit=register.PDF_LIMIT, fmt="pdf")
+        if total > register.XLSX_LIMIT:
+            context["xlsx_too_many"] = register.too_many_message(total=total, limit=register.XLSX_LIMIT, fmt="xlsx")
         context["query"] = urlencode({key: value for key, value in form.data.items() if value})
-    return render(request, "dossiers/print/register.html", context)
+    return context
 
 
 def _log_register(request: HttpRequest, form, unit, fmt: str) -> None:
@@ -160,14 +170,25 @@ def _invalid_filter(request: HttpRequest, form) -> HttpResponse:
     )
 
 
+def _too_many(request: HttpRequest, form, unit, dossiers, *, total: int, limit: int, fmt: str) -> HttpResponse:
+    """A download over its limit is refused before its rows are loaded: the register page (its first
+    HTML_LIMIT lines) says why and what to do."""
+    context = _register_context(request, form, unit, dossiers, total=total)
+    context["too_many"] = register.too_many_message(total=total, limit=limit, fmt=fmt)
+    return render(request, "dossiers/print/register.html", context, status=400)
+
+
 @login_required
 @require_safe
 @never_cache
 def register_xlsx(request: HttpRequest) -> HttpResponse:
-    """Every line of the selection as an Excel workbook, streamed row by row."""
+    """Every line of the selection as an Excel workbook, streamed row by row (at most XLSX_LIMIT lines)."""
     form, unit, dossiers = _register_selection(request)
     if dossiers is None:
         return _invalid_filter(request, form)
+    total = dossiers.order_by().count()
+    if total > register.XLSX_LIMIT:
+        return _too_many(request, form, unit, dossiers, total=total, limit=register.XLSX_LIMIT, fmt="xlsx")
     heading = _register_heading(request, form, unit)
     content = register.register_workbook(
         register.register_rows(dossiers.iterator(chunk_size=2000)),
@@ -176,8 +197,8 @@ def register_xlsx(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     _log_register(request, form, unit, "xlsx")
     response = HttpResponse(content, content_type=register.XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = (
-        f'attachment; filename="so-theo-doi-ho-so-{data["from"]:%Y%m%d}-{data["to"]:%Y%m%d}.xlsx"'
+    response["Content-Disposition"] = content_disposition_header(
+        True, f'so-theo-doi-ho-so-{data["from"]:%Y%m%d}-{data["to"]:%Y%m%d}.xlsx'
     )
     return response
 
@@ -186,14 +207,17 @@ def register_xlsx(request: HttpRequest) -> HttpResponse:
 @require_safe
 @never_cache
 def register_pdf(request: HttpRequest) -> HttpResponse:
-    """The register on A4 landscape (the first 2,000 lines; the Excel file holds them all)."""
+    """The register on A4 landscape, at most PDF_LIMIT lines (counted before any is loaded; a longer
+    selection is refused with the way out: a narrower period, or the Excel file)."""
     form, unit, dossiers = _register_selection(request)
     if dossiers is None:
         return _invalid_filter(request, form)
+    total = dossiers.order_by().count()
+    if total > register.PDF_LIMIT:
+        return _too_many(request, form, unit, dossiers, total=total, limit=register.PDF_LIMIT, fmt="pdf")
     heading = _register_heading(request, form, unit)
     _log_register(request, form, unit, "pdf")
-    total = dossiers.count()
-    rows = list(register.register_rows(dossiers[: register.PDF_LIMIT]))
+    rows = list(register.register_rows(dossiers))
     scope = heading["unit"]
     context = {
         **heading,

@@ -7,7 +7,8 @@ Three layers, each cheap for a citizen and costly for a robot:
 - a signed form token (``django.core.signing``) issued with the page: a submission must come at
   least ``MIN_AGE`` seconds after the page was served (robots post at once) and at most ``MAX_AGE``
   later (no harvesting of tokens); a token that already created a ticket is refused, so a double
-  click or a reload does not send the same feedback twice;
+  click or a reload does not send the same feedback twice (the used tokens are kept in the database,
+  ``motcua.throttling.claim_once``, so neither does a Redis outage refuse a fresh one);
 - rate limits per client address (``dossiers.public.ratelimit``): ``SUBMISSIONS_PER_ADDRESS`` accepted
   tickets an hour, and a looser cap on every attempt.
 """
@@ -18,9 +19,9 @@ import secrets
 import time
 
 from django.core import signing
-from django.core.cache import cache
 
 from dossiers.public.ratelimit import Rate
+from motcua.throttling import claim_once, was_claimed
 
 TOKEN_SALT = "dossiers.tickets.form-token"
 MIN_AGE = 3  # seconds: a person needs longer than this to read and fill the form
@@ -70,11 +71,11 @@ def check(*, token: str, honeypot: str, now: float | None = None) -> None:
         raise Suspicious(TOO_FAST)
     if age > MAX_AGE:
         raise Suspicious(EXPIRED)
-    if cache.get(_used_key(token)):
+    if was_claimed(_used_key(token)):
         raise Suspicious(USED)
 
 
 def claim(token: str) -> None:
-    """Take the token for one ticket (atomic in Redis): a second use raises ``Suspicious(USED)``."""
-    if not cache.add(_used_key(token), 1, MAX_AGE + 60):
+    """Take the token for one ticket (atomic): a second use raises ``Suspicious(USED)``."""
+    if not claim_once(_used_key(token), MAX_AGE + 60):
         raise Suspicious(USED)

@@ -1,8 +1,9 @@
-"""Fixed-window rate limits with counters in the shared cache (Redis in production and in tests).
+"""Fixed-window rate limits for the public pages.
 
-A window opens at the first hit and lasts ``seconds``: ``cache.add`` creates the counter with its
-expiry, ``cache.incr`` (atomic in Redis, and it keeps the expiry) counts. A second key remembers
-when the window opened, so a refused request can say when to come back (Retry-After).
+A window opens at the first hit and lasts ``seconds``; ``motcua.throttling.window_hit`` counts it in the
+shared cache (Redis: ``add`` creates the counter with its expiry, ``incr`` counts atomically) and, while Redis
+does not answer, in the database, so a limit never switches off with Redis. The moment the window opened is
+kept with it, so a refused request can say when to come back (Retry-After).
 """
 from __future__ import annotations
 
@@ -11,9 +12,8 @@ import math
 import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
-
 from motcua.throttling import client_address  # noqa: F401 (re-exported for the public views)
+from motcua.throttling import window_hit
 
 
 @dataclass(frozen=True)
@@ -35,17 +35,8 @@ def _key(rate: Rate, identity: str) -> str:
 
 def hit(rate: Rate, identity: str) -> int | None:
     """Count one request; None while within the limit, else the seconds until the window ends."""
-    key = _key(rate, identity)
     now = time.time()
-    if cache.add(key, 0, rate.seconds):
-        cache.set(f"{key}:opened", now, rate.seconds)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window expired between add and incr: this hit opens a new one
-        cache.set(key, 1, rate.seconds)
-        cache.set(f"{key}:opened", now, rate.seconds)
-        count = 1
+    count, opened = window_hit(_key(rate, identity), rate.seconds, now=now)
     if count <= rate.limit:
         return None
-    opened = cache.get(f"{key}:opened") or now
     return max(1, math.ceil(opened + rate.seconds - now))

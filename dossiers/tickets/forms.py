@@ -101,7 +101,9 @@ class _TicketFields(forms.Form):
                 self.add_error("procedure_code", _("No procedure with this code is posted at the chosen unit."))
             cleaned["procedure"] = procedure
         dossier_code = _code(cleaned.get("dossier_code", ""))
-        if dossier_code:
+        if dossier_code and not self.errors:
+            # Looked up only when everything else is valid, so that a form refused for another field says
+            # nothing about the code; then one message whether no dossier has it or another unit's has.
             # One query whatever the case: the dossier must have been received or handled in the unit's subtree.
             dossier = Dossier.objects.for_unit(unit).filter(code__in={dossier_code, dossier_code.upper()}).first()
             if dossier is None:

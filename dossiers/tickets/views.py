@@ -113,6 +113,12 @@ def submit(request: HttpRequest) -> HttpResponse:
     except antispam.Suspicious as refused:
         return _refused(request, form, refused.reason)
     if not form.is_valid():
+        if set(form.errors) == {"dossier_code"}:
+            # A form refused only for its dossier code counts as a submission: looking up codes costs
+            # the same as sending feedback.
+            retry_after = hit(antispam.SUBMISSIONS_PER_ADDRESS, address)
+            if retry_after:
+                return _too_many(request, retry_after)
         return _submit_page(request, form, status=400)
     retry_after = hit(antispam.SUBMISSIONS_PER_ADDRESS, address)
     if retry_after:

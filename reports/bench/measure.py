@@ -9,7 +9,9 @@
    (``django.test.Client``, signed in as a desk officer of the busiest commune and of a district),
    p50/p95 over a few hundred requests, with the SQL queries of one request counted;
 4. intake: ``dossier_receive`` sequentially and from 20 threads at the same desk, duplicate codes;
-5. memory: peak RSS of the report job for the province, run in a child process;
+5. memory: peak RSS of the report job for the province, run in a child process; and the peak RSS of a
+   web worker (gunicorn, one sync worker, as the Dockerfile runs it) after a round of real requests — list
+   pages, the register and its downloads, a report page, a 5 MB catalogue upload —, read from its VmHWM;
 6. imports: historical dossiers (``dossiers_import`` on a generated CSV) and a catalogue
    (``procedures_import``).
 
@@ -197,6 +199,38 @@ print(json.dumps({"returncode": done.returncode, "job": json.loads(lines[-1]) if
                   "children_maxrss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
                   "stderr": done.stderr[-2000:] if done.returncode else ""}))
 """
+
+
+def _database_url() -> str:
+    """The URL of the database this process measures (in the tests, the test database)."""
+    from urllib.parse import quote
+
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db.get("PASSWORD"):
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{credentials}@{db.get('HOST') or '127.0.0.1'}{port}/{quote(db['NAME'], safe='')}"
+
+
+def _children(pid: int) -> list[int]:
+    """The processes a process forked (gunicorn's workers), from /proc."""
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _proc_status_kb(pid: int) -> tuple[int | None, int | None]:
+    """(VmHWM, VmRSS) of a live process in kB: its peak resident size since it started, and its size now."""
+    values = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(("VmHWM:", "VmRSS:")):
+                values[line.split(":")[0]] = int(line.split()[1])
+    except OSError:
+        pass
+    return values.get("VmHWM"), values.get("VmRSS")
 
 
 class _SqlTimer:
@@ -506,6 +540,108 @@ class Bench:
                 "seconds_in_job": job["seconds"], "bytes": job["bytes"], "vm_hwm_mb": hwm_mb}),
                 f"  report job province {fmt:<4}  peak RSS {peak_mb:.0f} MB (ru_maxrss of the child; its VmHWM "
                 f"{hwm_mb:.0f} MB); {job['seconds']:.1f} s in the job, {job['bytes']:,} bytes")
+        self.web_worker_memory()
+
+    def web_worker_memory(self) -> None:
+        """gunicorn with one sync worker on the bench's database, a round of requests over HTTP (signed in as
+        the commune's desk officer, and as the province's administrator for the upload), then the worker's
+        VmHWM (its peak resident size since it started) read from /proc before it is stopped."""
+        import socket
+        import urllib.error
+        import urllib.request
+        from urllib.parse import urlencode
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "motcua.settings"}
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "motcua.wsgi:application", "--bind", f"127.0.0.1:{port}",
+             "--workers", "1", "--timeout", "30", "--log-level", "warning"],
+            cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+        statuses: dict[str, int] = {}
+
+        def session_of(user) -> dict[str, str]:
+            client = Client()
+            client.force_login(user)
+            return {name: morsel.value for name, morsel in client.cookies.items()}
+
+        def call(path: str, cookies: dict[str, str], *, data: bytes | None = None, content_type: str = "") -> bytes:
+            request = urllib.request.Request(base + path, data=data, headers={
+                "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()), "Host": "127.0.0.1",
+                **({"Content-Type": content_type} if content_type else {}),
+            })
+            try:
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    status, body = response.status, response.read()
+                    for header in response.headers.get_all("Set-Cookie") or []:
+                        name, _eq, value = header.split(";", 1)[0].partition("=")
+                        cookies[name.strip()] = value
+            except urllib.error.HTTPError as error:
+                status, body = error.code, error.read()
+            statuses[str(status)] = statuses.get(str(status), 0) + 1
+            return body
+
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    urllib.request.urlopen(base + reverse("healthz"), timeout=2).read()
+                    break
+                except (OSError, urllib.error.URLError):
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        self.out(f"  web worker did not start: {server.stderr.read()[-2000:] if server.poll() is not None else ''}")
+                        return
+                    time.sleep(0.2)
+            workers = _children(server.pid)
+            started = time.perf_counter()
+            desk = session_of(self.commune_desk)
+            month = {"from": (timezone.localdate() - timedelta(days=30)).strftime("%d/%m/%Y"),
+                     "to": timezone.localdate().strftime("%d/%m/%Y")}
+            paths = [reverse("dossiers:board"), reverse("dossiers:queue"), reverse("procedures:procedure-list"),
+                     reverse("forms:register") + "?" + urlencode(month),
+                     reverse("forms:register-xlsx") + "?" + urlencode(month),
+                     reverse("forms:register-pdf") + "?" + urlencode(month),
+                     reverse("reports:index") + "?" + urlencode({"unit": self.commune.code, "period": self.period.key})]
+            for _round in range(max(1, min(self.runs, 3))):
+                for path in paths:
+                    call(path, desk)
+            # A catalogue file of about 5 MB (the largest accepted) through the import screen.
+            admin = session_of(get_user_model().objects.get(username="bench.province"))
+            call(reverse("procedures:procedure-import"), admin)
+            with tempfile.TemporaryDirectory() as folder:
+                catalogue = Path(folder) / "danh-muc.csv"
+                self._catalogue_csv(catalogue, 24_000)  # about 5 MB; cut at the last whole line below 5 MB
+                content = catalogue.read_bytes()[: 5 * 1024 * 1024 - 1]
+                content = content[: content.rindex(b"\n") + 1]
+            boundary = "benchboundary7d1c"
+            body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrfmiddlewaretoken\"\r\n\r\n"
+                    f"{admin.get('csrftoken', '')}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+                    f"filename=\"danh-muc.csv\"\r\nContent-Type: text/csv\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
+            call(reverse("procedures:procedure-import"), admin, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+            seconds = time.perf_counter() - started
+            peaks = {pid: _proc_status_kb(pid) for pid in workers}
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        peak_kb = max((hwm for hwm, _rss in peaks.values() if hwm), default=None)
+        rss_kb = max((rss for _hwm, rss in peaks.values() if rss), default=None)
+        if peak_kb is None:
+            self.out("  web worker: its peak memory could not be read from /proc")
+            return
+        requests = sum(statuses.values())
+        bad = {status: count for status, count in statuses.items() if status not in ("200", "302", "400")}
+        self.add(Result("memory.web_worker", "Web worker peak RSS after its requests", "MB", peak_kb / 1024, extra={
+            "seconds_in_job": seconds, "requests": requests, "statuses": statuses, "vm_rss_mb": (rss_kb or 0) / 1024}),
+            f"  web worker (gunicorn, 1 sync worker)  peak RSS {peak_kb / 1024:.0f} MB (VmHWM; now {(rss_kb or 0) / 1024:.0f} MB) "
+            f"after {requests} requests in {seconds:.1f} s, a 5 MB upload among them; statuses {statuses}"
+            + (f"  !!! statuses {bad}" if bad else ""))
 
     # -- 6. imports -------------------------------------------------------------------------------------
 

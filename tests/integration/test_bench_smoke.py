@@ -22,6 +22,7 @@ def test_the_benchmark_runs_every_section_on_a_small_province(tmp_path):
     )
     printed = out.getvalue()
     assert "MISMATCH" not in printed and "!!!" not in printed, printed
+    assert "web worker (gunicorn, 1 sync worker)  peak RSS" in printed, printed
 
     data = json.loads((tmp_path / "bench.json").read_text(encoding="utf-8"))
     results = data["results"]
@@ -30,7 +31,7 @@ def test_the_benchmark_runs_every_section_on_a_small_province(tmp_path):
         figures = results[f"figures.{scope}"]
         assert figures["extra"]["mismatches"] == {} and figures["extra"]["ratio"] > 0
     assert results["figures.province"]["extra"]["received"] > 0
-    for key in ("export.district_pdf", "export.province_xlsx", "memory.province_pdf", "memory.province_xlsx",
+    for key in ("export.district_pdf", "export.province_xlsx", "memory.province_pdf", "memory.province_xlsx", "memory.web_worker",
                 "page.public.lookup", "page.district.search_name", "import.dossiers", "import.procedures"):
         assert results[key]["value"] is not None, key
     pages = [r for key, r in results.items() if key.startswith("page.")]

@@ -61,15 +61,15 @@ def test_a_file_with_bad_lines_writes_nothing_and_names_each_line():
     assert Procedure.objects.count() == Field.objects.count() == 0
 
 
-def test_reimport_updates_by_code_and_records_what_changed(desk_officer_a):
+def test_reimport_updates_by_code_and_records_what_changed(focal_a):
     run(GOOD)
     changed = GOOD.replace("1.004194,Đăng ký thường trú,CTR,Cư trú,xã,7", "1.004194,Đăng ký thường trú,CTR,Cư trú,xã,5")
-    report = run(changed, user=desk_officer_a)
+    report = run(changed, user=focal_a)
     assert (report.created, report.updated, report.unchanged) == (0, 1, 2)
     residence = Procedure.objects.get(code="1.004194")
     assert residence.processing_days == 5 and residence.version == 2
     latest = residence.versions.get(number=2)
-    assert latest.changes["processing_days"] == ["7", "5"] and latest.changed_by == desk_officer_a
+    assert latest.changes["processing_days"] == ["7", "5"] and latest.changed_by == focal_a
 
 
 def test_an_excel_file_with_title_rows_vietnamese_headings_and_excel_cells_loads(commune_a):

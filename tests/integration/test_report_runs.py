@@ -75,14 +75,16 @@ def test_a_requested_run_is_produced_once_and_a_done_run_is_left_alone(commune_a
 
 def test_a_run_another_worker_holds_is_not_taken_until_its_claim_goes_stale(commune_a, dossiers_a, media):
     run = report_request(unit=commune_a, period=Q1, fmt="json", by=None)
-    ReportRun.objects.filter(pk=run.pk).update(status="running", started_at=timezone.now() - timedelta(minutes=2), attempts=1)
+    ReportRun.objects.filter(pk=run.pk).update(status="running", started_at=timezone.now() - timedelta(minutes=20),
+                                               heartbeat_at=timezone.now() - timedelta(seconds=30), attempts=1)
 
-    untouched = report_generate(run.pk)
+    untouched = report_generate(run.pk)  # long at work, but its heartbeat beats: left alone
     assert (untouched.status, untouched.attempts, untouched.file.name) == ("running", 1, "")
     assert files_under(media) == []
 
-    # The worker died: ten minutes after its claim the run may be claimed again, and one file comes out.
-    ReportRun.objects.filter(pk=run.pk).update(started_at=timezone.now() - timedelta(minutes=11))
+    # The worker died: once its heartbeat is older than REPORT_STALE_AFTER_SECONDS (90 s) the run may be
+    # claimed again, and one file comes out.
+    ReportRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=91))
     retried = report_generate(run.pk)
     assert (retried.status, retried.attempts) == ("done", 2)
     assert len(files_under(media)) == 1

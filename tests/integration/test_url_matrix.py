@@ -71,6 +71,14 @@ class Case:
     expect: str = "hidden"
 
 
+def catalogue_import_of_a(w: World):
+    """A catalogue file commune A's desk officer uploaded: its job page is its uploader's only."""
+    from procedures.models import CatalogueImport
+
+    return CatalogueImport.objects.create(token=f"a-{CatalogueImport.objects.count()}", user=w.run.requested_by,
+                                          unit=w.unit_a, filename="danh-muc.csv", data=b"", status="done")
+
+
 def unit_query(w: World) -> dict:
     return {"unit": w.unit_a.code}
 
@@ -89,6 +97,7 @@ MATRIX: dict[str, Case] = {
     # the catalogue is published for the whole province: every officer reads it
     "procedures:procedure-list": Case(expect="scoped"),
     "procedures:procedure-import": Case(expect="scoped"),
+    "procedures:import-job": Case(kwargs=lambda w: {"token": catalogue_import_of_a(w).token}),
     "procedures:catalogue-xlsx": Case(expect="public"),
     "procedures:posting-xlsx": Case(query=unit_query),
     "procedures:posting-pdf": Case(query=unit_query),

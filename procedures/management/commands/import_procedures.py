@@ -1,3 +1,11 @@
+"""``import_procedures FILE [--unit CODE] [--by USERNAME] [--dry-run]``.
+
+Who acts: with ``--by`` the named staff account, asked what the import screen asks of it
+(``procedure.import``, ``posting.edit`` at ``--unit``, ``procedure.edit`` for every row) and recorded
+on each version; without it the installation's administrator (whoever runs commands on the server),
+recorded as no one, as for the other commands.
+"""
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -13,8 +21,19 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--unit", help="Code of the unit that handles and posts these procedures")
         parser.add_argument("--dry-run", action="store_true", help="Check the file and report, change nothing")
+        parser.add_argument(
+            "--by",
+            metavar="USERNAME",
+            help="Import as this account: what it may not change refuses the file, and each version records it "
+            "(without it: the administrator)",
+        )
 
-    def handle(self, *args, file: str, unit: str | None, dry_run: bool, **options):
+    def handle(self, *args, file: str, unit: str | None, dry_run: bool, by: str | None = None, **options):
+        user = None
+        if by:
+            user = get_user_model().objects.filter(username=by, is_active=True).first()
+            if user is None:
+                raise CommandError(_("No active account is named %(username)s.") % {"username": by})
         target = None
         if unit:
             target = AdministrativeUnit.objects.filter(code=unit).first()
@@ -22,7 +41,7 @@ class Command(BaseCommand):
                 raise CommandError(_("Unit %(code)s does not exist.") % {"code": unit})
         try:
             with open(file, "rb") as handle:
-                report = procedures_import(source=handle, filename=file, unit=target, dry_run=dry_run)
+                report = procedures_import(source=handle, filename=file, unit=target, user=user, dry_run=dry_run)
         except FileNotFoundError:
             raise CommandError(_("File not found: %(file)s") % {"file": file}) from None
         except TabularError as exc:
