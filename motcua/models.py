@@ -218,6 +218,19 @@ class StaffMembership(models.Model):
             raise ValidationError({"agency": _("The agency must belong to the staff member's unit.")})
 
 
+class JobStatus(models.TextChoices):
+    """The states of a background job (a report run, a catalogue import): queued → running → done / failed."""
+
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+    @classmethod
+    def active(cls) -> list[str]:
+        return [cls.QUEUED, cls.RUNNING]
+
+
 _NOT_LOADED = object()
 
 

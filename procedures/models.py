@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from motcua.models import AdministrativeUnit, UnitLevel
+from motcua.models import AdministrativeUnit, JobStatus, UnitLevel
 from motcua.scope import Scope
 from motcua.text import search_key
 
@@ -303,15 +303,8 @@ class ImportStage(models.TextChoices):
     WRITE = "write", _("Import")
 
 
-class ImportStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
-
-    @classmethod
-    def active(cls) -> list[str]:
-        return [cls.QUEUED, cls.RUNNING]
+# A catalogue import job moves through the same states as a report run.
+ImportStatus = JobStatus
 
 
 class CatalogueImportQuerySet(models.QuerySet):

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from motcua.models import AdministrativeUnit
+from motcua.models import AdministrativeUnit, JobStatus
 from motcua.scope import Scope
 
 from motcua.periods import Period, parse_period
@@ -20,15 +20,7 @@ class ReportFormat(models.TextChoices):
     PDF = "pdf", "PDF"
 
 
-class RunStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
-
-    @classmethod
-    def active(cls) -> list[str]:
-        return [cls.QUEUED, cls.RUNNING]
+RunStatus = JobStatus
 
 
 class ReportRunQuerySet(models.QuerySet):
