@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from motcua import deadlines
 from motcua.calendar import VN_TZ, WorkCalendar
 from motcua.models import AdministrativeUnit, Agency, AgencyKind
+from motcua.periods import local_day
 from motcua.selectors import work_calendar
 from motcua.tabular import Row
 from motcua.text import search_key
@@ -181,6 +182,13 @@ def _existing_codes(codes: list[str]) -> set[str]:
     return found
 
 
+def _versions(units) -> dict[str, list[tuple[int, date | None, date | None]]]:
+    versions: dict[str, list] = {}
+    for pk, code, first, last in units.order_by("valid_from").values_list("id", "code", "valid_from", "valid_to"):
+        versions.setdefault(code, []).append((pk, first, last))
+    return versions
+
+
 class _RowChecker:
     """Checks one row at a time against lookups loaded once; collects the row's problems."""
 
@@ -188,11 +196,12 @@ class _RowChecker:
         self.calendar = calendar
         self.now = now
         self.within = within
-        every_unit = dict(AdministrativeUnit.objects.values_list("code", "id"))
-        # A unit's own migration may only carry its own dossiers and those of the units below it.
-        self.units = every_unit if within is None else dict(
-            AdministrativeUnit.objects.subtree_of(within).values_list("code", "id")
-        )
+        # A code names the unit in force with it at the row's receipt moment (codes are reused across
+        # reorganisations): code → its versions (id, first day, last day).
+        every_unit = _versions(AdministrativeUnit.objects.all())
+        # A unit's own migration may only carry its own dossiers and those of the units below it or
+        # taken over by them.
+        self.units = every_unit if within is None else _versions(AdministrativeUnit.objects.subtree_of(within))
         self.outside = every_unit.keys() - self.units.keys()
         procedure_codes = {row.get("procedure_code") for row in rows}
         procedures = list(Procedure.objects.filter(code__in=procedure_codes).only("id", "code"))
@@ -226,7 +235,20 @@ class _RowChecker:
             }
         return None
 
-    def unit_problem(self, code: str, unknown: str) -> str:
+    def unit_at(self, code: str, day: date | None) -> int | None:
+        """The id of the unit with ``code`` in force on ``day`` (the only version, or the one in force
+        now, when the day is not known yet)."""
+        versions = self.units.get(code) or []
+        if day is None:
+            return next((pk for pk, _first, last in versions if last is None), versions[0][0] if len(versions) == 1 else None)
+        return next((pk for pk, first, last in versions
+                     if (first is None or first <= day) and (last is None or day <= last)), None)
+
+    def unit_problem(self, code: str, unknown: str, day: date | None = None) -> str:
+        if day is not None and self.units.get(code):
+            return _("the unit “%(code)s” was not in force on %(day)s, the day the dossier was received") % {
+                "code": code, "day": f"{day:%d/%m/%Y}",
+            }
         if code in self.outside:
             return _("the unit “%(code)s” is neither %(unit)s nor a unit under it") % {
                 "code": code, "unit": self.within.name,
@@ -277,14 +299,19 @@ class _RowChecker:
         if code and code not in self.first_line:
             self.first_line[code] = row.line
 
-        unit_id = self.units.get(get("unit_code"))
+        try:
+            received_day = local_day(parse_moment(get("received_at"))) if get("received_at") else None
+        except ValueError:
+            received_day = None
+        unit_id = self.unit_at(get("unit_code"), received_day)
         if unit_id is None:
-            problems.append(self.unit_problem(get("unit_code"), _("unknown unit “%(code)s”")))
+            problems.append(self.unit_problem(get("unit_code"), _("unknown unit “%(code)s”"), received_day))
         handling_id = unit_id
         if get("handling_unit_code"):
-            handling_id = self.units.get(get("handling_unit_code"))
+            handling_id = self.unit_at(get("handling_unit_code"), received_day)
             if handling_id is None:
-                problems.append(self.unit_problem(get("handling_unit_code"), _("unknown handling unit “%(code)s”")))
+                problems.append(self.unit_problem(get("handling_unit_code"), _("unknown handling unit “%(code)s”"),
+                                                  received_day))
         procedure_id = self.procedures.get(get("procedure_code"))
         if procedure_id is None:
             problems.append(_("unknown procedure “%(code)s”") % {"code": get("procedure_code")})

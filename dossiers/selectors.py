@@ -356,6 +356,7 @@ EVENT_LABELS = {
     "return_unresolved": gettext_lazy("Returned without resolution"),
     "withdraw": gettext_lazy("Withdrawn, processing stopped"),
     "apologise": gettext_lazy("Apology and new appointment"),
+    "handover": gettext_lazy("Handed over on the reorganisation of administrative units"),
 }
 
 

@@ -14,6 +14,7 @@ from datetime import datetime, time, timedelta
 from functools import partial
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -343,3 +344,45 @@ STEPS = StepTable(
              guard=_apology_refusal, service=dossier_apologise),
     ],
 )
+
+
+# -- units that end ------------------------------------------------------------------------------
+
+HANDOVER_NOTE = gettext_lazy("Handed over on the reorganisation of administrative units: %(ended)s → %(successor)s")
+
+
+def dossiers_hand_over(*, handovers: list[tuple[AdministrativeUnit, AdministrativeUnit]], effective, **kwargs) -> int:
+    """Record, on every dossier still open at a unit that ended (not resolved, or resolved and not yet
+    returned to the citizen), the step "handed over" to the unit that took over its dossiers: dated the
+    first moment of the effective day, by no one (the unit tree's import), with both units named.
+    The dossier keeps its units and its due moment: the successor holds it through the unit history
+    (motcua.scope, motcua.permissions) and the figures of the windows before stay as they were.
+    Connected to motcua.services.units_reorganised; returns the number of steps recorded."""
+    from motcua.periods import day_bounds
+
+    at = day_bounds(effective)[0]
+    events = []
+    for ended, successor in handovers:
+        held = [ended.pk, *ended.predecessor_ids]  # its own and those it had taken over before
+        open_here = (
+            Dossier.objects.filter(status__in=[*Status.pending(), Status.RESOLVED])
+            .filter(Q(handling_unit_id__in=held) | Q(receiving_unit_id__in=held))
+            .values_list("pk", "status")
+        )
+        note = HANDOVER_NOTE % {"ended": ended.name, "successor": successor.name}
+        events += [
+            DossierEvent(dossier_id=pk, action="handover", from_status=status, to_status=status, at=at,
+                         unit=successor, note=str(note))
+            for pk, status in open_here
+        ]
+    DossierEvent.objects.bulk_create(events, batch_size=1000)
+    return len(events)
+
+
+def kiosks_switch_off_ended(*, handovers, **kwargs) -> int:
+    """A unit that ended takes no ratings: its counter tablets are switched off (units_reorganised)."""
+    from .models import KioskDevice
+
+    return KioskDevice.objects.filter(unit__in=[ended for ended, _successor in handovers], is_active=True).update(
+        is_active=False
+    )

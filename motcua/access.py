@@ -6,7 +6,6 @@ person may do is ``motcua.permissions.can``. The helpers of the other apps follo
 from __future__ import annotations
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 
 from .models import AdministrativeUnit, Agency, membership_of
 from .permissions import require
@@ -31,7 +30,10 @@ def get_unit_for_user(user, code: str, *, write: bool = False) -> Administrative
         # Typed or posted by anyone (?unit=, the posting form's hidden field): PostgreSQL refuses a NUL
         # in a text parameter with an error (a 500), and no unit's code holds one.
         raise Http404
-    unit = get_object_or_404(Scope.of(user).units(), code=code)
+    # A code names the unit in force with it (else its latest version); ``code~YYYYMMDD`` an ended one.
+    unit = Scope.of(user).units().by_key(code)
+    if unit is None:
+        raise Http404
     if write:
         require(user, "unit.edit", unit)
     return unit
@@ -53,5 +55,5 @@ def unit_choices(user, unit: AdministrativeUnit) -> list[AdministrativeUnit]:
     else:
         base = scope.home()
         units = Scope.below(base).units().filter(depth__lte=base.depth + 1)
-    units = units | AdministrativeUnit.objects.filter(pk=unit.pk) | unit.children.all()
+    units = units.in_force() | AdministrativeUnit.objects.filter(pk=unit.pk) | AdministrativeUnit.objects.children_in_force(unit)
     return list(units.distinct().order_by("path")[:500])

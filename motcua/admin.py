@@ -3,18 +3,57 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import AdministrativeUnit, Agency, AuditEvent, Holiday, StaffMembership
+from .models import AdministrativeUnit, Agency, AuditEvent, Holiday, StaffMembership, UnitSuccession
 from .services import unit_save
+
+
+class InForceFilter(admin.SimpleListFilter):
+    """Units in force today, or ended; people of an ended unit wait to be placed elsewhere."""
+
+    title = _("in force")
+    parameter_name = "in_force"
+    field = ""
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("In force")), ("no", _("Ended"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(**{f"{self.field}valid_to__isnull": True})
+        if self.value() == "no":
+            return queryset.filter(**{f"{self.field}valid_to__isnull": False})
+        return queryset
+
+
+class UnitInForceFilter(InForceFilter):
+    title = _("unit in force")
+    parameter_name = "unit_in_force"
+    field = "unit__"
+
+
+class PredecessorInline(admin.TabularInline):
+    model = UnitSuccession
+    fk_name = "successor"
+    fields = ["position", "predecessor", "primary"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = _("predecessor")
+    verbose_name_plural = _("predecessors (set by the import of the unit tree)")
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(AdministrativeUnit)
 class AdministrativeUnitAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "level", "kind", "parent", "is_active"]
-    list_filter = ["level", "kind", "is_active"]
+    list_display = ["code", "name", "level", "kind", "parent", "valid_from", "valid_to"]
+    list_filter = ["level", "kind", InForceFilter]
     search_fields = ["code", "name"]
     autocomplete_fields = ["parent"]
-    readonly_fields = ["path", "depth"]
+    readonly_fields = ["path", "depth", "valid_from", "valid_to"]
     list_select_related = ["parent"]
+    inlines = [PredecessorInline]
 
     def save_model(self, request, obj, form, change):
         try:
@@ -35,7 +74,7 @@ class AgencyAdmin(admin.ModelAdmin):
 @admin.register(StaffMembership)
 class StaffMembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "role", "unit", "agency"]
-    list_filter = ["role"]
+    list_filter = ["role", UnitInForceFilter]
     search_fields = ["user__username", "user__first_name", "user__last_name", "unit__name"]
     autocomplete_fields = ["user", "unit", "agency"]
     list_select_related = ["user", "unit", "agency"]

@@ -1,16 +1,30 @@
 """Core models: administrative units, agencies, staff membership and the holiday calendar.
 
-The unit tree is data. Each unit stores its materialised ``path`` (the codes from the root,
-``30/298/11089/``) so the subtree is one indexed prefix query and the ancestors one lookup by
-code, whatever the depth: province → district → commune and province → commune alike.
+The unit tree is data. Each unit stores its materialised ``path`` (the keys from the root,
+``30/298/11089/``) so the subtree is one indexed prefix query and the ancestors one lookup, whatever
+the depth: province → district → commune and province → commune alike.
+
+Units also have a history. A unit is in force from ``valid_from`` to ``valid_to`` (both inclusive,
+empty for "since ever" and "still"); merging, splitting off, renaming, moving under another parent
+and dissolving all end some units and start others that list them as predecessors
+(``UnitSuccession``). A predecessor's dossiers and duties go to one successor, its *primary* one, and
+``UnitLineage`` keeps, for every unit, all the units it took over that way, transitively: the one
+condition (motcua.scope) that makes a successor see and count its predecessors' dossiers. A unit is
+never renamed across a change: a reused code is a new unit, so an old report still prints the old
+name. Its ``key`` (the code, or ``code~YYYYMMDD`` of its last day once ended) is unique and is what
+paths and URLs carry.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 PATH_SEPARATOR = "/"
+KEY_SEPARATOR = "~"
 
 
 class UnitLevel(models.TextChoices):
@@ -47,15 +61,56 @@ class AdministrativeUnitQuerySet(models.QuerySet):
         """Units a signed-in user may see (motcua.scope)."""
         return Scope.of(user).filter(self)
 
+    def in_force(self, on: date | None = None) -> AdministrativeUnitQuerySet:
+        """Units in force on ``on`` (today, Vietnam time, by default)."""
+        return self.filter(in_force_q(on))
+
+    def children_in_force(self, unit: AdministrativeUnit, on: date | None = None) -> AdministrativeUnitQuerySet:
+        """The direct children of ``unit`` in force on ``on`` (today by default; the unit's own last
+        day if it ended before): the rows of its figures, the units it compares."""
+        from .scope import reference_day
+
+        return self.filter(parent=unit).filter(in_force_q(reference_day(unit, on or today())))
+
     def active(self) -> AdministrativeUnitQuerySet:
-        return self.filter(is_active=True)
+        """Units in force today: the ones that receive dossiers, post procedures and sign in."""
+        return self.in_force()
+
+    def by_key(self, key: str, on: date | None = None) -> AdministrativeUnit | None:
+        """The unit a code names: ``code~YYYYMMDD`` is the version that ended that day; a plain code
+        is the unit in force on ``on`` (today by default) with that code, else its latest version."""
+        code, _sep, last_day = key.partition(KEY_SEPARATOR)
+        if last_day:
+            try:
+                ended = date(int(last_day[:4]), int(last_day[4:6]), int(last_day[6:8]))
+            except ValueError:
+                return None
+            return self.filter(code=code, valid_to=ended).first()
+        versions = self.filter(code=code)
+        return versions.filter(in_force_q(on)).first() or versions.order_by(
+            models.F("valid_to").desc(nulls_first=True)
+        ).first()
+
+
+def today() -> date:
+    from .calendar import VN_TZ
+
+    return timezone.now().astimezone(VN_TZ).date()
+
+
+def in_force_q(on: date | None = None, prefix: str = "") -> models.Q:
+    """The condition "in force on ``on``" on a unit (``prefix`` reaches it through a relation)."""
+    on = on or today()
+    return (models.Q(**{f"{prefix}valid_from__isnull": True}) | models.Q(**{f"{prefix}valid_from__lte": on})) & (
+        models.Q(**{f"{prefix}valid_to__isnull": True}) | models.Q(**{f"{prefix}valid_to__gte": on})
+    )
 
 
 class AdministrativeUnit(models.Model):
     audited = True  # every change recorded by the audit trigger (motcua.audit)
 
     code = models.CharField(
-        _("code"), max_length=16, unique=True, help_text=_("Official statistical code (mã đơn vị hành chính).")
+        _("code"), max_length=16, db_index=True, help_text=_("Official statistical code (mã đơn vị hành chính).")
     )
     name = models.CharField(_("name"), max_length=200)
     level = models.CharField(_("level"), max_length=16, choices=UnitLevel.choices)
@@ -71,9 +126,25 @@ class AdministrativeUnit(models.Model):
     # Materialised path of codes from the root, ending with the separator; kept by services only.
     path = models.CharField(max_length=255, editable=False, db_index=False)
     depth = models.PositiveSmallIntegerField(editable=False, default=0)
-    is_active = models.BooleanField(
-        _("active"), default=True, help_text=_("Off for units dissolved or merged into another.")
+    valid_from = models.DateField(
+        _("in force from"), null=True, blank=True, help_text=_("Empty: in force since before the portal's records.")
     )
+    valid_to = models.DateField(
+        _("in force until"), null=True, blank=True, help_text=_("The last day in force; empty while it is.")
+    )
+    desk_name = models.CharField(
+        _("name of the desk"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "As printed on the forms: Bộ phận Một cửa, Bộ phận Tiếp nhận và Trả kết quả, "
+            "Trung tâm Phục vụ hành chính công xã … Empty: the name in force on the document's date."
+        ),
+    )
+
+    # The ids of every unit this one took over (UnitLineage's rows of it), so that a permission asks no
+    # query; kept with UnitLineage by motcua.services.units_rebuild_lineage only.
+    taken_over = models.JSONField(default=list, editable=False, blank=True)
 
     objects = AdministrativeUnitQuerySet.as_manager()
 
@@ -85,22 +156,53 @@ class AdministrativeUnit(models.Model):
             # Subtree queries are `path LIKE 'x/%'`: a text_pattern_ops index serves them on PostgreSQL.
             models.Index(fields=["path"], name="unit_path_prefix_idx", opclasses=["varchar_pattern_ops"]),
         ]
+        constraints = [
+            # One unit in force per code, and an ended version named by its code and last day.
+            models.UniqueConstraint(fields=["code"], condition=models.Q(valid_to__isnull=True),
+                                    name="unit_code_in_force_once"),
+            models.UniqueConstraint(fields=["code", "valid_to"], name="unit_code_once_per_end"),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
-    @staticmethod
-    def build_path(parent_path: str, code: str) -> str:
-        return f"{parent_path}{code}{PATH_SEPARATOR}"
+    @property
+    def key(self) -> str:
+        """Unique among all units: the code while in force, ``code~YYYYMMDD`` (its last day) after."""
+        if self.valid_to is None:
+            return self.code
+        return f"{self.code}{KEY_SEPARATOR}{self.valid_to:%Y%m%d}"
 
     @property
-    def ancestor_codes(self) -> list[str]:
-        """Codes from the root down to the parent, read off the path without a query."""
+    def is_active(self) -> bool:
+        """In force today (a unit ends only on an import dated today or earlier)."""
+        return self.valid_to is None
+
+    def in_force_on(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+    @property
+    def predecessor_ids(self) -> list[int]:
+        """The units this one took over, transitively (read off the unit, no query)."""
+        return self.taken_over
+
+    @staticmethod
+    def build_path(parent_path: str, key: str) -> str:
+        return f"{parent_path}{key}{PATH_SEPARATOR}"
+
+    @property
+    def ancestor_keys(self) -> list[str]:
+        """Keys from the root down to the parent, read off the path without a query."""
         return self.path.rstrip(PATH_SEPARATOR).split(PATH_SEPARATOR)[:-1]
 
     def ancestors(self) -> models.QuerySet[AdministrativeUnit]:
         """The units above this one, root first (one query)."""
-        return AdministrativeUnit.objects.filter(code__in=self.ancestor_codes).order_by("depth")
+        prefixes = []
+        path = ""
+        for key in self.ancestor_keys:
+            path = self.build_path(path, key)
+            prefixes.append(path)
+        return AdministrativeUnit.objects.filter(path__in=prefixes).order_by("depth")
 
     def subtree(self) -> AdministrativeUnitQuerySet:
         """This unit and every unit below it (one query)."""
@@ -112,6 +214,55 @@ class AdministrativeUnit(models.Model):
     def contains(self, other: AdministrativeUnit) -> bool:
         """Whether ``other`` is this unit or lies below it; no query."""
         return other.path.startswith(self.path)
+
+
+class UnitSuccession(models.Model):
+    """``successor`` took over ``predecessor`` on the day it started (its ``valid_from``): a merger, a
+    split, a rename, a move or a dissolution. A predecessor with several successors gives its
+    dossiers to its ``primary`` one (exactly one)."""
+
+    audited = True  # every change recorded by the audit trigger (motcua.audit)
+
+    successor = models.ForeignKey(
+        AdministrativeUnit, verbose_name=_("successor"), on_delete=models.CASCADE, related_name="predecessor_links"
+    )
+    predecessor = models.ForeignKey(
+        AdministrativeUnit, verbose_name=_("predecessor"), on_delete=models.CASCADE, related_name="successor_links"
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    primary = models.BooleanField(
+        _("takes over the dossiers"), default=True,
+        help_text=_("The successor that takes over the predecessor's dossiers and figures."),
+    )
+
+    class Meta:
+        verbose_name = _("unit succession")
+        verbose_name_plural = _("unit successions")
+        ordering = ["successor", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["successor", "predecessor"], name="unit_succession_once"),
+            models.UniqueConstraint(fields=["predecessor"], condition=models.Q(primary=True),
+                                    name="unit_succession_one_primary"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.predecessor} → {self.successor}"
+
+
+class UnitLineage(models.Model):
+    """``unit`` took over ``predecessor``'s dossiers, directly or through other units (the transitive
+    closure of the primary successions; kept by motcua.services.units_rebuild_lineage only)."""
+
+    unit = models.ForeignKey(AdministrativeUnit, on_delete=models.CASCADE, related_name="lineage")
+    predecessor = models.ForeignKey(AdministrativeUnit, on_delete=models.CASCADE, related_name="+")
+    distance = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "predecessor"], name="unit_lineage_once")]
+        indexes = [models.Index(fields=["predecessor", "unit"], name="unit_lineage_pred_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.predecessor_id} ⊂ {self.unit_id}"
 
 
 class AgencyKind(models.TextChoices):

@@ -16,7 +16,13 @@ for them:
 - ``LEVEL``: a procedure at the person's unit's level or below (a commune edits commune procedures,
   the district district and commune ones).
 
-A superuser may do everything. An account without a unit may do nothing. The admin shows the table
+Units have a history (motcua.models): the unit that took over another acts on its dossiers as its
+own (the open dossiers of a commune that merged away are on its successor's desk), and a unit that
+has ended takes nothing new: the rules marked ``new`` (intake, postings, counter tablets) refuse an
+ended unit, for the superuser too. A member of a unit that ended has no scope until the
+administrator places them in a unit in force.
+
+A superuser may do everything else. An account without a unit may do nothing. The admin shows the table
 read-only (``/quan-tri/phan-quyen/``).
 """
 from __future__ import annotations
@@ -28,6 +34,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import LEVEL_RANK, AdministrativeUnit, Role, membership_of
+from .scope import Scope
 
 __all__ = ["RULES", "Rule", "can", "require", "actions_of", "handled_by"]
 
@@ -57,10 +64,11 @@ class Rule:
     roles: frozenset[str]
     where: str
     label: str
+    new: bool = False  # starts something new at the target unit: refused at a unit that has ended
 
 
-def _rule(label, roles, where=IN_SCOPE) -> Rule:
-    return Rule(frozenset(roles), where, label)
+def _rule(label, roles, where=IN_SCOPE, *, new=False) -> Rule:
+    return Rule(frozenset(roles), where, label, new)
 
 
 RULES: dict[str, Rule] = {
@@ -68,12 +76,12 @@ RULES: dict[str, Rule] = {
     "unit.edit": _rule(_("Change a unit's agencies and details"), {ADMIN, OFFICE, LEADER}),
     "procedure.edit": _rule(_("Change a procedure's terms"), {FOCAL, OFFICE, ADMIN}, LEVEL),
     "procedure.import": _rule(_("Import the procedure catalogue"), {FOCAL, OFFICE, ADMIN}),
-    "posting.edit": _rule(_("Post procedures at a unit"), {FOCAL, OFFICE, LEADER, ADMIN}),
+    "posting.edit": _rule(_("Post procedures at a unit"), {FOCAL, OFFICE, LEADER, ADMIN}, new=True),
     "review.edit": _rule(_("Open and fill in a yearly review round"), {FOCAL, OFFICE, LEADER, ADMIN}, OWN_UNIT),
     # Dossiers: intake and the desk
-    "dossier.receive": _rule(_("Receive a dossier at the desk"), {DESK, ADMIN}, OWN_UNIT),
-    "dossier.refuse": _rule(_("Refuse a dossier at intake"), {DESK, ADMIN}, OWN_UNIT),
-    "dossier.backdate": _rule(_("Enter a dossier received on an earlier day"), {ADMIN}, OWN_UNIT),
+    "dossier.receive": _rule(_("Receive a dossier at the desk"), {DESK, ADMIN}, OWN_UNIT, new=True),
+    "dossier.refuse": _rule(_("Refuse a dossier at intake"), {DESK, ADMIN}, OWN_UNIT, new=True),
+    "dossier.backdate": _rule(_("Enter a dossier received on an earlier day"), {ADMIN}, OWN_UNIT, new=True),
     "dossier.transfer": _rule(_("Transfer a dossier"), {DESK, PROCESSING, LEADER, ADMIN}, DOSSIER_SIDES),
     "dossier.return": _rule(_("Return the result to the citizen"), {DESK, ADMIN}, RECEIVING),
     # Dossiers: processing, by the unit that handles the dossier
@@ -88,7 +96,7 @@ RULES: dict[str, Rule] = {
     "dossier.hold": _rule(_("Be assigned a dossier to process"), {PROCESSING, LEADER}, HANDLING),
     "dossier.apologise": _rule(_("Apologise and set a new appointment"), {DESK, PROCESSING, LEADER, ADMIN}, DOSSIER_SIDES),
     # Satisfaction and feedback
-    "kiosk.manage": _rule(_("Register and switch off counter tablets"), {ADMIN, LEADER}),
+    "kiosk.manage": _rule(_("Register and switch off counter tablets"), {ADMIN, LEADER}, new=True),
     "ticket.handle": _rule(_("Receive, classify, assign, forward and close feedback"), EVERY_ROLE),
     "ticket.answer": _rule(_("Answer feedback and publish the answer"), {LEADER, FOCAL, OFFICE, ADMIN}),
     # Reports
@@ -108,10 +116,15 @@ def _handling_terms(membership) -> dict[str, tuple]:
     """The one condition of the handling side, as ``{dossier field: allowed values}``: the dossier is
     handled by the member's unit and, for a member attached to an agency, assigned to that agency or
     to none yet. Asked of one dossier by ``can`` and turned into a queryset filter by ``handled_by``."""
-    terms = {"handling_unit_id": (membership.unit_id,)}
+    terms = {"handling_unit_id": _own_units(membership)}
     if membership.agency_id is not None:
         terms["agency_id"] = (None, membership.agency_id)
     return terms
+
+
+def _own_units(membership) -> tuple[int, ...]:
+    """The member's unit and every unit it took over (their dossiers are its own)."""
+    return (membership.unit_id, *membership.unit.predecessor_ids)
 
 
 def _terms_hold(terms: dict[str, tuple], target) -> bool:
@@ -144,20 +157,20 @@ def _where_holds(where: str, membership, target) -> bool:
         return LEVEL_RANK[target.level] >= LEVEL_RANK[unit.level]
     if where in (HANDLING, RECEIVING, DOSSIER_SIDES):
         handles = _terms_hold(_handling_terms(membership), target)
-        receives = target.receiving_unit_id == unit.pk
+        receives = target.receiving_unit_id in _own_units(membership)
         if where == HANDLING:
             return handles
         if where == RECEIVING:
             return receives
         # Either side; the receiving side alone only when another unit handles the dossier, so that
         # an agency's officer at a unit that both received and handles it acts only as its handler.
-        return handles or (receives and target.handling_unit_id != unit.pk)
+        return handles or (receives and target.handling_unit_id not in _own_units(membership))
     target_unit = _unit_of(target)
     if target_unit is None:
         return True
     if where == OWN_UNIT:
         return target_unit.pk == unit.pk
-    return unit.contains(target_unit)
+    return Scope.below(unit).contains(target_unit)
 
 
 def can(user, action: str, target=None) -> bool:
@@ -165,6 +178,8 @@ def can(user, action: str, target=None) -> bool:
     procedure, or anything with a ``unit``. Without a target only the role is asked (which buttons
     and menus to show before a target is chosen)."""
     rule = RULES[action]
+    if rule.new and _unit_of(target) is not None and not _unit_of(target).is_active:
+        return False
     if getattr(user, "is_superuser", False):
         return True
     membership = membership_of(user)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from .access import get_unit_for_user, workplace_of
 from .deadlines import compute_due
 from .forms import DueDateForm
-from .models import AdministrativeUnit, Agency, Holiday, StaffMembership
+from .models import AdministrativeUnit, Agency, Holiday, StaffMembership, UnitSuccession
 from .permissions import RULES, WHERE_LABELS
 from .scope import Scope
 from .selectors import work_calendar
@@ -61,10 +61,13 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
     context = {
         "unit": unit,
         "breadcrumbs": breadcrumbs,
-        "children": unit.children.annotate(
+        "children": AdministrativeUnit.objects.children_in_force(unit).annotate(
             agency_count=Count("agencies", distinct=True),
-            child_count=Count("children", distinct=True),
+            child_count=Count("children", filter=Q(children__valid_to__isnull=True), distinct=True),
         ).order_by("name"),
+        "former_children": unit.children.filter(valid_to__isnull=False).order_by("-valid_to", "name"),
+        "predecessors": UnitSuccession.objects.filter(successor=unit).select_related("predecessor").order_by("position"),
+        "successors": UnitSuccession.objects.filter(predecessor=unit).select_related("successor").order_by("-primary"),
         "agencies": unit.agencies.order_by("kind", "name"),
         "staff": StaffMembership.objects.filter(unit=unit)
         .select_related("user", "agency")

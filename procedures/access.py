@@ -28,7 +28,7 @@ def get_procedure_for_user(user, code: str, *, write: bool = False) -> Procedure
 def get_posting_for_user(user, *, unit_code: str, procedure_code: str, write: bool = False) -> Posting:
     posting = (
         Scope.of(user).filter(Posting.objects.select_related("unit", "procedure"), "unit")
-        .filter(unit__code=unit_code, procedure__code=procedure_code)
+        .filter(unit__code=unit_code, unit__valid_to__isnull=True, procedure__code=procedure_code)
         .first()
     )
     if posting is None:

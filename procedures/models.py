@@ -3,7 +3,7 @@ dossier components, each change kept as a version, the units that post them, and
 """
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 from decimal import Decimal
 
 from django.conf import settings
@@ -67,9 +67,10 @@ class ProcedureQuerySet(models.QuerySet):
             qs = qs.filter(search_text__contains=word)
         return qs
 
-    def posted_in(self, unit: AdministrativeUnit) -> ProcedureQuerySet:
-        """Procedures posted by the unit or any unit below it."""
-        posted = Scope.below(unit).filter(Posting.objects.filter(is_active=True), "unit")
+    def posted_in(self, unit: AdministrativeUnit, on: date | None = None) -> ProcedureQuerySet:
+        """Procedures posted by the unit or any unit below it (as it stood ``on`` that day, with the
+        units they took over, when given: a report's count)."""
+        posted = Scope.below(unit, on=on).filter(Posting.objects.filter(is_active=True), "unit")
         return self.filter(pk__in=posted.values("procedure_id"))
 
     def counts(self) -> dict[str, int]:

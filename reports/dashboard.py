@@ -227,14 +227,15 @@ class ServiceIndex:
 # -- the records behind the numbers: one condition each, used for the count and for the list ------
 
 
-def posted_in(unit: AdministrativeUnit) -> Exists:
-    """The procedure (OuterRef "pk") has an active posting at the unit or a unit below it."""
-    return Exists(Posting.objects.filter(Scope.below(unit).q("unit"), procedure=OuterRef("pk"), is_active=True))
+def posted_in(unit: AdministrativeUnit, on: date | None = None) -> Exists:
+    """The procedure (OuterRef "pk") has an active posting at the unit or a unit below it (as it stood
+    ``on`` that day, with the units they took over, when given)."""
+    return Exists(Posting.objects.filter(Scope.below(unit, on=on).q("unit"), procedure=OuterRef("pk"), is_active=True))
 
 
-def procedures_in_scope(unit: AdministrativeUnit) -> QuerySet[Procedure]:
+def procedures_in_scope(unit: AdministrativeUnit, on: date | None = None) -> QuerySet[Procedure]:
     """The procedures in force that the unit or a unit below it handles and posts."""
-    return Procedure.objects.in_force().filter(posted_in(unit))
+    return Procedure.objects.in_force().filter(posted_in(unit, on))
 
 
 def procedure_conditions(unit: AdministrativeUnit, period: Period, *, counted: QuerySet | None = None) -> dict[str, Q]:
@@ -280,17 +281,17 @@ def ticket_conditions(at: datetime) -> dict[str, Q]:
     }
 
 
-def postings_in_scope(unit: AdministrativeUnit) -> QuerySet[Posting]:
-    return Posting.objects.filter(Scope.below(unit).q("unit"), is_active=True).filter(
+def postings_in_scope(unit: AdministrativeUnit, on: date | None = None) -> QuerySet[Posting]:
+    return Posting.objects.filter(Scope.below(unit, on=on).q("unit"), is_active=True).filter(
         procedure__in=Procedure.objects.in_force()
     )
 
 
-def _posting_deadlines(unit: AdministrativeUnit, calendar: WorkCalendar) -> QuerySet[Posting]:
+def _posting_deadlines(unit: AdministrativeUnit, calendar: WorkCalendar, on: date) -> QuerySet[Posting]:
     """The postings with ``reference`` (the day the procedure takes effect) and ``deadline`` (5 working
     days later): the deadline of each distinct reference day is computed once, then written into
     the query (a publication decision covers many procedures, so there are few)."""
-    postings = postings_in_scope(unit).annotate(
+    postings = postings_in_scope(unit, on).annotate(
         reference=Coalesce("procedure__effective_from", "procedure__decision_date", output_field=DateField())
     )
     days = sorted(d for d in postings.order_by().values_list("reference", flat=True).distinct() if d is not None)
@@ -336,7 +337,7 @@ def records(unit: AdministrativeUnit, period: Period, key: str, *, now: datetime
     kind = RECORD_KINDS[key]
     now = now or timezone.now()
     if kind == "procedure":
-        rows = procedures_in_scope(unit).filter(procedure_conditions(unit, period)[key])
+        rows = procedures_in_scope(unit, period.last_day).filter(procedure_conditions(unit, period)[key])
         return kind, rows.select_related("field").order_by("field__name", "code")
     if kind == "dossier":
         calendar = work_calendar()
@@ -346,7 +347,7 @@ def records(unit: AdministrativeUnit, period: Period, key: str, *, now: datetime
     if kind == "ticket":
         rows = tickets_in(unit, period.start, period.end).filter(ticket_conditions(_at(period, now))[key])
         return kind, rows.select_related("unit", "dossier").order_by("received_at", "id")
-    rows = _posting_deadlines(unit, work_calendar()).filter(posting_conditions()[key])
+    rows = _posting_deadlines(unit, work_calendar(), period.last_day).filter(posting_conditions()[key])
     return kind, rows.select_related("unit", "procedure").order_by("unit__path", "procedure__code")
 
 
@@ -369,23 +370,25 @@ def gather(unit: AdministrativeUnit, period: Period, *, now: datetime | None = N
     at = _at(period, now)
     figures = compute_figures(unit, period)
     facts = dict(figures.totals)
-    facts.update(_count(procedures_in_scope(unit), procedure_conditions(unit, period)))
+    facts.update(_count(procedures_in_scope(unit, period.last_day), procedure_conditions(unit, period)))
     facts.update(_count(dossiers_counted(unit, period), dossier_conditions(period, since=_since(period, now, calendar), at=at)))
     facts["ticket_figures"] = ticket_figures(tickets_in(unit, period.start, period.end), at=at)
-    facts.update(_count(_posting_deadlines(unit, calendar), posting_conditions()))
+    facts.update(_count(_posting_deadlines(unit, calendar, period.last_day), posting_conditions()))
     return figures, facts
 
 
-def _child_of(relation: str, children: list[AdministrativeUnit]) -> Case:
-    """The id of the child whose subtree holds the unit reached through ``relation`` (NULL for none)."""
-    whens = [When(Scope.below(child).q(relation, joined=True), then=Value(child.id)) for child in children]
+def _child_of(relation: str, children: list[AdministrativeUnit], on: date) -> Case:
+    """The id of the child whose subtree (as of ``on``, with what it took over) holds the unit reached
+    through ``relation`` (NULL for none)."""
+    whens = [When(Scope.below(child, on=on).q(relation), then=Value(child.id)) for child in children]
     return Case(*whens, default=Value(None), output_field=IntegerField())
 
 
-def _count_by_child(queryset: QuerySet, relation: str, children: list[AdministrativeUnit], counts: dict) -> dict[int, dict]:
+def _count_by_child(queryset: QuerySet, relation: str, children: list[AdministrativeUnit], counts: dict,
+                    on: date) -> dict[int, dict]:
     """The ``counts`` aggregates of each child's rows (zeros for a child without any): one query, grouped
     by the child holding each row's unit (rows held by none are left out)."""
-    rows = queryset.order_by().annotate(child_unit=_child_of(relation, children)).values("child_unit").annotate(**counts)
+    rows = queryset.order_by().annotate(child_unit=_child_of(relation, children, on)).values("child_unit").annotate(**counts)
     found = {row.pop("child_unit"): row for row in rows}
     return {child.id: found.get(child.id) or dict.fromkeys(counts, 0) for child in children}
 
@@ -393,17 +396,19 @@ def _count_by_child(queryset: QuerySet, relation: str, children: list[Administra
 def _procedures_by_child(unit: AdministrativeUnit, children: list[AdministrativeUnit], period: Period) -> dict[int, dict]:
     """procedures_in_scope and procedure_conditions for every child: a procedure is counted once per
     child holding one of its active postings, its dossiers looked for in that same child."""
-    counted = dossiers_counted(unit, period).annotate(child_unit=_child_of("handling_unit", children))
+    on = period.last_day
+    counted = dossiers_counted(unit, period).annotate(child_unit=_child_of("handling_unit", children, on))
     terms = procedure_conditions(unit, period, counted=counted.filter(child_unit=OuterRef("child_unit")))
-    posted = Procedure.objects.in_force().filter(Scope.below(unit).q("postings__unit", joined=True), postings__is_active=True)
+    posted = Procedure.objects.in_force().filter(Scope.below(unit, on=on).q("postings__unit"), postings__is_active=True)
     counts = {key: Count("id", filter=q, distinct=True) for key, q in terms.items()}
-    return _count_by_child(posted, "postings__unit", children, counts)
+    return _count_by_child(posted, "postings__unit", children, counts, on)
 
 
 def _tickets_by_child(unit: AdministrativeUnit, children: list[AdministrativeUnit], period: Period,
                       at: datetime) -> dict[int, dict]:
     """ticket_figures for every child (its ``on_time_rate`` computed the same way)."""
-    figures = _count_by_child(tickets_in(unit, period.start, period.end), "unit", children, ticket_counts(at))
+    figures = _count_by_child(tickets_in(unit, period.start, period.end), "unit", children, ticket_counts(at),
+                              period.last_day)
     for row in figures.values():
         row["on_time_rate"] = percent(row["handled_on_time"], row["handled_on_time"] + row["handled_late"])
     return figures
@@ -421,9 +426,11 @@ def gather_children(unit: AdministrativeUnit, children: list[AdministrativeUnit]
     totals = {row["unit_code"]: {key: row[key] for key in keys} for row in figures.by_unit if not row["own"]}
     procedures = _procedures_by_child(unit, children, period)
     dossier_terms = dossier_conditions(period, since=_since(period, now, calendar), at=at)
-    dossiers = _count_by_child(dossiers_counted(unit, period), "handling_unit", children, _counts_of(dossier_terms))
+    dossiers = _count_by_child(dossiers_counted(unit, period), "handling_unit", children, _counts_of(dossier_terms),
+                               period.last_day)
     tickets = _tickets_by_child(unit, children, period, at)
-    postings = _count_by_child(_posting_deadlines(unit, calendar), "unit", children, _counts_of(posting_conditions()))
+    postings = _count_by_child(_posting_deadlines(unit, calendar, period.last_day), "unit", children, _counts_of(posting_conditions()),
+                               period.last_day)
     gathered = {}
     for child in children:
         facts = {**totals[child.code], **procedures[child.id], **dossiers[child.id], "ticket_figures": tickets[child.id],
@@ -690,7 +697,7 @@ def compare_children(unit: AdministrativeUnit, period: Period, *, now: datetime 
     indicator last): the numbers of compute_index for each child, in about ten queries whatever the
     number of children or dossiers (gather_children)."""
     now = now or timezone.now()
-    children = list(unit.children.filter(is_active=True).order_by("name"))
+    children = list(AdministrativeUnit.objects.children_in_force(unit, period.last_day).order_by("name"))
     if not children:
         return []
     gathered = gather_children(unit, children, period, now=now)

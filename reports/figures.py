@@ -29,10 +29,10 @@ from operator import add
 from django.db.models import Count, Q
 
 from dossiers.models import Channel, Digitisation, Dossier, Outcome, Status, overdue_condition
-from motcua.models import PATH_SEPARATOR, AdministrativeUnit
+from motcua.models import PATH_SEPARATOR, AdministrativeUnit, UnitLineage, in_force_q
 from motcua.numbers import percent
 from motcua.periods import Period
-from motcua.scope import Scope
+from motcua.scope import Scope, reference_day
 from procedures.models import Field
 
 
@@ -93,8 +93,9 @@ def _in_window(period: Period):
 
 
 def dossiers_counted(unit: AdministrativeUnit, period: Period):
-    """Every dossier that can appear in the window's figures, at the unit's subtree."""
-    return _in_window(period).filter(Scope.below(unit).q("handling_unit"))
+    """Every dossier that can appear in the window's figures, at the unit's subtree as it stood on the
+    window's last day and at every unit those units took over (motcua.scope)."""
+    return _in_window(period).filter(Scope.below(unit, on=period.last_day).q("handling_unit"))
 
 
 def dossiers_behind(unit: AdministrativeUnit, period: Period, figure: str, *, field_code: str | None = None,
@@ -162,14 +163,24 @@ class Figures:
 
 
 def compute_figures(unit: AdministrativeUnit, period: Period) -> Figures:
-    """The report's figures: the subtree's units, one grouped query (by handling unit and field) and
-    the names of the fields counted — three queries whatever the number of dossiers or units."""
-    units = list(
-        AdministrativeUnit.objects.subtree_of(unit).order_by("name").only("id", "code", "name", "path", "parent_id")
+    """The report's figures: the units counted, one grouped query (by handling unit and field) and
+    the names of the fields counted — four queries whatever the number of dossiers, units or mergers.
+
+    The units counted are those of ``Scope.below(unit, on=<the window's last day>)``: the subtree in
+    force that day and every unit they took over. Each unit taken over is rolled up into the row of
+    the unit that held its dossiers that day (its heir), so a dossier counts once, in one row."""
+    day = reference_day(unit, period.last_day)
+    in_force = list(
+        AdministrativeUnit.objects.filter(Scope.below(unit, on=day).q()).filter(Q(pk=unit.pk) | in_force_q(day))
+        .order_by("name").only("id", "code", "name", "path", "parent_id", "valid_from", "valid_to")
     )
+    heir = {u.id: u for u in in_force}
+    by_id = dict(heir)
+    for predecessor_id, unit_id in UnitLineage.objects.filter(unit_id__in=list(by_id)).values_list("predecessor_id", "unit_id"):
+        heir.setdefault(predecessor_id, by_id[unit_id])
     counts = _counts(period.start, period.end)
     rows = (
-        _in_window(period).filter(handling_unit_id__in=[u.id for u in units]).order_by()
+        _in_window(period).filter(handling_unit_id__in=list(heir)).order_by()
         .values_list("handling_unit_id", "procedure__field_id").annotate(**counts)
     )
     per_unit: dict[int, list[int]] = {}
@@ -179,15 +190,15 @@ def compute_figures(unit: AdministrativeUnit, period: Period) -> Figures:
         per_unit[unit_id] = list(map(add, per_unit.get(unit_id, zero), values))
         per_field[field_id] = list(map(add, per_field.get(field_id, zero), values))
 
-    # Roll the per-unit rows up into the unit's own row and one row per direct child (their subtrees).
-    children = [u for u in units if u.parent_id == unit.id]
+    # Roll the per-unit rows up into the unit's own row and one row per direct child in force (their
+    # subtrees, with what they took over), by name.
+    children = [u for u in in_force if u.parent_id == unit.id and u.id != unit.id]
     child_by_path = {child.path: child for child in children}
-    paths = {u.id: u.path for u in units}
     own: list[list[int]] = []
     by_child: dict[int, list[list[int]]] = {child.id: [] for child in children}
     for unit_id, values in per_unit.items():
-        path = paths[unit_id]
-        head = path[len(unit.path):].split(PATH_SEPARATOR, 1)[0]
+        path = heir[unit_id].path
+        head = path[len(unit.path):].split(PATH_SEPARATOR, 1)[0] if path.startswith(unit.path) else ""
         child = child_by_path.get(f"{unit.path}{head}{PATH_SEPARATOR}") if head else None
         (by_child[child.id] if child else own).append(values)
 

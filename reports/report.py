@@ -55,7 +55,7 @@ def _satisfaction(unit: AdministrativeUnit, period: Period, targets: dict) -> di
 
 
 def build_report(unit: AdministrativeUnit, period: Period) -> ReportData:
-    procedures = Procedure.objects.posted_in(unit).in_force()
+    procedures = Procedure.objects.posted_in(unit, on=period.last_day).in_force()
     targets = target_values(unit, period.last_day.year)
     return ReportData(
         unit=unit,
@@ -65,7 +65,7 @@ def build_report(unit: AdministrativeUnit, period: Period) -> ReportData:
         feedback=ticket_figures(tickets_in(unit, period.start, period.end), at=min(period.end, timezone.now())),
         procedures=Procedure.objects.filter(pk__in=procedures.values("pk")).counts(),
         apologies=Apology.objects.filter(
-            Scope.below(unit).q("dossier__handling_unit"), issued_at__gte=period.start, issued_at__lt=period.end
+            Scope.below(unit, on=period.last_day).q("dossier__handling_unit"), issued_at__gte=period.start, issued_at__lt=period.end
         ).count(),
         targets=targets,
     )

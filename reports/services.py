@@ -27,10 +27,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers.models import Dossier
-from motcua.models import AdministrativeUnit, StaffMembership
+from motcua.models import AdministrativeUnit, StaffMembership, in_force_q
 from motcua.periods import VN_TZ, Period, parse_period, quarter_containing
 from motcua.permissions import RULES
-from motcua.scope import Scope
+from motcua.scope import Scope, reference_day
 
 from .figures import conditions, dossiers_behind, dossiers_counted
 from .models import ReportFormat, ReportRun, ReportSubmission, RunStatus
@@ -416,7 +416,7 @@ def figure_dossiers(unit: AdministrativeUnit, period: Period, figure: str, *, fi
     scope = child or unit
     if figure == "apologies":
         dossiers = Dossier.objects.filter(
-            Scope.below(scope).q("handling_unit"),
+            Scope.below(scope, on=period.last_day).q("handling_unit"),
             apology__issued_at__gte=period.start, apology__issued_at__lt=period.end,
         )
         if field_code:
@@ -429,7 +429,7 @@ def figure_dossiers(unit: AdministrativeUnit, period: Period, figure: str, *, fi
     else:
         dossiers = dossiers_behind(unit, period, figure, field_code=field_code, child=child)
     if own:
-        dossiers = dossiers.filter(handling_unit=scope)
+        dossiers = dossiers.filter(handling_unit_id__in=[scope.pk, *scope.predecessor_ids])
     return dossiers
 
 
@@ -537,7 +537,7 @@ def submission_rows(unit: AdministrativeUnit, period: Period) -> list[Submission
             latest_id=Subquery(of_child.order_by("-version").values("pk")[:1]),
             first_submitted_at=Subquery(of_child.order_by("version").values("submitted_at")[:1]),
         )
-        .filter(Q(is_active=True) | Q(latest_id__isnull=False))
+        .filter(in_force_q(reference_day(unit, period.last_day)) | Q(latest_id__isnull=False))
         .order_by("name")
     )
     latest = ReportSubmission.objects.select_related("submitted_by").in_bulk([c.latest_id for c in children if c.latest_id])

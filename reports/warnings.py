@@ -150,12 +150,12 @@ pending_too_long = _dossier_check("pending_too_long")
 
 def procedures_not_posted(unit: AdministrativeUnit, period: Period, *, now: datetime | None = None) -> QuerySet[Procedure]:
     used = Exists(dossiers_counted(unit, period).filter(procedure=OuterRef("pk")))
-    return Procedure.objects.filter(used).exclude(posted_in(unit)).select_related("field").order_by("field__name", "code")
+    return Procedure.objects.filter(used).exclude(posted_in(unit, period.last_day)).select_related("field").order_by("field__name", "code")
 
 
 def postings_without_dates(unit: AdministrativeUnit, period: Period | None = None, *, now: datetime | None = None) -> QuerySet[Posting]:
     return (
-        postings_in_scope(unit).filter(Q(posted_at_desk__isnull=True) | Q(posted_on_website__isnull=True))
+        postings_in_scope(unit, period.last_day if period else None).filter(Q(posted_at_desk__isnull=True) | Q(posted_on_website__isnull=True))
         .select_related("unit", "procedure").order_by("unit__path", "procedure__code")
     )
 

@@ -49,6 +49,7 @@ STEP_LABELS = {
     "return_unresolved": _("Returned without resolution"),
     "withdraw": _("Withdrawn, processing stopped"),
     "apologise": _("Apology and new appointment"),
+    "handover": _("Handed over on the reorganisation of administrative units"),
 }
 
 _NO_DIGITS = "\x00" * 4  # compared against when no dossier has the code, so both branches do the same work

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from motcua.models import AdministrativeUnit
 from motcua.numbers import percent
+from motcua.periods import local_day
 from motcua.scope import Scope
 
 from dossiers.models import (
@@ -156,7 +157,8 @@ def land_group_filter(prefix: str = "field__name") -> Q:
 
 def ratings_in(unit: AdministrativeUnit, start: datetime, end: datetime) -> QuerySet[Rating]:
     """Ratings of the unit's subtree with rated_at in [start, end)."""
-    return Scope.below(unit).filter(Rating.objects.filter(rated_at__gte=start, rated_at__lt=end), "unit")
+    on = local_day(end - timedelta(microseconds=1))
+    return Scope.below(unit, on=on).filter(Rating.objects.filter(rated_at__gte=start, rated_at__lt=end), "unit")
 
 
 def satisfaction_figures(ratings: QuerySet[Rating]) -> SatisfactionFigures:

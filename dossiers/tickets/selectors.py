@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from motcua.models import AdministrativeUnit
 from motcua.numbers import percent
+from motcua.periods import local_day
 from motcua.scope import Scope
 from motcua.selectors import work_calendar
 
@@ -109,11 +110,12 @@ def figures_by_child(tickets: QuerySet[FeedbackTicket], unit: AdministrativeUnit
     """The figures of ``unit``'s own tickets and of each direct child's subtree.
 
     Two queries whatever the number of children: the children, then one grouped aggregate where each
-    ticket's branch is resolved in SQL by the prefix of its unit's path.
+    ticket's branch is resolved in SQL (the children in force on ``at``'s day, each with what it took over).
     """
-    children = list(AdministrativeUnit.objects.filter(parent=unit).order_by("path"))
+    day = local_day(at)
+    children = list(AdministrativeUnit.objects.children_in_force(unit, day).order_by("path"))
     branch = Case(
-        *[When(Scope.below(child).q("unit", joined=True), then=Value(child.code)) for child in children],
+        *[When(Scope.below(child, on=day).q("unit"), then=Value(child.code)) for child in children],
         default=Value(unit.code),
         output_field=CharField(),
     )

@@ -5,7 +5,7 @@ Tickets follow one table of steps (``STEPS``, the same ``dossiers.steps`` mechan
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
@@ -183,7 +183,8 @@ STEPS = StepTable(
 
 
 def tickets_in(unit: AdministrativeUnit, start: datetime, end: datetime) -> QuerySet[FeedbackTicket]:
-    return Scope.below(unit).filter(FeedbackTicket.objects.filter(received_at__gte=start, received_at__lt=end), "unit")
+    on = local_day(end - timedelta(microseconds=1))
+    return Scope.below(unit, on=on).filter(FeedbackTicket.objects.filter(received_at__gte=start, received_at__lt=end), "unit")
 
 
 def ticket_counts(at: datetime) -> dict:

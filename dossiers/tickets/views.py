@@ -168,7 +168,7 @@ def submitted(request: HttpRequest) -> HttpResponse:
 def public(request: HttpRequest) -> HttpResponse:
     """Published answers, newest first, optionally of one unit's subtree; nothing personal."""
     code = request.GET.get("unit", "").strip()[:16]
-    unit = AdministrativeUnit.objects.filter(code=code).first() if code else None
+    unit = AdministrativeUnit.objects.by_key(code) if code else None
     if code and unit is None:
         raise Http404
     paginator = Paginator(ticket_selectors.published_tickets(unit), ticket_selectors.PUBLIC_PAGE_SIZE)

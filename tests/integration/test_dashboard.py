@@ -268,7 +268,7 @@ def _index_numbers(index) -> tuple:
 
 
 def _ranked_one_by_one(parent, period, now) -> list:
-    indexes = [compute_index(child, period, now=now) for child in parent.children.filter(is_active=True).order_by("name")]
+    indexes = [compute_index(child, period, now=now) for child in parent.children.filter(valid_to__isnull=True).order_by("name")]
     return sorted(indexes, key=lambda row: (row.value is None, -(row.value or D(0)), row.unit.name))
 
 
@@ -276,7 +276,7 @@ def test_the_comparison_gives_each_child_exactly_its_own_index(province, distric
     third = UnitFactory(code="11101", name="Xã Quang Phục", level="commune", parent=district)
     plant(third, catalogue, 2)
     plant(commune_b, catalogue, 1)
-    closed = UnitFactory(code="11102", name="Xã Đã Sáp Nhập", level="commune", parent=district, is_active=False)
+    closed = UnitFactory(code="11102", name="Xã Đã Sáp Nhập", level="commune", parent=district, valid_to=date(2022, 12, 1))
     plant(closed, catalogue, 3)  # an inactive child is not compared
     plant(district, catalogue, 1)  # the district's own records belong to no child
     other = UnitFactory(code="299", name="Huyện Thanh Hà", level="district", parent=province)
@@ -306,7 +306,7 @@ def test_the_comparison_costs_the_same_queries_for_two_children_or_six(district,
     for k in range(4):
         plant(UnitFactory(code=f"1130{k}", name=f"Xã Thử {k}", level="commune", parent=district), catalogue, k)
     six = _comparison_queries(district, now)
-    assert district.children.filter(is_active=True).count() == 6
+    assert district.children.filter(valid_to__isnull=True).count() == 6
     assert six == two, (two, six)
 
 

@@ -136,11 +136,10 @@ def test_a_damaged_excel_file_is_refused(tmp_path):
         read_rows(BytesIO(b"PK\x03\x04not really a zip"), filename="units.xlsx")
 
 
-def test_the_bundled_tu_ky_files_import_in_sequence():
-    """2023 (23 communes) → Dec 2024 (20) → July 2025 (six communes of Hải Phòng), by code."""
-    from motcua.demo import UNITS_FILE
-
-    for name in ["units-tu-ky-2023.csv", "units-tu-ky-2024-12.csv", "units-tu-ky-2025-07.csv"]:
-        units_import(rows=read_rows(UNITS_FILE.parent / name))
-    assert AdministrativeUnit.objects.get(code="11074").path == "31/11074/"
-    assert AdministrativeUnit.objects.get(code="298").children.count() > 0  # old communes stay for old dossiers
+def test_predecessors_without_an_effective_date_are_refused(tmp_path):
+    """A correction in place has no predecessors: taking units over is a change with a date."""
+    call_command("import_units", write(tmp_path, GOOD))
+    text = "code,name,level,parent_code,predecessors\n11074,Thị trấn Tứ Kỳ,thị trấn,298,11089\n"
+    with pytest.raises(UnitImportError) as refused:
+        units_import(rows=read_rows(write(tmp_path, text, "merge.csv")))
+    assert "--effective" in refused.value.errors[0]

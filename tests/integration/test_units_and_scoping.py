@@ -18,7 +18,7 @@ def test_the_subtree_of_a_district_holds_its_communes_and_not_its_province(provi
 def test_ancestors_come_root_first_in_one_query(province, district, commune_a, django_assert_num_queries):
     with django_assert_num_queries(1):
         assert list(commune_a.ancestors()) == [province, district]
-    assert commune_a.ancestor_codes == ["30", "298"]
+    assert commune_a.ancestor_keys == ["30", "298"]
     assert list(province.ancestors()) == []
 
 

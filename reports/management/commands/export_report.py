@@ -27,13 +27,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, unit: str, period: str, fmt: str, output: str, narrative_file: str | None, **options):
-        found = AdministrativeUnit.objects.filter(code=unit.strip()).first()
-        if found is None:
-            raise CommandError(_("Unknown unit: %(code)s") % {"code": unit})
         try:
             window = parse_period(period)
         except PeriodError as exc:
             raise CommandError(_("Bad period %(period)s: %(error)s") % {"period": period, "error": exc}) from None
+        # A code names the unit in force with it on the window's last day (codes are reused).
+        found = AdministrativeUnit.objects.by_key(unit.strip(), on=window.last_day)
+        if found is None:
+            raise CommandError(_("Unknown unit: %(code)s") % {"code": unit})
         parameters = {}
         if narrative_file:
             try:
