@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from motcua.audit import log_access
 from motcua.models import AdministrativeUnit
 from motcua.permissions import can
-from motcua.scope import NoUnit, Scope
+from motcua.scope import Scope
 from procedures.services import CatalogueError
 
 from . import selectors
@@ -33,10 +33,7 @@ from .services import STEPS, Applicant, TransitionError, dossier_receive, dossie
 
 def _staff(user) -> AdministrativeUnit | None:
     """The staff member's unit (None for a superuser without one); an account without a unit gets 403."""
-    scope = Scope.of(user)
-    if scope.is_empty:
-        raise NoUnit(NoUnit.message)
-    return scope.root
+    return Scope.of(user).own_unit()
 
 
 # -- intake ---------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ def permission_denied(request, exception=None):
     # An account without a unit is told so (motcua.scope.NoUnit); any other refusal says the role.
     from .scope import NoUnit
 
-    reason = NoUnit.message if isinstance(exception, NoUnit) else ""
+    reason = str(exception) if isinstance(exception, NoUnit) else ""
     return render(request, "errors/403.html", {"reason": reason}, status=403)
 
 

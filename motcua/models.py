@@ -367,6 +367,9 @@ class StaffMembership(models.Model):
 
         if self.agency_id and self.unit_id and self.agency.unit_id != self.unit_id:
             raise ValidationError({"agency": _("The agency must belong to the staff member's unit.")})
+        if self.unit_id and self.unit.valid_to is not None:
+            raise ValidationError({"unit": _("%(unit)s ended on %(day)s: choose a unit in force.")
+                                   % {"unit": self.unit.name, "day": f"{self.unit.valid_to:%d/%m/%Y}"}})
 
 
 class JobStatus(models.TextChoices):

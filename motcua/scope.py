@@ -54,6 +54,14 @@ class NoUnit(PermissionDenied):
     """A page that works on the person's own unit, opened by an account attached to none."""
 
     message = _("Your account is not attached to any unit. Ask the administrator to assign you to one.")
+    ended_message = _("Your unit, %(unit)s, ended on %(day)s with the reorganisation of administrative units. "
+                      "Ask the administrator to place you in the unit you now work for.")
+
+    @classmethod
+    def for_scope(cls, scope: Scope) -> NoUnit:
+        if scope.ended is not None:
+            return cls(cls.ended_message % {"unit": scope.ended.name, "day": f"{scope.ended.valid_to:%d/%m/%Y}"})
+        return cls(cls.message)
 
 
 class InSubtree(Func):
@@ -107,6 +115,7 @@ class Scope:
     root: AdministrativeUnit | None = None
     everything: bool = False
     on: date | None = None
+    ended: AdministrativeUnit | None = None  # the person's unit, which has ended (the scope is then empty)
 
     # -- building ------------------------------------------------------------------------------
 
@@ -117,7 +126,7 @@ class Scope:
         membership = models.membership_of(user)
         if membership is not None:
             # The unit ended: its people wait for the administrator to place them in a unit in force.
-            return cls() if membership.unit.valid_to is not None else cls(root=membership.unit)
+            return cls(ended=membership.unit) if membership.unit.valid_to is not None else cls(root=membership.unit)
         if getattr(user, "is_superuser", False):
             return cls(everything=True)
         return cls()
@@ -156,12 +165,12 @@ class Scope:
             top = models.AdministrativeUnit.objects.filter(parent__isnull=True).order_by("path").first()
             if top is not None:
                 return top
-        raise NoUnit(NoUnit.message)
+        raise NoUnit.for_scope(self)
 
     def own_unit(self) -> AdministrativeUnit | None:
         """The root, or None when the scope is everything; ``NoUnit`` (403) when it is nothing."""
         if self.is_empty:
-            raise NoUnit(NoUnit.message)
+            raise NoUnit.for_scope(self)
         return self.root
 
     # -- filtering -----------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from motcua.access import get_unit_for_user
 from motcua.audit import log_access
 from motcua.models import AdministrativeUnit
 from motcua.pdf import pdf_response, render_pdf
-from motcua.scope import NoUnit, Scope
+from motcua.scope import Scope
 from motcua.periods import day_bounds
 
 from dossiers.public import antispam
@@ -58,10 +58,7 @@ EVENT_LABELS = {"receive": gettext_lazy("Received"), **{name: step.label for nam
 
 def _staff(user) -> AdministrativeUnit | None:
     """The staff member's unit (None for a superuser without one); an account without a unit gets 403."""
-    scope = Scope.of(user)
-    if scope.is_empty:
-        raise NoUnit(NoUnit.message)
-    return scope.root
+    return Scope.of(user).own_unit()
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:

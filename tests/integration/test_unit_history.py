@@ -253,7 +253,19 @@ def test_an_open_dossier_of_a_dissolved_commune_is_on_its_successors_desk_with_t
     # Ngọc Kỳ's own people wait for the administrator: no scope, a clear 403.
     assert Scope.of(old_desk).is_empty
     client.login(username="nk.motcua", password=PASSWORD)
-    assert client.get(reverse("dossiers:board")).status_code == 403
+    refused = client.get(reverse("dossiers:board"))
+    assert refused.status_code == 403 and "Xã Ngọc Kỳ" in refused.content.decode() and "30/11/2024" in refused.content.decode()
+
+
+def test_an_administrator_cannot_place_anyone_in_a_unit_that_ended(procedure):
+    from django.core.exceptions import ValidationError
+
+    replay(TREE_2024)
+    person = staff(unit("11098", None), Role.DESK_OFFICER, "kyson.motcua").membership
+    person.unit = unit("11089~20241130", None)
+    with pytest.raises(ValidationError) as refused:
+        person.full_clean()
+    assert "unit" in refused.value.message_dict
 
 
 def test_a_unit_that_ended_receives_nothing_new_even_from_the_administrator(procedure, admin_user):
