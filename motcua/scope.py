@@ -162,7 +162,8 @@ class Scope:
         if self.root is not None:
             return self.root
         if self.everything:
-            top = models.AdministrativeUnit.objects.filter(parent__isnull=True).order_by("path").first()
+            top = models.AdministrativeUnit.objects.filter(parent__isnull=True).order_by(
+                F("valid_to").desc(nulls_first=True), "path").first()
             if top is not None:
                 return top
         raise NoUnit.for_scope(self)

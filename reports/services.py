@@ -367,15 +367,16 @@ def report_generate(run_id: int, *, heartbeat: bool = True) -> ReportRun:
 
 def report_draft_quarter(*, today: date) -> list[ReportRun]:
     """On the 15th of March, June, September and December (a 15th–14th quarter has just closed):
-    request the JSON and Excel drafts of that quarter for every active unit that has dossiers or
-    units below it. Runs already drafted for the quarter are not requested again."""
+    request the JSON and Excel drafts of that quarter for every unit in force on its last day that has
+    dossiers, units below it or units it took over. Runs already drafted for the quarter are not requested again."""
     if today.day != 15 or today.month not in (3, 6, 9, 12):
         return []
     period = quarter_containing(today - timedelta(days=1))
     units = (
-        AdministrativeUnit.objects.active()
+        AdministrativeUnit.objects.in_force(period.last_day)
         .filter(
             Q(Exists(AdministrativeUnit.objects.filter(parent=OuterRef("pk"))))
+            | ~Q(taken_over=[])  # holds the dossiers of units it took over
             | Q(Exists(Dossier.objects.filter(handling_unit=OuterRef("pk"))))
             | Q(Exists(Dossier.objects.filter(receiving_unit=OuterRef("pk"))))
         )

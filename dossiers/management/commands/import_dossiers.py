@@ -22,7 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args, file: str, dry_run: bool, unit: str | None = None, **options):
         within = None
         if unit:
-            within = AdministrativeUnit.objects.filter(code=unit).first()
+            within = AdministrativeUnit.objects.by_key(unit)  # in force with that code (and what it took over)
             if within is None:
                 raise CommandError(_("Unit %(code)s does not exist.") % {"code": unit})
         try:

@@ -36,7 +36,7 @@ class Command(BaseCommand):
                 raise CommandError(_("No active account is named %(username)s.") % {"username": by})
         target = None
         if unit:
-            target = AdministrativeUnit.objects.filter(code=unit).first()
+            target = AdministrativeUnit.objects.by_key(unit)  # the unit in force with that code
             if target is None:
                 raise CommandError(_("Unit %(code)s does not exist.") % {"code": unit})
         try:
