@@ -1,4 +1,5 @@
-"""Demo dossiers: a year of work at Tứ Kỳ district and its communes, up to now.
+"""Demo dossiers: a year of work at Tứ Kỳ district and its communes, up to now; or, for the 2025
+tree (motcua.demo), the work since 15/12/2023 (the 2024 reporting year on) across the unit history.
 
 Volumes follow the seeds (Xã Ngọc Kỳ ≈ 1.600 a year, the district ≈ 3.000, the other communes a few
 hundred each); about 70 % arrive online, 28 % at the desk and 2 % by post, on working days and in
@@ -7,6 +8,15 @@ the due day, about 1 % late; the last weeks hold pending dossiers, a few of them
 paused for supplements and some late ones carry an apology with a new appointment. Due moments
 and outcomes come from motcua.deadlines on one WorkCalendar, codes from dossiers.numbering, and
 each unit's daily counters are set to the last number used, so intake continues the sequence.
+
+The 2025 tree is received at the units in force at each receipt moment: the 23 communes and the
+district until 30/11/2024, the 20 communes and the district until 30/06/2025, then the six communes of
+Thành phố Hải Phòng (which also take in the district's procedures, and its volume). A unit formed by
+a merger receives what its predecessors did. The units that ended post nothing today: they handled
+the catalogue of their level. A few dossiers due around a unit's last day were left open by the
+reorganisation (they are on the successor's desk, overdue); every dossier open when its unit ended
+carries the "handover" step the import records (dossiers.services.dossiers_hand_over), and its later
+steps are taken at the unit that held it then.
 
 A seeded random.Random makes the data the same for the same moment. Idempotent: nothing is done
 when demo dossiers (notes == DEMO_NOTE) already exist.
@@ -21,12 +31,16 @@ from decimal import Decimal
 from itertools import accumulate
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from motcua import deadlines
 from motcua.calendar import WorkCalendar
-from motcua.demo import DISTRICT_CODE, ID_SUFFIX
-from motcua.models import AdministrativeUnit, Agency, AgencyKind, Role, StaffMembership, UnitLevel
+from motcua.demo import CITY_CODE, DEFAULT_TREE, DISTRICT_CODE, ID_SUFFIX, PROVINCE_CODE
+from motcua.models import (
+    LEVEL_RANK, AdministrativeUnit, Agency, AgencyKind, Role, StaffMembership, UnitLevel, UnitSuccession,
+)
+from motcua.periods import day_bounds
 from motcua.selectors import work_calendar
 from motcua.text import search_key
 from procedures.models import Posting, Procedure
@@ -35,20 +49,30 @@ from procedures.services import CatalogueError, procedure_terms_at
 from .models import (
     Apology, Channel, DailyCounter, Digitisation, Dossier, DossierEvent, Pause, PauseKind, ReturnChannel, Status,
 )
-from .numbering import NumberingError, format_code, unit_identifier
+from .numbering import format_code, is_safe_code
+from .services import HANDOVER_NOTE
 
 DEMO_NOTE = "demo"
 SEED = 2026
 DAYS = 365
+HISTORY_START = date(2023, 12, 15)  # the 2025 tree: dossiers from the first day of the 2024 reporting year
 BATCH_SIZE = 2_000
 
-# Dossiers a year per unit; the other communes get between these two.
+# Dossiers a year per unit as they stood in 2023; the other communes get between these two. A unit
+# formed later receives what its predecessors did (the communes that outlive their district also share
+# the district's evenly).
 YEARLY = {DISTRICT_CODE: 3_000, "11089": 1_600, "11074": 1_800}
 OTHER_COMMUNE_YEARLY = (170, 330)
 
+# Dossiers due around a unit's last day (from three weeks before to ten days after) that the
+# reorganisation left open: still pending at the successor, overdue.
+LEFT_OPEN = 0.06
+LEFT_OPEN_BEFORE, LEFT_OPEN_AFTER = timedelta(days=21), timedelta(days=10)
+
 CHANNEL_WEIGHTS = ((Channel.ONLINE, 70), (Channel.DIRECT, 28), (Channel.POSTAL, 2))
 
-# How often each field's procedures are asked for (Ngọc Kỳ 2022: Chứng thực 1.197, Hộ tịch 388 …).
+# How often each field's procedures are asked for (Ngọc Kỳ 2022: Chứng thực 1.197, Hộ tịch 388 …), by
+# the procedure's level; a commune that took over the district's procedures asks for those less often.
 FIELD_WEIGHTS = {
     UnitLevel.COMMUNE: {
         "Chứng thực": 30, "Đăng ký, quản lý cư trú": 26, "Hộ tịch": 24, "Bảo trợ xã hội": 5, "Người có công": 3,
@@ -60,6 +84,7 @@ FIELD_WEIGHTS = {
     },
 }
 DEFAULT_FIELD_WEIGHT = 1
+ABOVE_LEVEL_SHARE = 0.35
 # Within a field, the procedures citizens ask for most.
 PROCEDURE_BOOST = {
     "2.000815": 8, "2.000884": 3, "1.001193": 4, "1.000656": 1.5, "1.000894": 1.5, "1.004873": 3, "2.000635": 2,
@@ -126,6 +151,8 @@ class _Unit:
     unit: AdministrativeUnit
     identifier: str
     agency_id: int | None
+    address: str = ""  # "xã Ngọc Kỳ, huyện Tứ Kỳ, tỉnh Hải Dương"
+    ends: datetime | None = None  # the moment its successor took over (the unit ended the day before)
     desk: object = None
     processor: object = None  # the processing officer and their agency
     processor_agency_id: int | None = None
@@ -150,7 +177,7 @@ class _People:
         self.surnames = [name for name, _ in SURNAMES]
         self.surname_weights = [weight for _, weight in SURNAMES]
 
-    def applicant(self, unit_name: str, online: bool) -> dict[str, str]:
+    def applicant(self, address: str, online: bool) -> dict[str, str]:
         rng = self.rng
         female = rng.random() < 0.52
         middles, givens = FEMALE if female else MALE
@@ -161,10 +188,16 @@ class _People:
         century_sex = (0 if year < 2000 else 2) + (1 if female else 0)
         id_number = f"030{century_sex}{year % 100:02d}{rng.randint(0, 999_999):06d}"
         phone = f"{rng.choice(MOBILE_PREFIXES)}{rng.randint(0, 9_999_999):07d}"
-        address = f"{rng.choice(VILLAGES)}, {unit_name}, huyện Tứ Kỳ, tỉnh Hải Dương"
+        address = f"{rng.choice(VILLAGES)}, {address}"
         email = f"{search_key(given).replace(' ', '')}.{search_key(surname).replace(' ', '')}{rng.randint(1, 99)}@gmail.com" if online and rng.random() < 0.3 else ""
         return {"applicant_name": name, "applicant_id_number": id_number, "applicant_phone": phone,
                 "applicant_address": address, "applicant_email": email}
+
+
+def _address(unit: AdministrativeUnit) -> str:
+    """The unit and the units above it as an address writes them: "xã Ngọc Kỳ, huyện Tứ Kỳ, tỉnh Hải Dương"."""
+    names = [unit.name, *reversed([a.name for a in unit.ancestors()])]
+    return ", ".join(name[:1].lower() + name[1:] for name in names)
 
 
 def _hours(value: float) -> Decimal:
@@ -172,15 +205,50 @@ def _hours(value: float) -> Decimal:
     return Decimal(max(0, round(value * 60))) / 60
 
 
+@dataclass(frozen=True)
+class _Span:
+    """The days dossiers are received on (the calendar days and the working ones among them)."""
+
+    days: list[date]
+    working_days: list[date]
+
+
+@dataclass(frozen=True)
+class _Handovers:
+    """The unit history as the generator needs it: for each unit that ended, the moment its primary
+    successor took over and that successor (empty for a tree without history)."""
+
+    successor: dict[int, tuple[datetime, int]]
+    names: dict[int, str]
+
+    def holder(self, unit_id: int, moment: datetime) -> int:
+        """The unit holding ``unit_id``'s dossiers at ``moment``."""
+        while unit_id in self.successor and self.successor[unit_id][0] <= moment:
+            unit_id = self.successor[unit_id][1]
+        return unit_id
+
+    def after(self, unit_id: int, moment: datetime) -> list[tuple[datetime, int, int]]:
+        """(moment, ended, successor) of each change after ``moment`` down ``unit_id``'s line."""
+        changes = []
+        while unit_id in self.successor:
+            at, successor = self.successor[unit_id]
+            if at > moment:
+                changes.append((at, unit_id, successor))
+            unit_id = successor
+        return changes
+
+
 class _Generator:
-    def __init__(self, calendar: WorkCalendar, now: datetime, rng: random.Random):
+    def __init__(self, calendar: WorkCalendar, now: datetime, rng: random.Random, handovers: _Handovers):
         self.cal = calendar
         self.now = now
         self.rng = rng
         self.people = _People(rng)
-        today = now.astimezone(calendar.tz).date()
-        self.days = [today - timedelta(days=offset) for offset in range(DAYS - 1, -1, -1)]
-        self.working_days = [day for day in self.days if calendar.is_working_day(day)]
+        self.handovers = handovers
+
+    def span(self, first: date, last: date) -> _Span:
+        days = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+        return _Span(days, [day for day in days if self.cal.is_working_day(day)])
 
     # -- receipt ---------------------------------------------------------------------------
 
@@ -190,14 +258,14 @@ class _Generator:
         minutes = int((end - start).total_seconds() // 60)
         return start + timedelta(minutes=self.rng.randrange(minutes), seconds=self.rng.randrange(60))
 
-    def received_at(self, channel: str) -> datetime:
+    def received_at(self, channel: str, span: _Span) -> datetime:
         rng = self.rng
         if channel == Channel.ONLINE and rng.random() < 0.18:  # submitted online in the evening or at a weekend
-            day = rng.choice(self.days)
+            day = rng.choice(span.days)
             hour = rng.choice((6, 12, 18, 19, 20, 21, 22))
             moment = datetime.combine(day, time(hour, rng.randrange(60), rng.randrange(60)), tzinfo=self.cal.tz)
         else:
-            moment = self._moment_in_session(rng.choice(self.working_days))
+            moment = self._moment_in_session(rng.choice(span.working_days))
         return moment
 
     # -- one dossier's life ----------------------------------------------------------------------
@@ -210,7 +278,7 @@ class _Generator:
             procedure_version=offer.version, processing_days=offer.processing_days,
             cutoff_applies=offer.cutoff is not None, cutoff_time=offer.cutoff, fees=offer.fees,
             fee_total=offer.fee_total, channel=channel, received_at=received_at,
-            received_by_id=desk_id, **self.people.applicant(place.unit.name, channel == Channel.ONLINE),
+            received_by_id=desk_id, **self.people.applicant(place.address, channel == Channel.ONLINE),
         )
         if channel == Channel.DIRECT and rng.random() < 0.005:
             reason = rng.choice(REFUSE_REASONS)
@@ -258,6 +326,8 @@ class _Generator:
         resolved_at = at(resolve_h)
         # A few dossiers of the last weeks got stuck: overdue, still pending.
         stuck = not late and not stop and not pause and now - timedelta(days=21) < due_at < now and rng.random() < 0.06
+        if not stuck and place.ends is not None and not late and not stop and not pause:  # left open by the change
+            stuck = place.ends - LEFT_OPEN_BEFORE < due_at < place.ends + LEFT_OPEN_AFTER and rng.random() < LEFT_OPEN
         if stuck:
             resolved_at = None
 
@@ -307,8 +377,30 @@ class _Generator:
                     values.update(returned_at=returned_at, return_channel=return_channel)
         if (late or stuck) and rng.random() < 0.6:
             apology = self._apology(events, start, due_at, resolved_at, processor, handler_unit)
+        self._hand_over(events, place.unit.id, handler_unit, received_at)
         values["status"] = status
         return _Plan(dict(common, **values), events, pause, apology)
+
+    def _hand_over(self, events: list[dict], receiving_id: int, handling_id: int, received_at: datetime) -> None:
+        """The steps of a dossier whose unit ended while it was open: "handover" at the first moment of
+        the successor's first day (as dossiers.services.dossiers_hand_over records it, for each of the
+        dossier's units that ended, down the line of successors), and every later step at the unit
+        holding it then."""
+        handovers = self.handovers
+        changes = sorted({*handovers.after(receiving_id, received_at), *handovers.after(handling_id, received_at)})
+        if not changes:
+            return
+        open_statuses = {*Status.pending(), Status.RESOLVED}
+        for event in events:
+            event["unit_id"] = handovers.holder(event["unit_id"], event["at"])
+        for at, ended, successor in changes:
+            status = max((event for event in events if event["at"] < at), key=lambda event: event["at"])["to_status"]
+            if status not in open_statuses:
+                break
+            note = HANDOVER_NOTE % {"ended": handovers.names[ended], "successor": handovers.names[successor]}
+            events.append(dict(action="handover", from_status=status, to_status=status, at=at, by_id=None,
+                               unit_id=successor, agency_id=None, note=str(note)))
+        events.sort(key=lambda event: event["at"])
 
     def _apology(self, events, start, due_at, resolved_at, by, unit_id) -> dict | None:
         """Issued shortly before the due moment, with a new appointment after it (and after the result)."""
@@ -338,18 +430,97 @@ class _Generator:
         return self.rng.choices((ReturnChannel.DESK, ReturnChannel.POST, ReturnChannel.ONLINE), weights)[0]
 
 
-def _places(district: AdministrativeUnit, rng: random.Random, now: datetime) -> list[tuple[_Unit, int]]:
-    """The demo units with what each handles and how many dossiers it receives in a year."""
-    units = [district, *district.children.filter(level=UnitLevel.COMMUNE).order_by("code")]
-    agencies = {a.identifier: a.id for a in Agency.objects.filter(unit=district)}
-    commune_agency = dict(
-        Agency.objects.filter(unit__in=units, kind=AgencyKind.PEOPLES_COMMITTEE, is_active=True).values_list("unit_id", "id")
-    )
+@dataclass(frozen=True)
+class _Period:
+    """Days of receipt and the units in force over all of them."""
+
+    first: date
+    last: date
+    units: list[AdministrativeUnit]
+
+
+def _periods(tree: str, today: date) -> list[_Period]:
+    """The 2023 tree: the last DAYS days at Tứ Kỳ district and its communes. The 2025 tree: from
+    HISTORY_START to today, cut at each day the unit tree changed, each part with the units in force
+    then (below the two demo provinces)."""
+    if tree != "2025":
+        district = AdministrativeUnit.objects.by_key(DISTRICT_CODE)
+        if district is None:
+            return []
+        return [_Period(today - timedelta(days=DAYS - 1), today, list(district.subtree().order_by("path")))]
+    roots = Q()
+    for code in (PROVINCE_CODE, CITY_CODE):
+        root = AdministrativeUnit.objects.by_key(code)
+        if root is not None:
+            roots |= Q(path__startswith=root.path)
+    if not roots:
+        return []
+    demo_units = AdministrativeUnit.objects.filter(roots).filter(level__in=[UnitLevel.DISTRICT, UnitLevel.COMMUNE])
+    changes = sorted({day for day in demo_units.values_list("valid_from", flat=True) if day and HISTORY_START < day <= today})
+    firsts = [HISTORY_START, *changes]
+    lasts = [day - timedelta(days=1) for day in changes] + [today]
+    return [_Period(first, last, list(demo_units.in_force(first).order_by("path"))) for first, last in zip(firsts, lasts)]
+
+
+def _handovers(units: list[AdministrativeUnit]) -> _Handovers:
+    """Each ended unit's primary successor and the moment it took over."""
+    successor = {
+        predecessor: (day_bounds(valid_from)[0], successor_id)
+        for predecessor, successor_id, valid_from in UnitSuccession.objects.filter(primary=True).values_list(
+            "predecessor_id", "successor_id", "successor__valid_from")
+    }
+    names = dict(AdministrativeUnit.objects.filter(
+        Q(pk__in=list(successor)) | Q(pk__in=[s for _at, s in successor.values()])).values_list("id", "name"))
+    return _Handovers(successor, names)
+
+
+def _yearly(units: list[AdministrativeUnit], rng: random.Random) -> dict[int, int]:
+    """Dossiers a year per unit: the seeds' figures for the units as they stood, the sum of its
+    predecessors' for a unit formed by a merger, and for the communes that outlive their district an
+    even share of the district's too."""
+    taken_over = defaultdict(list)
+    for predecessor, successor in UnitSuccession.objects.filter(primary=True).values_list("predecessor_id", "successor_id"):
+        taken_over[successor].append(predecessor)
+    yearly = {}
+    for unit in sorted(units, key=lambda u: (u.valid_from or date.min, u.path)):
+        if unit.valid_from is None:
+            yearly[unit.id] = YEARLY.get(unit.code) or rng.randint(*OTHER_COMMUNE_YEARLY)
+        else:
+            yearly[unit.id] = sum(yearly.get(p, 0) for p in taken_over[unit.id])
+    for district in units:
+        if district.level == UnitLevel.DISTRICT and district.valid_to is not None:
+            heirs = [u for u in units if u.level == UnitLevel.COMMUNE and u.parent_id != district.id
+                     and u.valid_from == district.valid_to + timedelta(days=1)]
+            for heir in heirs:
+                yearly[heir.id] += yearly[district.id] // len(heirs)
+    return yearly
+
+
+def _places(units: list[AdministrativeUnit], now: datetime, yearly: dict[int, int]) -> dict[int, tuple[_Unit, int]]:
+    """The demo units with what each handles and how many dossiers it receives in a year, by unit id.
+
+    A unit in force handles what it posts; one that has ended posts nothing now, and handled the
+    catalogue of its level. An inter-connected commune procedure is resolved at the district above
+    (at the commune itself where there is none)."""
+    unit_ids = [unit.id for unit in units]
+    districts = {unit.id: unit for unit in units if unit.level == UnitLevel.DISTRICT}
+    agencies = {a.identifier: a.id for a in Agency.objects.filter(unit__in=list(districts))}
+    committee = {}  # the People's Committee of each unit (switched off once the unit ended): id, identifier
+    for unit_id, agency_id, identifier in (
+        Agency.objects.filter(unit__in=unit_ids, kind=AgencyKind.PEOPLES_COMMITTEE)
+        .order_by("-is_active", "pk").values_list("unit_id", "id", "identifier")
+    ):
+        committee.setdefault(unit_id, (agency_id, identifier))
     staff = defaultdict(dict)
-    for membership in StaffMembership.objects.filter(unit__in=units).select_related("user"):
+    for membership in StaffMembership.objects.filter(unit__in=unit_ids).select_related("user"):
         staff[membership.unit_id][membership.role] = membership
+    posted = defaultdict(list)
+    for unit_id, procedure_id in Posting.objects.filter(unit__in=unit_ids, is_active=True).values_list("unit_id", "procedure_id"):
+        posted[unit_id].append(procedure_id)
+    levels = {unit.level for unit in units if not unit.is_active}
     procedures = {
-        p.id: p for p in Procedure.objects.in_force().select_related("field").filter(postings__unit__in=units).distinct()
+        p.id: p for p in Procedure.objects.in_force().select_related("field").filter(
+            Q(postings__unit__in=unit_ids) | Q(level__in=levels)).distinct()
     }
     terms = {}
     for procedure in procedures.values():
@@ -357,36 +528,39 @@ def _places(district: AdministrativeUnit, rng: random.Random, now: datetime) -> 
             terms[procedure.id] = procedure_terms_at(procedure=procedure, moment=now)
         except CatalogueError:
             continue
-    postings = defaultdict(list)
-    for unit_id, procedure_id in Posting.objects.filter(unit__in=units, is_active=True).values_list("unit_id", "procedure_id"):
-        if procedure_id in terms:
-            postings[unit_id].append(procedures[procedure_id])
+    by_level = defaultdict(list)
+    for procedure in procedures.values():
+        by_level[procedure.level].append(procedure.id)
 
-    places = []
+    places = {}
     for unit in units:
-        try:
-            identifier = unit_identifier(unit)
-        except NumberingError:
+        agency_id, identifier = committee.get(unit.id, (None, ""))
+        if not is_safe_code(identifier):
             continue
+        handled = posted[unit.id] if unit.is_active else sorted(by_level[unit.level])
+        handled = [procedures[pid] for pid in handled if pid in terms]
         desk = staff[unit.id].get(Role.DESK_OFFICER)
         processor = staff[unit.id].get(Role.PROCESSING_OFFICER)
-        place = _Unit(unit=unit, identifier=identifier, agency_id=commune_agency.get(unit.id),
+        place = _Unit(unit=unit, identifier=identifier, agency_id=agency_id, address=_address(unit),
+                      ends=day_bounds(unit.valid_to + timedelta(days=1))[0] if unit.valid_to else None,
                       desk=desk.user if desk else None, processor=processor.user if processor else None,
                       processor_agency_id=processor.agency_id if processor else None)
-        field_weights = FIELD_WEIGHTS.get(unit.level, {})
+        district = districts.get(unit.parent_id)
         in_field = defaultdict(float)
-        for procedure in postings[unit.id]:
-            in_field[procedure.field.name] += PROCEDURE_BOOST.get(procedure.code, 1)
-        for procedure in postings[unit.id]:
+        for procedure in handled:
+            in_field[(procedure.level, procedure.field.name)] += PROCEDURE_BOOST.get(procedure.code, 1)
+        for procedure in handled:
             t = terms[procedure.id]
             handling_id, agency_id = unit.id, place.agency_id
             if unit.level == UnitLevel.DISTRICT:
                 number = DISTRICT_AGENCY_BY_SECTOR.get(procedure.sector) or DISTRICT_AGENCY_BY_FIELD.get(procedure.field.name, "000")
                 agency_id = agencies.get(f"{number}.00.{ID_SUFFIX}", agency_id)
-            elif procedure.interconnected_with == UnitLevel.DISTRICT:  # liên thông: resolved at the district
+            elif procedure.interconnected_with == UnitLevel.DISTRICT and district is not None:  # liên thông
                 handling_id, agency_id = district.id, agencies.get(f"{SOCIAL_AFFAIRS}.00.{ID_SUFFIX}")
-            weight = field_weights.get(procedure.field.name, DEFAULT_FIELD_WEIGHT)
-            weight *= PROCEDURE_BOOST.get(procedure.code, 1) / in_field[procedure.field.name]
+            weight = FIELD_WEIGHTS.get(procedure.level, {}).get(procedure.field.name, DEFAULT_FIELD_WEIGHT)
+            weight *= PROCEDURE_BOOST.get(procedure.code, 1) / in_field[(procedure.level, procedure.field.name)]
+            if LEVEL_RANK[procedure.level] < LEVEL_RANK[unit.level]:  # taken over from the district
+                weight *= ABOVE_LEVEL_SHARE
             place.offers.append(_Offer(
                 procedure_id=procedure.id, version=t.version, processing_days=t.processing_days,
                 cutoff=time.fromisoformat(t.cutoff_time) if t.cutoff_applies else None, fees=t.fees,
@@ -394,39 +568,50 @@ def _places(district: AdministrativeUnit, rng: random.Random, now: datetime) -> 
                 agency_id=agency_id, weight=weight,
             ))
         if place.offers:
-            yearly = YEARLY.get(unit.code) or rng.randint(*OTHER_COMMUNE_YEARLY)
-            places.append((place, yearly))
+            places[unit.id] = (place, yearly[unit.id])
     return places
 
 
 @transaction.atomic
-def demo_seed() -> dict[str, int]:
-    """Add a year of demo dossiers to the demo units, once. Returns counts."""
+def demo_seed(tree: str = DEFAULT_TREE) -> dict[str, int]:
+    """Add the demo dossiers to the demo units, once: a year of them, or for the 2025 tree those since
+    HISTORY_START at the units in force on each day. Returns counts."""
     if Dossier.objects.filter(notes=DEMO_NOTE).exists():
         return {"dossiers": 0, "already_seeded": 1}
-    district = AdministrativeUnit.objects.filter(code=DISTRICT_CODE).first()
-    if district is None:
-        return {"dossiers": 0}
     rng = random.Random(SEED)
     now = timezone.now().replace(microsecond=0)
-    generator = _Generator(work_calendar(), now, rng)
+    calendar = work_calendar()
+    periods = _periods(tree, now.astimezone(calendar.tz).date())
+    if not periods:
+        return {"dossiers": 0}
+    units = list({unit.id: unit for period in periods for unit in period.units}.values())
+    places = _places(units, now, _yearly(units, rng))
+    generator = _Generator(calendar, now, rng, _handovers(units))
     channels, channel_weights = zip(*CHANNEL_WEIGHTS)
 
     plans: list[tuple[_Unit, _Plan]] = []
-    for place, yearly in _places(district, rng, now):
-        online_offers = [offer for offer in place.offers if offer.online]
-        weights = {
-            True: list(accumulate(offer.weight for offer in online_offers)),
-            False: list(accumulate(offer.weight for offer in place.offers)),
-        }
-        for channel in rng.choices(channels, channel_weights, k=yearly):
-            online = channel == Channel.ONLINE and bool(online_offers)
-            if channel == Channel.ONLINE and not online:
-                channel = Channel.DIRECT
-            offer = rng.choices(online_offers if online else place.offers, cum_weights=weights[online])[0]
-            received_at = generator.received_at(channel)
-            if received_at <= now:
-                plans.append((place, generator.plan(place, offer, channel, received_at)))
+    per_period = []
+    for period in periods:
+        span = generator.span(period.first, period.last)
+        planned = len(plans)
+        for unit in period.units:
+            if unit.id not in places:
+                continue
+            place, yearly = places[unit.id]
+            online_offers = [offer for offer in place.offers if offer.online]
+            weights = {
+                True: list(accumulate(offer.weight for offer in online_offers)),
+                False: list(accumulate(offer.weight for offer in place.offers)),
+            }
+            for channel in rng.choices(channels, channel_weights, k=round(yearly * len(span.days) / DAYS)):
+                online = channel == Channel.ONLINE and bool(online_offers)
+                if channel == Channel.ONLINE and not online:
+                    channel = Channel.DIRECT
+                offer = rng.choices(online_offers if online else place.offers, cum_weights=weights[online])[0]
+                received_at = generator.received_at(channel, span)
+                if received_at <= now:
+                    plans.append((place, generator.plan(place, offer, channel, received_at)))
+        per_period.append(len(plans) - planned)
 
     counters = _number(plans)
     _insert(Dossier, [plan.dossier for _, plan in plans], now=now)
@@ -443,7 +628,10 @@ def demo_seed() -> dict[str, int]:
     _insert(Pause, pauses, now=now)
     _insert(Apology, apologies, now=now)
     _save_counters(counters)
-    return {"dossiers": len(plans), "events": len(events), "pauses": len(pauses), "apologies": len(apologies)}
+    summary = {"dossiers": len(plans), "events": len(events), "pauses": len(pauses), "apologies": len(apologies)}
+    if len(periods) > 1:
+        summary["by_period"] = {f"{p.first:%d/%m/%Y}–{p.last:%d/%m/%Y}": n for p, n in zip(periods, per_period)}
+    return summary
 
 
 def _number(plans: list[tuple[_Unit, _Plan]]) -> dict[tuple[int, date], int]:

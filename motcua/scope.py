@@ -70,14 +70,17 @@ class InSubtree(Func):
 
     output_field = BooleanField()
 
-    def __init__(self, column: str, unit: AdministrativeUnit, on: date | None = None):
+    def __init__(self, column: str, unit: AdministrativeUnit, on: date | None = None, taken_over: bool = True):
         super().__init__(F(column))
         self.units = _units_below(unit, on)
+        self.taken_over = taken_over
 
     def _ids_sql(self, compiler, connection):
         units = self.units.order_by().values("id")
-        taken_over = models.UnitLineage.objects.filter(unit__in=units).order_by().values("predecessor_id")
         sql_a, params_a = units.query.get_compiler(connection=connection).as_sql()
+        if not self.taken_over:
+            return sql_a, params_a
+        taken_over = models.UnitLineage.objects.filter(unit__in=units).order_by().values("predecessor_id")
         sql_b, params_b = taken_over.query.get_compiler(connection=connection).as_sql()
         return f"{sql_a} UNION ALL {sql_b}", (*params_a, *params_b)
 
@@ -116,6 +119,7 @@ class Scope:
     everything: bool = False
     on: date | None = None
     ended: AdministrativeUnit | None = None  # the person's unit, which has ended (the scope is then empty)
+    taken_over: bool = True
 
     # -- building ------------------------------------------------------------------------------
 
@@ -132,10 +136,12 @@ class Scope:
         return cls()
 
     @classmethod
-    def below(cls, unit: AdministrativeUnit, on: date | None = None) -> Scope:
+    def below(cls, unit: AdministrativeUnit, on: date | None = None, *, taken_over: bool = True) -> Scope:
         """The subtree of ``unit`` and what it took over: what a list about that unit covers; with
-        ``on``, what its figures as of that day count (see the module's notes)."""
-        return cls(root=unit, on=None if on is None else reference_day(unit, on))
+        ``on``, what its figures as of that day count (see the module's notes). ``taken_over=False``
+        leaves out the units taken over: for what a unit *has* on a day (its postings), not what it
+        inherited (dossiers, ratings, tickets)."""
+        return cls(root=unit, on=None if on is None else reference_day(unit, on), taken_over=taken_over)
 
     # -- asking --------------------------------------------------------------------------------
 
@@ -183,7 +189,7 @@ class Scope:
             return Q()
         if self.root is None:
             return Q(pk__in=[])
-        return Q(InSubtree(field or "pk", self.root, self.on))
+        return Q(InSubtree(field or "pk", self.root, self.on, self.taken_over))
 
     def filter(self, queryset: QuerySet, *fields: str) -> QuerySet:
         """Rows of ``queryset`` whose unit (any of ``fields``, joined by OR) lies inside. With no

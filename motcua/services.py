@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from .models import (
     LEVEL_RANK,
     AdministrativeUnit,
+    Agency,
     Holiday,
     HolidayKind,
     UnitKind,
@@ -413,6 +414,8 @@ def _units_reorganise(parsed: list[_UnitRow], effective: date, errors: list[tupl
     for unit in ended:
         unit.valid_to = day_before
         unit.save(update_fields=["valid_to"])
+    # The agencies of a unit that ended (its People's Committee, its offices) end with it.
+    Agency.objects.filter(unit__in=ended, is_active=True).update(is_active=False)
     created: dict[str, AdministrativeUnit] = {}
     for r in ordered:
         if r.code in going_on:

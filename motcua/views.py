@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from .access import get_unit_for_user, workplace_of
 from .deadlines import compute_due
+from .documents import desk_name
 from .forms import DueDateForm
 from .models import AdministrativeUnit, Agency, Holiday, StaffMembership, UnitSuccession
 from .permissions import RULES, WHERE_LABELS
@@ -60,6 +61,7 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
     breadcrumbs = [(ancestor, scope.contains(ancestor)) for ancestor in unit.ancestors()]
     context = {
         "unit": unit,
+        "desk": desk_name(unit, timezone.localdate()),
         "breadcrumbs": breadcrumbs,
         "children": AdministrativeUnit.objects.children_in_force(unit).annotate(
             agency_count=Count("agencies", distinct=True),

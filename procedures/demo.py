@@ -1,5 +1,11 @@
 """Demo catalogue: 76 real procedures (national codes, times, fees, components; sources in the
-file's last column), posted at Tứ Kỳ district and at every one of its communes."""
+file's last column), posted where the demo tree receives dossiers today.
+
+- ``2023``: the district's procedures at Tứ Kỳ district, the commune's at every one of its communes.
+- ``2025``: both at every commune of Thành phố Hải Phòng (from 01/07/2025 the communes took over the
+  district's procedures; the districts are gone), posted on the day they started. The units that ended
+  keep no posting: what they handled then was the catalogue of their level (dossiers.demo).
+"""
 from __future__ import annotations
 
 from datetime import date
@@ -7,7 +13,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from motcua.demo import DISTRICT_CODE
+from motcua.demo import CITY_CODE, DEFAULT_TREE, DISTRICT_CODE
 from motcua.models import AdministrativeUnit, UnitLevel
 
 from .importing import procedures_import
@@ -18,21 +24,29 @@ POSTED_ON = date(2025, 1, 6)
 
 
 @transaction.atomic
-def demo_seed() -> dict[str, int]:
+def demo_seed(tree: str = DEFAULT_TREE) -> dict[str, int]:
     report = procedures_import(source=str(CATALOGUE_FILE))
     if not report.ok:  # the bundled file is tested; this only guards against local edits
         raise ValueError("\n".join(report.errors))
-    district = AdministrativeUnit.objects.get(code=DISTRICT_CODE)
     by_level = {
         level: list(Procedure.objects.in_force().filter(level=level).values_list("id", flat=True))
         for level in (UnitLevel.DISTRICT, UnitLevel.COMMUNE)
     }
-    wanted = [(district.id, pid) for pid in by_level[UnitLevel.DISTRICT]]
-    for commune_id in district.descendants().filter(level=UnitLevel.COMMUNE).values_list("id", flat=True):
-        wanted += [(commune_id, pid) for pid in by_level[UnitLevel.COMMUNE]]
+    posted_on = POSTED_ON
+    if tree == "2025":
+        city = AdministrativeUnit.objects.by_key(CITY_CODE)
+        posted_on = city.valid_from
+        communes = AdministrativeUnit.objects.children_in_force(city).filter(level=UnitLevel.COMMUNE)
+        procedures = by_level[UnitLevel.COMMUNE] + by_level[UnitLevel.DISTRICT]
+        wanted = [(commune_id, pid) for commune_id in communes.values_list("id", flat=True) for pid in procedures]
+    else:
+        district = AdministrativeUnit.objects.by_key(DISTRICT_CODE)
+        wanted = [(district.id, pid) for pid in by_level[UnitLevel.DISTRICT]]
+        for commune_id in district.descendants().filter(level=UnitLevel.COMMUNE).values_list("id", flat=True):
+            wanted += [(commune_id, pid) for pid in by_level[UnitLevel.COMMUNE]]
     existing = set(Posting.objects.values_list("unit_id", "procedure_id"))
     Posting.objects.bulk_create(
-        Posting(unit_id=unit_id, procedure_id=pid, posted_at_desk=POSTED_ON, posted_on_website=POSTED_ON)
+        Posting(unit_id=unit_id, procedure_id=pid, posted_at_desk=posted_on, posted_on_website=posted_on)
         for unit_id, pid in wanted
         if (unit_id, pid) not in existing
     )

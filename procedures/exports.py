@@ -2,7 +2,9 @@
 catalogue file that imports back unchanged.
 
 Printed documents are Vietnamese whatever the interface says: the national motto, the title and the
-column headings are literal. Every text cell of a workbook goes through ``escape_formula``.
+column headings are literal; the issuing body, the place and date and the desk's name are those of
+``motcua.documents`` for the day the list is printed. Every text cell of a workbook goes through
+``escape_formula``.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from motcua.access import get_unit_for_user
+from motcua.documents import desk_title, issuing_body, place_and_date
 from motcua.scope import Scope
 from motcua.models import AdministrativeUnit
 from motcua.text import search_key
@@ -36,7 +39,6 @@ HEADINGS = [
     "STT", "Mã TTHC", "Tên TTHC", "Lĩnh vực", "Thời hạn giải quyết", "Phí/lệ phí", "Mức độ DVC", "Ngày niêm yết",
 ]
 ONLINE_LABELS = {OnlineLevel.FULL: "Toàn trình", OnlineLevel.PARTIAL: "Một phần", OnlineLevel.NONE: ""}
-UNIT_PREFIXES = ("thị trấn ", "thị xã ", "thành phố ", "đặc khu ", "xã ", "phường ", "huyện ", "quận ", "tỉnh ")
 
 
 # -- what a posting list holds --------------------------------------------------------------------
@@ -103,26 +105,6 @@ def posting_groups(postings: list[Posting]) -> list[FieldGroup]:
     return groups
 
 
-def committee_name(unit: AdministrativeUnit) -> str:
-    """The second line of the issuing body, under ỦY BAN NHÂN DÂN: 'XÃ NGỌC KỲ'."""
-    return unit.name.upper()
-
-
-def place_name(unit: AdministrativeUnit) -> str:
-    """'Xã Ngọc Kỳ' → 'Ngọc Kỳ', as in "Ngọc Kỳ, ngày 05 tháng 12 năm 2026"."""
-    lowered = unit.name.lower()
-    for prefix in UNIT_PREFIXES:
-        if lowered.startswith(prefix):
-            return unit.name[len(prefix):]
-    return unit.name
-
-
-def official_date(day: date) -> str:
-    """Nghị định 30/2020: a day below 10 and the months January and February take a leading zero."""
-    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
-    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
-
-
 # -- XLSX ---------------------------------------------------------------------------------------
 
 
@@ -148,10 +130,10 @@ def posting_workbook(unit: AdministrativeUnit, groups: list[FieldGroup], today: 
         sheet.merge_cells(f"A{row}:{last}{row}")
 
     title_row(1, TITLE, Font(name="Times New Roman", bold=True, size=14))
-    title_row(2, f"Niêm yết tại Bộ phận Tiếp nhận và Trả kết quả – {unit.name}", Font(name="Times New Roman", bold=True, size=12))
+    title_row(2, f"Niêm yết tại {desk_title(unit, today)}", Font(name="Times New Roman", bold=True, size=12))
     title_row(
         3,
-        f"{place_name(unit)}, {official_date(today)} – tổng số {total} thủ tục",
+        f"{place_and_date(unit, today)} – tổng số {total} thủ tục",
         Font(name="Times New Roman", italic=True, size=12),
     )
 
@@ -218,8 +200,9 @@ def posting_pdf_bytes(unit: AdministrativeUnit, groups: list[FieldGroup], today:
         "procedures/posting_pdf.html",
         {
             "unit": unit,
-            "committee": committee_name(unit),
-            "place_and_date": f"{place_name(unit)}, {official_date(today)}",
+            "issuer": issuing_body(unit),
+            "desk": desk_title(unit, today),
+            "place_and_date": place_and_date(unit, today),
             "groups": groups,
             "total": sum(len(group.lines) for group in groups),
             "headings": HEADINGS,

@@ -68,9 +68,9 @@ class ProcedureQuerySet(models.QuerySet):
         return qs
 
     def posted_in(self, unit: AdministrativeUnit, on: date | None = None) -> ProcedureQuerySet:
-        """Procedures posted by the unit or any unit below it (as it stood ``on`` that day, with the
-        units they took over, when given: a report's count)."""
-        posted = Scope.below(unit, on=on).filter(Posting.objects.filter(is_active=True), "unit")
+        """Procedures posted by the unit or any unit below it (the units below it in force ``on`` that
+        day, when given: a report's count; postings are what a unit has, never what it took over)."""
+        posted = Scope.below(unit, on=on, taken_over=False).filter(Posting.objects.filter(is_active=True), "unit")
         return self.filter(pk__in=posted.values("procedure_id"))
 
     def counts(self) -> dict[str, int]:
@@ -215,8 +215,8 @@ class ProcedureVersion(models.Model):
 
 class PostingQuerySet(models.QuerySet):
     def for_unit(self, unit: AdministrativeUnit) -> PostingQuerySet:
-        """Postings of the unit or any unit below it."""
-        return Scope.below(unit).filter(self, "unit")
+        """Postings of the unit or any unit below it (its own: never those of units it took over)."""
+        return Scope.below(unit, taken_over=False).filter(self, "unit")
 
 
 class Posting(models.Model):

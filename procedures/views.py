@@ -165,7 +165,7 @@ def history_of(procedure: Procedure) -> list[dict]:
 
 def _detail_context(request: HttpRequest, procedure: Procedure, posting_form: PostingForm | None = None) -> dict:
     unit = Scope.of(request.user).own_unit()
-    postings = Posting.objects.filter(procedure=procedure).select_related("unit").order_by("unit__path")
+    postings = Posting.objects.filter(procedure=procedure, unit__valid_to__isnull=True).select_related("unit").order_by("unit__path")
     postings = Scope.of(request.user).filter(postings, "unit")
     postings = list(postings)
     can_post = unit is not None and can(request.user, "posting.edit", unit)

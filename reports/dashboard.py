@@ -230,7 +230,8 @@ class ServiceIndex:
 def posted_in(unit: AdministrativeUnit, on: date | None = None) -> Exists:
     """The procedure (OuterRef "pk") has an active posting at the unit or a unit below it (as it stood
     ``on`` that day, with the units they took over, when given)."""
-    return Exists(Posting.objects.filter(Scope.below(unit, on=on).q("unit"), procedure=OuterRef("pk"), is_active=True))
+    return Exists(Posting.objects.filter(Scope.below(unit, on=on, taken_over=False).q("unit"), procedure=OuterRef("pk"),
+                                         is_active=True))
 
 
 def procedures_in_scope(unit: AdministrativeUnit, on: date | None = None) -> QuerySet[Procedure]:
@@ -282,7 +283,7 @@ def ticket_conditions(at: datetime) -> dict[str, Q]:
 
 
 def postings_in_scope(unit: AdministrativeUnit, on: date | None = None) -> QuerySet[Posting]:
-    return Posting.objects.filter(Scope.below(unit, on=on).q("unit"), is_active=True).filter(
+    return Posting.objects.filter(Scope.below(unit, on=on, taken_over=False).q("unit"), is_active=True).filter(
         procedure__in=Procedure.objects.in_force()
     )
 
@@ -399,7 +400,8 @@ def _procedures_by_child(unit: AdministrativeUnit, children: list[Administrative
     on = period.last_day
     counted = dossiers_counted(unit, period).annotate(child_unit=_child_of("handling_unit", children, on))
     terms = procedure_conditions(unit, period, counted=counted.filter(child_unit=OuterRef("child_unit")))
-    posted = Procedure.objects.in_force().filter(Scope.below(unit, on=on).q("postings__unit"), postings__is_active=True)
+    posted = Procedure.objects.in_force().filter(Scope.below(unit, on=on, taken_over=False).q("postings__unit"),
+                                                 postings__is_active=True)
     counts = {key: Count("id", filter=q, distinct=True) for key, q in terms.items()}
     return _count_by_child(posted, "postings__unit", children, counts, on)
 

@@ -5,12 +5,15 @@ chooses the formatter: ``FORMATTERS[fmt](data, **options)`` returns the file's b
 ``CONTENT_TYPES[fmt]`` under a name ending in ``EXTENSIONS[fmt]``.
 
 - Excel: sheet "Biểu 06" is the official table "Tình hình, kết quả giải quyết thủ tục hành chính"
-  (Biểu số 06/VPCP/KSTT, Thông tư 01/2020/TT-VPCP) by field; "Theo đơn vị" the same by unit;
+  (Biểu số 06/VPCP/KSTT of the reporting circular) by field; "Theo đơn vị" the same by unit;
   "Tỷ lệ" the rates beside the province's targets; "Hài lòng - PAKN" satisfaction and feedback.
 - PDF: the report in the Nghị định 30/2020 layout, its figures written into the sentences in the
   Vietnamese number format, the tables, and the officer's narrative paragraphs (``narrative``).
 
-These are official Vietnamese documents: their text is written here in Vietnamese, not translated.
+These are official Vietnamese documents: their text is written here in Vietnamese, not translated. The
+names of the units, the heading and the legal bases come from ``motcua.documents``, for the window's last
+day: a report on a window before 1/7/2025 cites the instruments then in force and names the units (the
+report's unit is the version it refers to, with its own parent) as they were.
 """
 from __future__ import annotations
 
@@ -21,20 +24,22 @@ from io import BytesIO
 
 from django.utils import timezone
 
+from motcua.documents import (
+    ONE_STOP, REPORTING, committee_name, committee_short, issuing_body, legal_basis, place_and_date, superior,
+    unbroken,
+)
 from motcua.models import AdministrativeUnit
 from motcua.numbers import percent
 from motcua.pdf import render_pdf
-from procedures.exports import UNIT_PREFIXES, place_name
 from procedures.parsing import escape_formula
 
-from .numbers import period_label, period_range, vn_date, vn_int, vn_long_date, vn_percent
+from .numbers import period_label, period_range, vn_date, vn_int, vn_percent
 from .models import TargetKey
 from .report import ReportData, to_json
 
 PDF_TEMPLATE = "reports/pdf/report.html"
 
 FORM_NUMBER = "Biểu số 06/VPCP/KSTT"
-FORM_BASIS = "Ban hành kèm theo Thông tư số 01/2020/TT-VPCP ngày 21/10/2020 của Văn phòng Chính phủ"
 TABLE_TITLE = "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
 REPORT_SUBJECT = (
     "tình hình, kết quả thực hiện công tác kiểm soát thủ tục hành chính, "
@@ -57,31 +62,35 @@ NARRATIVE_DEFAULTS = {
     "signer_title": "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH",
 }
 
-# -- names of units in documents ------------------------------------------------------------------
+# -- the units and the legal bases of the report ----------------------------------------------------------
 
 
-def running_name(unit: AdministrativeUnit) -> str:
-    """The unit as running text writes it: 'Huyện Tứ Kỳ' → 'huyện Tứ Kỳ', 'Xã Ngọc Kỳ' → 'xã Ngọc Kỳ'."""
-    lowered = unit.name.lower()
-    for prefix in UNIT_PREFIXES:
-        if lowered.startswith(prefix):
-            return prefix + unit.name[len(prefix):]
-    return unit.name
+def reference_day(data: ReportData) -> date:
+    """The day whose units and legal bases the report speaks of: the window's last day."""
+    return data.period.last_day
 
 
-def _parent(unit: AdministrativeUnit) -> AdministrativeUnit | None:
-    return unit.parent if unit.parent_id else None
+def form_basis(day: date) -> str:
+    """The line under the form's number: 'Ban hành kèm theo Thông tư số 01/2020/TT-VPCP ngày 21/10/2020 …'."""
+    return f"Ban hành kèm theo {legal_basis(REPORTING, day).reference}"
+
+
+def bases_line(day: date) -> str:
+    """What the figures are counted under: the one-stop decree and the reporting regime of ``day``."""
+    return (f"Căn cứ: {legal_basis(ONE_STOP, day).reference}; chế độ báo cáo định kỳ theo "
+            f"{legal_basis(REPORTING, day).reference}.")
 
 
 def reporting_unit(unit: AdministrativeUnit) -> str:
-    """'UBND Huyện Tứ Kỳ'."""
-    return f"UBND {unit.name}"
+    """'UBND huyện Tứ Kỳ'."""
+    return committee_short(unit)
 
 
 def receiving_unit(unit: AdministrativeUnit) -> str:
-    """The unit the report goes to: the parent's People's Committee, 'UBND Tỉnh Hải Dương'."""
-    parent = _parent(unit)
-    return f"UBND {parent.name}" if parent else "UBND tỉnh"
+    """Who the report goes to: the People's Committee above, 'UBND tỉnh Hải Dương'; a province reports to
+    the Government Office."""
+    parent = superior(unit)
+    return committee_short(parent) if parent else "Văn phòng Chính phủ"
 
 
 def report_filename(data: ReportData, fmt: str) -> str:
@@ -324,13 +333,16 @@ def _official_table(out: _Sheet, data: ReportData, *, title: str, first_heading:
     unit = data.unit
     if form:
         out.line(1, 1, 4, FORM_NUMBER, font=out.bold)
-        out.line(2, 1, 4, FORM_BASIS, font=out.italic)
+        out.line(2, 1, 4, form_basis(reference_day(data)), font=out.italic)
     out.line(1, 10, COLUMNS, f"Đơn vị báo cáo: {reporting_unit(unit)}")
     out.line(2, 10, COLUMNS, f"Đơn vị nhận báo cáo: {receiving_unit(unit)}")
     out.sheet.row_dimensions[1].height = out.sheet.row_dimensions[2].height = 32
     out.line(3, 1, COLUMNS, title, font=out.title_font, align="center")
     out.sheet.row_dimensions[3].height = 24
     out.line(4, 1, COLUMNS, window_line(data.period), font=out.italic, align="center")
+    if form:
+        out.line(5, 1, 9, bases_line(reference_day(data)), font=out.italic)
+        out.sheet.row_dimensions[5].height = 32
     out.line(5, 10, COLUMNS, "Đơn vị tính: hồ sơ", font=out.italic, align="right")
 
     top = 6
@@ -684,19 +696,19 @@ def _recipients(unit: AdministrativeUnit, narrative: dict) -> list[str]:
     given = _paragraphs(narrative.get("recipients"))
     if given:
         return [line if line.startswith(("-", "–", "+")) else f"- {line}" for line in given]
-    parent = _parent(unit)
-    return ([f"- UBND {running_name(parent)};"] if parent else []) + ["- Lưu: VT."]
+    parent = superior(unit)
+    return ([f"- {committee_short(parent)};"] if parent else []) + ["- Lưu: VT."]
 
 
 def pdf_context(data: ReportData, *, narrative: dict | None = None, today: date | None = None) -> dict:
     """Everything the template prints, already worded and formatted."""
     narrative = narrative or {}
     unit, period = data.unit, data.period
-    parent = _parent(unit)
+    day = reference_day(data)
     today = today or timezone.localdate()
     label = period_label(period)
     window = label if period.kind == "custom" else f"{label} ({period_range(period)})"
-    committee = f"Ủy ban nhân dân {running_name(unit)}"
+    committee = committee_name(unit)
     tables = [
         _html_table("Biểu 1. Tình hình, kết quả giải quyết thủ tục hành chính theo lĩnh vực", "Lĩnh vực giải quyết",
                     field_rows(data), data.figures.totals),
@@ -707,14 +719,13 @@ def pdf_context(data: ReportData, *, narrative: dict | None = None, today: date 
     generated = timezone.localtime(data.generated_at)
     return {
         "title": f"Báo cáo {REPORT_SUBJECT} {label} – {unit.name}",
-        "superior": f"UBND {parent.name.upper()}" if parent else "",
-        "issuer": f"UBND {unit.name.upper()}",
+        "issuer": issuing_body(unit),
         "number": _number(narrative),
-        "place_and_date": f"{place_name(unit)}, {vn_long_date(today)}",
+        "place_and_date": place_and_date(unit, today),
         "subject": f"{REPORT_SUBJECT[0].upper()}{REPORT_SUBJECT[1:]} {label}",
-        "intro": (
-            "Thực hiện chế độ báo cáo định kỳ theo quy định tại Thông tư số 01/2020/TT-VPCP ngày 21/10/2020 của "
-            f"Văn phòng Chính phủ, {committee} báo cáo {REPORT_SUBJECT} {window} như sau:"
+        "intro": unbroken(
+            f"Thực hiện {legal_basis(ONE_STOP, day).reference} và chế độ báo cáo định kỳ theo quy định tại "
+            f"{legal_basis(REPORTING, day).reference}, {committee} báo cáo {REPORT_SUBJECT} {window} như sau:"
         ),
         "procedures": [procedures_sentence(data.procedures)],
         "dossiers": dossier_sentences(data),

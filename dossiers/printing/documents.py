@@ -1,10 +1,13 @@
 """What each printed form of a dossier says: one context builder per form, reads only.
 
-The forms are those of the one-stop offices (Thông tư 03/2025/TT-VPCP, which replaced Thông tư
-01/2018/TT-VPCP from 15/9/2025): the receipt and appointment slip, the request for supplements, the
-refusal, the apology with a new appointment, the notice that processing stopped and the control slip.
-Each template prints the national layout of Nghị định 30/2020 (issuing body, national motto, number,
-place and date, title, body, signatures); the texts are Vietnamese whatever the interface says.
+The forms are those of the one-stop offices: the receipt and appointment slip, the request for
+supplements, the refusal, the apology with a new appointment, the notice that processing stopped and the
+control slip. Each template prints the national layout of Nghị định 30/2020 (issuing body, national
+motto, number, place and date, title, body, signatures); the texts are Vietnamese whatever the interface
+says. What a form says about its issuer, its desk and its legal basis is what ``motcua.documents`` says
+for the form's own date: the heading of the unit the dossier refers to (the version it was received at,
+with its name of then), the desk's name of that day (Bộ phận Tiếp nhận và Trả kết quả before 1/7/2025, a
+Trung tâm Phục vụ hành chính công after, or the unit's own), and the decree and circular then in force.
 
 Dates, one rule for every form:
 - the place-and-date line under the motto follows Nghị định 30/2020 ("Ngọc Kỳ, ngày 05 tháng 3 năm
@@ -27,16 +30,17 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from motcua.models import AdministrativeUnit, AgencyKind
+from motcua.documents import (
+    Heading, agency_heading, desk_heading, desk_name, desk_title, forms_basis, place_and_date, unbroken,
+)
+from motcua.models import Agency, AgencyKind
 from motcua.selectors import work_calendar
 from motcua.text import person_name
-from procedures.exports import official_date, place_name, processing_time_text
+from procedures.exports import processing_time_text
 
 from motcua import deadlines
 from dossiers.models import Apology, ApplicantKind, Dossier, DossierEvent, PauseKind, Status
 
-DESK = "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ"
-DESK_TITLE = "Bộ phận Tiếp nhận và Trả kết quả"
 LOOKUP_PATH = "/tra-cuu/"
 LOOKUP_LINE = "Tra cứu tình trạng hồ sơ: quét mã QR hoặc nhập mã hồ sơ và 4 số cuối điện thoại"
 
@@ -49,7 +53,7 @@ STEP_WORDS = {
     "start": "Nhận hồ sơ, bắt đầu giải quyết",
     "pause": "Tạm dừng giải quyết",
     "resume": "Tiếp tục giải quyết",
-    "resolve": "Có kết quả giải quyết, chuyển Bộ phận Tiếp nhận và Trả kết quả",
+    "resolve": "Có kết quả giải quyết, chuyển {desk}",  # the receiving unit's desk of that day
     "return": "Trả kết quả cho tổ chức, cá nhân",
     "return_unresolved": "Trả hồ sơ không giải quyết",
     "withdraw": "Dừng giải quyết (tổ chức, cá nhân rút hồ sơ)",
@@ -83,47 +87,42 @@ def moment_words(moment: datetime | None) -> str:
     return f"{m.hour:02d} giờ {m.minute:02d} phút, ngày {m.day:02d} tháng {m.month:02d} năm {m.year}"
 
 
-def superior_body(unit: AdministrativeUnit) -> str:
-    """The first line of the issuing body: the unit's People's Committee, 'UBND XÃ NGỌC KỲ'."""
-    return f"UBND {unit.name.upper()}"
-
-
-def place_and_date(unit: AdministrativeUnit, day: date) -> str:
-    return f"{place_name(unit)}, {official_date(day)}"
-
-
 def salutation(dossier: Dossier) -> str:
     return "Quý tổ chức" if dossier.applicant_kind == ApplicantKind.ORGANISATION else "Ông/Bà"
 
 
-def processing_body(dossier: Dossier) -> str:
-    """The office that resolves the dossier: its specialised agency, else the handling unit's desk."""
-    agency = dossier.agency
-    if agency is not None and agency.kind != AgencyKind.PEOPLES_COMMITTEE:
-        return agency.name
-    return f"{DESK_TITLE} – {dossier.handling_unit.name}"
+def _specialised_agency(agency: Agency | None) -> Agency | None:
+    """The dossier's agency when it is a specialised office (not the People's Committee itself)."""
+    return agency if agency is not None and agency.kind != AgencyKind.PEOPLES_COMMITTEE else None
+
+
+def processing_body(dossier: Dossier, on: date) -> str:
+    """The office that resolves the dossier: its specialised agency, else the handling unit's desk of ``on``."""
+    agency = _specialised_agency(dossier.agency)
+    return agency.name if agency is not None else desk_title(dossier.handling_unit, on)
 
 
 @dataclass(frozen=True)
 class Header:
     """The top of a form: issuing body on the left, motto on the right, number and place-and-date."""
 
-    superior: str
-    body: str
+    issuer: Heading
     number: str
     place_and_date: str
 
 
 def _desk_header(dossier: Dossier, day: date, number: str = "") -> Header:
+    """The receiving unit's desk of ``day``, under its People's Committee."""
     unit = dossier.receiving_unit
-    return Header(superior_body(unit), DESK, number, place_and_date(unit, day))
+    return Header(desk_heading(unit, day), number, place_and_date(unit, day))
 
 
 def _processing_header(dossier: Dossier, day: date) -> Header:
+    """The specialised agency under its People's Committee, else the handling unit's desk of ``day``."""
     unit = dossier.handling_unit
-    agency = dossier.agency
-    body = agency.name.upper() if agency is not None and agency.kind != AgencyKind.PEOPLES_COMMITTEE else DESK
-    return Header(superior_body(unit), body, "", place_and_date(unit, day))
+    agency = _specialised_agency(dossier.agency)
+    issuer = agency_heading(agency) if agency is not None else desk_heading(unit, day)
+    return Header(issuer, "", place_and_date(unit, day))
 
 
 # -- the QR code ------------------------------------------------------------------------------------
@@ -149,7 +148,8 @@ def qr_svg(url: str, *, scale: int = 3) -> SafeString:
 # -- the forms ----------------------------------------------------------------------------------------
 
 
-def _base(dossier: Dossier) -> dict:
+def _base(dossier: Dossier, day: date) -> dict:
+    """What every form prints, ``day`` being the form's own date (its legal basis is that day's)."""
     return {
         "dossier": dossier,
         "salutation": salutation(dossier),
@@ -157,6 +157,7 @@ def _base(dossier: Dossier) -> dict:
         "received_words": moment_words(dossier.received_at),
         "due_words": moment_words(dossier.due_at),
         "procedure_name": dossier.procedure.name,
+        "basis": unbroken(forms_basis(day)),
     }
 
 
@@ -179,14 +180,16 @@ def receipt_context(dossier: Dossier, *, request=None) -> dict:
         raise FormNotApplicable("a refused dossier was never received")
     book, number = register_number(dossier)
     url = lookup_url(request, dossier.code)
+    day = local(dossier.received_at).date()
+    desk = desk_title(dossier.receiving_unit, day)
     return {
-        **_base(dossier),
-        "header": _desk_header(dossier, local(dossier.received_at).date(), f"{number}/{book}"),
-        "desk_name": f"{DESK_TITLE} – {dossier.receiving_unit.name}",
+        **_base(dossier, day),
+        "header": _desk_header(dossier, day, f"{number}/{book}"),
+        "desk_name": desk,
         "components": list(dossier.procedure.components.all()),
         "dossier_count": "01",
         "processing_time": processing_time_text(dossier.processing_days),
-        "collect_at": f"{DESK_TITLE} – {dossier.receiving_unit.name}",
+        "collect_at": desk,
         "book": str(book),  # printed as is: "2026", not the localised "2.026"
         "number": str(number),
         "officer_name": person_name(dossier.received_by),
@@ -206,14 +209,15 @@ def supplement_context(dossier: Dossier) -> dict:
         dossier.events.filter(action="pause", at=pause.started_at).select_related("by").order_by("-pk").first()
     )
     guide = event.by if event is not None else dossier.officer
+    day = local(pause.started_at).date()
     return {
-        **_base(dossier),
-        "header": _processing_header(dossier, local(pause.started_at).date()),
+        **_base(dossier, day),
+        "header": _processing_header(dossier, day),
         "pause": pause,
         "requested_words": moment_words(pause.started_at),
         "items": [line.strip(" -•\t") for line in pause.reason.splitlines() if line.strip(" -•\t")],
         "guide_name": person_name(guide),
-        "guide_body": processing_body(dossier),
+        "guide_body": processing_body(dossier, day),
     }
 
 
@@ -223,10 +227,11 @@ def refusal_context(dossier: Dossier) -> dict:
         raise FormNotApplicable("the dossier was not refused")
     event = dossier.events.filter(action="refuse").select_related("by").order_by("-at", "-pk").first()
     moment = event.at if event is not None else dossier.received_at
+    day = local(moment).date()
     return {
-        **_base(dossier),
-        "header": _desk_header(dossier, local(moment).date()),
-        "desk_name": f"{DESK_TITLE} – {dossier.receiving_unit.name}",
+        **_base(dossier, day),
+        "header": _desk_header(dossier, day),
+        "desk_name": desk_title(dossier.receiving_unit, day),
         "reason": event.note if event is not None and event.note else dossier.notes,
         "refused_words": moment_words(moment),
         "officer_name": person_name(event.by if event is not None else dossier.received_by),
@@ -239,11 +244,12 @@ def apology_context(dossier: Dossier) -> dict:
         apology = dossier.apology
     except Apology.DoesNotExist:
         raise FormNotApplicable("the dossier has no apology") from None
+    day = local(apology.issued_at).date()
     return {
-        **_base(dossier),
-        "header": _processing_header(dossier, local(apology.issued_at).date()),
+        **_base(dossier, day),
+        "header": _processing_header(dossier, day),
         "apology": apology,
-        "issuer": processing_body(dossier),
+        "issuer": processing_body(dossier, day),
         "new_due_words": moment_words(apology.new_due_at),
         "issued_by_name": person_name(apology.issued_by),
     }
@@ -256,13 +262,16 @@ def stop_context(dossier: Dossier) -> dict:
         raise FormNotApplicable("processing of the dossier did not stop")
     event = dossier.events.filter(action=action).select_related("by").order_by("-at", "-pk").first()
     moment = event.at if event is not None else dossier.resolved_at or dossier.received_at
+    day = local(moment).date()
     return {
-        **_base(dossier),
-        "header": _processing_header(dossier, local(moment).date()),
+        **_base(dossier, day),
+        "header": _processing_header(dossier, day),
         "withdrawn": dossier.status == Status.WITHDRAWN,
         "reason": event.note if event is not None else "",
         "stopped_words": moment_words(moment),
-        "issuer": processing_body(dossier),
+        "issuer": processing_body(dossier, day),
+        "received_desk": desk_title(dossier.receiving_unit, local(dossier.received_at).date()),
+        "return_desk": desk_title(dossier.receiving_unit, day),
         "officer_name": person_name(event.by if event is not None else None),
     }
 
@@ -280,10 +289,12 @@ class ControlStep:
 
 
 def _office_of(event: DossierEvent, dossier: Dossier) -> str:
+    """Who acted at a step: the desk of that day for the desk's own steps, else the agency or the unit."""
     if event.action in ("receive", "return", "refuse"):
-        return f"{DESK_TITLE} – {(event.unit or dossier.receiving_unit).name}"
-    if event.agency is not None and event.agency.kind != AgencyKind.PEOPLES_COMMITTEE:
-        return event.agency.name
+        return desk_title(event.unit or dossier.receiving_unit, local(event.at).date())
+    agency = _specialised_agency(event.agency)
+    if agency is not None:
+        return agency.name
     unit = event.unit or dossier.handling_unit
     return unit.name
 
@@ -302,6 +313,8 @@ def control_steps(dossier: Dossier, events: list[DossierEvent], calendar=None) -
     steps = []
     for number, event in enumerate(events, start=1):
         words = STEP_WORDS.get(event.action, event.action)
+        if event.action == "resolve":
+            words = words.format(desk=desk_name(dossier.receiving_unit, local(event.at).date()))
         if event.action == "pause" and event.at in pauses:
             words = PAUSE_WORDS.get(pauses[event.at].kind, words)
         judged = event.action not in ("receive", "refuse")
@@ -329,11 +342,12 @@ def control_context(dossier: Dossier) -> dict:
     except Apology.DoesNotExist:
         apology = None
     book, number = register_number(dossier) if dossier.status != Status.REFUSED else (None, None)
+    day = local(dossier.received_at).date()
     return {
-        **_base(dossier),
-        "header": _desk_header(dossier, local(dossier.received_at).date()),
+        **_base(dossier, day),
+        "header": _desk_header(dossier, day),
         "receipt_number": f"{number}/{book}" if number else "",
-        "processing_body": processing_body(dossier),
+        "processing_body": processing_body(dossier, day),
         "partner": dossier.receiving_unit.name if dossier.is_interconnected else "",
         "steps": control_steps(dossier, events),
         "apology": apology,

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_safe
 
 from motcua.access import get_unit_for_user, workplace_of
 from motcua.audit import log_access
+from motcua.documents import desk_heading, desk_title, forms_basis, place_and_date, unbroken
 from motcua.models import AdministrativeUnit
 from motcua.pdf import pdf_response, render_pdf
 
@@ -116,12 +117,15 @@ def _register_selection(request: HttpRequest):
 
 
 def _register_heading(request: HttpRequest, form, unit: AdministrativeUnit | None) -> dict:
+    """The register names the desk as it was at the period's end (today for a period not over yet)."""
     scope = unit or workplace_of(request.user)
     data = form.cleaned_data
     field = data.get("field")
+    day = min(data["to"], timezone.localdate())
     return {
         "unit": scope,
-        "unit_line": f"{printing.DESK_TITLE} – {scope.name}" if scope else "Toàn hệ thống",
+        "day": day,
+        "unit_line": desk_title(scope, day) if scope else "Toàn hệ thống",
         "period": register.period_text(data["from"], data["to"]),
         "field_line": f"Lĩnh vực: {field.name}" if field else "",
         "headings": register.HEADINGS,
@@ -218,14 +222,15 @@ def register_pdf(request: HttpRequest) -> HttpResponse:
     heading = _register_heading(request, form, unit)
     _log_register(request, form, unit, "pdf")
     rows = list(register.register_rows(dossiers))
-    scope = heading["unit"]
+    scope, day = heading["unit"], heading["day"]
     context = {
         **heading,
         "rows": rows,
         "total": total,
         "limit": register.PDF_LIMIT,
-        "committee": printing.superior_body(scope) if scope else "",
-        "place_and_date": printing.place_and_date(scope, timezone.localdate()) if scope else "",
+        "issuer": desk_heading(scope, day) if scope else None,
+        "place_and_date": place_and_date(scope, timezone.localdate()) if scope else "",
+        "basis": unbroken(forms_basis(day)),
     }
     data = form.cleaned_data
     pdf = render_pdf("dossiers/print/register_pdf.html", context, request=request)

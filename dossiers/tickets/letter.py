@@ -3,16 +3,19 @@
 The layout is the national one of Nghị định 30/2020 (as the dossier forms in ``dossiers.printing.documents``):
 the People's Committee as issuing body with "Số: …/UBND-VP" and the subject line "V/v trả lời phản
 ánh, kiến nghị của công dân" under it, the national motto with place and date, "Kính gửi", the body,
-"Nơi nhận:" and the signature block. The text is Vietnamese whatever the interface says.
+"Nơi nhận:" and the signature block. The text is Vietnamese whatever the interface says. The names of the
+committee and of its desk are those of ``motcua.documents`` for the ticket's unit (the version it was
+received at) and the letter's dates.
 """
 from __future__ import annotations
 
 from django.utils.text import Truncator
 
-from motcua.models import AdministrativeUnit, AgencyKind
+from motcua.documents import committee_name, desk_title, issuing_body, place_and_date
+from motcua.models import AgencyKind
 
 from dossiers.models import FeedbackTicket, TicketChannel, TicketStatus
-from dossiers.printing.documents import local, place_and_date
+from dossiers.printing.documents import local
 
 SUBJECT = "V/v trả lời phản ánh, kiến nghị của công dân"
 # The number is written in by the records office (văn thư) when the letter is issued: a blank that HTML keeps.
@@ -21,7 +24,7 @@ SUMMARY_WORDS = 120
 
 CHANNEL_WORDS = {
     TicketChannel.WEBSITE: "qua Trang thông tin điện tử",
-    TicketChannel.IN_PERSON: "trực tiếp tại Bộ phận Tiếp nhận và Trả kết quả",
+    TicketChannel.IN_PERSON: "trực tiếp tại {desk}",  # the unit's desk on the day the ticket came in
     TicketChannel.LETTER: "bằng đơn, thư",
     TicketChannel.PHONE: "qua điện thoại",
     TicketChannel.EMAIL: "qua thư điện tử",
@@ -32,12 +35,6 @@ LETTER_STATUSES = {TicketStatus.ANSWERED, TicketStatus.PUBLISHED, TicketStatus.C
 
 class LetterNotApplicable(LookupError):
     """The ticket has no answer to print (not answered yet, or closed or forwarded without one)."""
-
-
-def committee(unit: AdministrativeUnit) -> str:
-    """'Xã Ngọc Kỳ' → 'Ủy ban nhân dân xã Ngọc Kỳ' (the kind of unit in lower case, the name as is)."""
-    name = unit.name
-    return f"Ủy ban nhân dân {name[:1].lower()}{name[1:]}"
 
 
 def answer_letter_context(ticket: FeedbackTicket) -> dict:
@@ -51,14 +48,14 @@ def answer_letter_context(ticket: FeedbackTicket) -> dict:
     recipients.append("Lưu: VT")
     return {
         "ticket": ticket,
-        "issuer_lines": ["ỦY BAN NHÂN DÂN", unit.name.upper()],
+        "issuer_heading": issuing_body(unit),
         "number": NUMBER,
         "subject": SUBJECT,
         "place_and_date": place_and_date(unit, local(ticket.answered_at).date()),
-        "issuer": committee(unit),
+        "issuer": committee_name(unit),
         "salutation": "Ông/Bà",
         "received_day": f"{received:%d/%m/%Y}",
-        "channel_words": CHANNEL_WORDS.get(ticket.channel, ""),
+        "channel_words": CHANNEL_WORDS.get(ticket.channel, "").format(desk=desk_title(unit, received.date())),
         "summary": Truncator(ticket.content).words(SUMMARY_WORDS, truncate=" …").rstrip(" .;,"),
         "procedure_name": ticket.procedure.name if ticket.procedure_id else "",
         "dossier_code": ticket.dossier.code if ticket.dossier_id else "",

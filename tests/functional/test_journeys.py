@@ -464,7 +464,7 @@ def test_journey_of_the_district_quarterly_report_as_pdf_and_excel(
     text = pdf_text(files["pdf"])
     assert "huyện tứ kỳ" in text.lower(), text[:400]
     cells = workbook_text(files["xlsx"])
-    assert "Huyện Tứ Kỳ" in cells, cells[:400]
+    assert "Đơn vị báo cáo: UBND huyện Tứ Kỳ" in cells, cells[:400]
     journey.step("PDF and workbook carry the district")
 
     runs = ReportRun.objects.filter(unit=district, period_key=quarter.key)

@@ -84,7 +84,9 @@ def test_the_slip_of_a_dossier_received_on_friday_afternoon_gives_wednesday_at_f
     text = pdf_text(response)
     assert len(pdf_pages(response)) == 1
     assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in text
-    assert "UBND XÃ NGỌC KỲ" in text and "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ" in text
+    # In 2026 the commune's desk is its public administration centre (the unit sets no name of its own).
+    assert "UBND XÃ NGỌC KỲ TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG" in text
+    assert "Trung tâm Phục vụ hành chính công xã Ngọc Kỳ tiếp nhận hồ sơ của: Nguyễn Văn An" in text
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Ngọc Kỳ, ngày 16 tháng 01 năm 2026" in text
     assert f"Mã hồ sơ: {friday_dossier.code}" in text
     assert "Nguyễn Văn An" in text and "030085001234" in text and "0912345678" in text
@@ -315,7 +317,7 @@ def test_the_register_workbook_holds_the_period_in_vietnam_time(signed_in, march
     assert [line[1] for line in lines] == [march["first_day"].code, march["certification"].code, march["late_evening"].code]
     assert [line[0] for line in lines] == [1, 2, 3]
     title_text = " ".join(str(cell) for row in titles for cell in row if cell)
-    assert "SỔ THEO DÕI HỒ SƠ" in title_text and "Xã Ngọc Kỳ" in title_text
+    assert "SỔ THEO DÕI HỒ SƠ" in title_text and "Trung tâm Phục vụ hành chính công xã Ngọc Kỳ" in title_text
     assert "Từ ngày 01/03/2026 đến ngày 14/03/2026" in title_text
     late = lines[2]
     assert late[8] == datetime(2026, 3, 14, 23, 30)  # a real date, in Vietnam time
@@ -427,7 +429,8 @@ def test_the_register_prints_on_a4_landscape(signed_in, march):
     text = pdf_text(response)
     page = pdf_pages(response)[0]
     assert float(page.mediabox.width) > float(page.mediabox.height)
-    assert "SỔ THEO DÕI HỒ SƠ" in text and "Xã Ngọc Kỳ" in text and "UBND XÃ NGỌC KỲ" in text
+    assert "SỔ THEO DÕI HỒ SƠ" in text and "Trung tâm Phục vụ hành chính công xã Ngọc Kỳ" in text
+    assert "UBND XÃ NGỌC KỲ TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG" in text
     codes = text.replace(" ", "")  # a code may wrap after its hyphen in the narrow column
     assert march["late_evening"].code in codes and march["after"].code not in codes and march["commune_b"].code not in codes
     assert "Nguyễn Văn An" in text and "Trần Thị Bình" in text and "14/03/2026" in text

@@ -97,8 +97,9 @@ def test_biểu_06_names_the_reporting_and_receiving_units_and_the_window(workbo
     texts = [cell.value for row in sheet.iter_rows(max_row=5) for cell in row if isinstance(cell.value, str)]
     assert "Biểu số 06/VPCP/KSTT" in texts
     assert "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH" in texts
-    assert "Đơn vị báo cáo: UBND Huyện Tứ Kỳ" in texts
-    assert "Đơn vị nhận báo cáo: UBND Tỉnh Hải Dương" in texts
+    assert "Đơn vị báo cáo: UBND huyện Tứ Kỳ" in texts  # the kind of unit in lower case in running text
+    assert "Đơn vị nhận báo cáo: UBND tỉnh Hải Dương" in texts
+    assert "Ban hành kèm theo Thông tư số 01/2020/TT-VPCP ngày 21/10/2020 của Văn phòng Chính phủ" in texts
     assert "Kỳ báo cáo: quý I năm 2023 (từ ngày 15/12/2022 đến ngày 14/03/2023)" in texts
 
 
@@ -199,7 +200,9 @@ def report_pdf(quarter, narrative):
 def test_the_report_opens_with_the_national_motto_and_the_issuing_body(report_pdf):
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in report_pdf
     assert "Độc lập - Tự do - Hạnh phúc" in report_pdf
-    assert "UBND TỈNH HẢI DƯƠNG" in report_pdf and "UBND HUYỆN TỨ KỲ" in report_pdf
+    # Nghị định 30/2020: a People's Committee issues under its own name, with no superior line above it.
+    assert report_pdf.startswith("ỦY BAN NHÂN DÂN HUYỆN TỨ KỲ Số: 125/BC-UBND")
+    assert "UBND TỈNH HẢI DƯƠNG" not in report_pdf
     assert "Số: 125/BC-UBND" in report_pdf
     assert "Tứ Kỳ, ngày 16 tháng 3 năm 2023" in report_pdf
 
@@ -244,7 +247,7 @@ def test_the_officers_narrative_and_the_signature_block(report_pdf):
 
 def test_a_commune_report_without_narrative_has_neutral_defaults_and_no_unit_table(commune_a):
     text = pdf_text(to_pdf(build_report(commune_a, Q1), today=SIGNING_DAY))
-    assert "UBND HUYỆN TỨ KỲ" in text and "UBND XÃ NGỌC KỲ" in text
+    assert text.startswith("ỦY BAN NHÂN DÂN XÃ NGỌC KỲ") and "UBND HUYỆN TỨ KỲ" not in text
     assert "Ngọc Kỳ, ngày 16 tháng 3 năm 2023" in text
     assert "Số: /BC-UBND" in text
     assert "Biểu 1." in text and "Biểu 2." not in text

@@ -284,3 +284,20 @@ def test_the_district_still_sees_the_commune_that_merged_away_and_its_page_says_
     assert "Xã Ngọc Kỳ" in page and "30/11/2024" in page and "Xã Kỳ Sơn" in page
     successor_page = client.get(reverse("motcua:unit-detail", args=["11098"])).content.decode()
     assert "Xã Tái Sơn" in successor_page and "Xã Ngọc Kỳ" in successor_page
+
+
+def test_postings_and_agencies_are_what_a_unit_has_not_what_it_took_over(procedure):
+    from motcua.models import Agency, AgencyKind
+    from procedures.models import Posting, Procedure
+
+    ngoc_ky = unit("11089", None)
+    Posting.objects.create(unit=ngoc_ky, procedure=procedure)
+    committee = Agency.objects.create(unit=ngoc_ky, name="Ủy ban nhân dân xã Ngọc Kỳ", kind=AgencyKind.PEOPLES_COMMITTEE,
+                                      identifier="000.11.89.H26")
+    old_count = Procedure.objects.posted_in(unit("298", None), on=date(2024, 9, 14)).count()
+    replay(TREE_2024)
+    ky_son = unit("11098", None)
+    assert not Procedure.objects.posted_in(ky_son).exists()  # Kỳ Sơn posts its own list
+    assert Procedure.objects.posted_in(unit("298", None), on=date(2024, 9, 14)).count() == old_count == 1
+    committee.refresh_from_db()
+    assert not committee.is_active  # Ngọc Kỳ's People's Committee ended with it
