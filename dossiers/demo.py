@@ -377,11 +377,12 @@ class _Generator:
                     values.update(returned_at=returned_at, return_channel=return_channel)
         if (late or stuck) and rng.random() < 0.6:
             apology = self._apology(events, start, due_at, resolved_at, processor, handler_unit)
-        self._hand_over(events, place.unit.id, handler_unit, received_at)
+        if self._hand_over(events, place.unit.id, handler_unit, received_at) and status in (*Status.pending(), Status.RESOLVED):
+            values.update(agency_id=None, officer_id=None)  # as dossiers_hand_over: the successor assigns it again
         values["status"] = status
         return _Plan(dict(common, **values), events, pause, apology)
 
-    def _hand_over(self, events: list[dict], receiving_id: int, handling_id: int, received_at: datetime) -> None:
+    def _hand_over(self, events: list[dict], receiving_id: int, handling_id: int, received_at: datetime) -> bool:
         """The steps of a dossier whose unit ended while it was open: "handover" at the first moment of
         the successor's first day (as dossiers.services.dossiers_hand_over records it, for each of the
         dossier's units that ended, down the line of successors), and every later step at the unit
@@ -389,7 +390,8 @@ class _Generator:
         handovers = self.handovers
         changes = sorted({*handovers.after(receiving_id, received_at), *handovers.after(handling_id, received_at)})
         if not changes:
-            return
+            return False
+        handed = False
         open_statuses = {*Status.pending(), Status.RESOLVED}
         for event in events:
             event["unit_id"] = handovers.holder(event["unit_id"], event["at"])
@@ -400,7 +402,9 @@ class _Generator:
             note = HANDOVER_NOTE % {"ended": handovers.names[ended], "successor": handovers.names[successor]}
             events.append(dict(action="handover", from_status=status, to_status=status, at=at, by_id=None,
                                unit_id=successor, agency_id=None, note=str(note)))
+            handed = True
         events.sort(key=lambda event: event["at"])
+        return handed
 
     def _apology(self, events, start, due_at, resolved_at, by, unit_id) -> dict | None:
         """Issued shortly before the due moment, with a new appointment after it (and after the result)."""

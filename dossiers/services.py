@@ -355,13 +355,15 @@ def dossiers_hand_over(*, handovers: list[tuple[AdministrativeUnit, Administrati
     """Record, on every dossier still open at a unit that ended (not resolved, or resolved and not yet
     returned to the citizen), the step "handed over" to the unit that took over its dossiers: dated the
     first moment of the effective day, by no one (the unit tree's import), with both units named.
-    The dossier keeps its units and its due moment: the successor holds it through the unit history
+    The dossier keeps its units and its due moment (its agency and officer, gone with the unit, are
+    cleared so that the successor's people may act on it): the successor holds it through the unit history
     (motcua.scope, motcua.permissions) and the figures of the windows before stay as they were.
     Connected to motcua.services.units_reorganised; returns the number of steps recorded."""
     from motcua.periods import day_bounds
 
     at = day_bounds(effective)[0]
     events = []
+    handed_over: list[int] = []
     for ended, successor in handovers:
         held = [ended.pk, *ended.predecessor_ids]  # its own and those it had taken over before
         open_here = (
@@ -370,12 +372,14 @@ def dossiers_hand_over(*, handovers: list[tuple[AdministrativeUnit, Administrati
             .values_list("pk", "status")
         )
         note = HANDOVER_NOTE % {"ended": ended.name, "successor": successor.name}
-        events += [
-            DossierEvent(dossier_id=pk, action="handover", from_status=status, to_status=status, at=at,
-                         unit=successor, note=str(note))
-            for pk, status in open_here
-        ]
+        for pk, status in open_here:
+            events.append(DossierEvent(dossier_id=pk, action="handover", from_status=status, to_status=status, at=at,
+                                       unit=successor, note=str(note)))
+            handed_over.append(pk)
     DossierEvent.objects.bulk_create(events, batch_size=1000)
+    # The agency and the officer of the unit that ended are gone with it: the successor's leader assigns
+    # the dossier again (until then every processing officer of the successor may take it).
+    Dossier.objects.filter(pk__in=handed_over).update(agency=None, officer=None)
     return len(events)
 
 

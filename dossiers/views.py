@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from motcua.audit import log_access
+from motcua.documents import desk_name
 from motcua.models import AdministrativeUnit
+from motcua.periods import local_day
 from motcua.permissions import can
 from motcua.scope import Scope
 from procedures.services import CatalogueError
@@ -149,6 +151,8 @@ def board(request: HttpRequest) -> HttpResponse:
         results.rows = selectors.with_states(results.rows, now)
     context = {
         "unit": unit,
+        # The desk's name is the unit's (motcua.documents): "Trung tâm Phục vụ hành chính công xã Tân Kỳ".
+        "desk": desk_name(unit, local_day(now)) if unit is not None else "",
         "query": query,
         "results": results,
         # A search shows only its results: the officer at the counter is looking for one citizen's

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from dossiers.models import DossierEvent
 from motcua.demo import UNITS_FILE
-from motcua.models import AdministrativeUnit, Role, UnitLineage, UnitSuccession
+from motcua.models import AdministrativeUnit, Agency, AgencyKind, Role, UnitLineage, UnitSuccession
 from motcua.periods import parse_period
 from motcua.permissions import can
 from motcua.scope import Scope
@@ -229,8 +229,10 @@ def test_import_dossiers_reads_a_code_as_the_unit_in_force_at_the_receipt_moment
 
 def test_an_open_dossier_of_a_dissolved_commune_is_on_its_successors_desk_with_the_handover_step(procedure, client):
     ngoc_ky = unit("11089", None)
+    committee = Agency.objects.create(unit=ngoc_ky, name="Ủy ban nhân dân xã Ngọc Kỳ", kind=AgencyKind.PEOPLES_COMMITTEE,
+                                      identifier="000.11.89.H26")
     late = make_dossier(procedure=procedure, unit=ngoc_ky, code="NK-OPEN-1", received_at=vn(2024, 11, 20, 8, 0),
-                        due_at=vn(2024, 11, 25, 17, 0))
+                        due_at=vn(2024, 11, 25, 17, 0), status="in_progress", agency=committee)
     old_desk = staff(ngoc_ky, Role.DESK_OFFICER, "nk.motcua")
     replay(TREE_2024, TREE_2025)
     steps = list(DossierEvent.objects.filter(dossier=late, action="handover").order_by("at"))
@@ -238,12 +240,18 @@ def test_an_open_dossier_of_a_dissolved_commune_is_on_its_successors_desk_with_t
         ("Xã Kỳ Sơn", None, vn(2024, 12, 1, 0, 0)), ("Xã Tân Kỳ", None, vn(2025, 7, 1, 0, 0))]
     late.refresh_from_db()
     assert (late.due_at, late.receiving_unit.name) == (vn(2024, 11, 25, 17, 0), "Xã Ngọc Kỳ")  # unchanged
+    assert late.agency is None  # Ngọc Kỳ's committee is gone: Tân Kỳ assigns it again
 
-    desk = staff(unit("11113", None), Role.DESK_OFFICER, "tanky.motcua")
+    tan_ky = unit("11113", None)
+    tan_ky_committee = Agency.objects.create(unit=tan_ky, name="Ủy ban nhân dân xã Tân Kỳ",
+                                             kind=AgencyKind.PEOPLES_COMMITTEE, identifier="000.02.00.H26")
+    desk = staff(tan_ky, Role.DESK_OFFICER, "tanky.motcua")
+    desk.membership.agency = tan_ky_committee
+    desk.membership.save()
     client.login(username="tanky.motcua", password=PASSWORD)
     board = client.get(reverse("dossiers:board")).content.decode()
-    assert "NK-OPEN-1" in board
-    assert can(desk, "dossier.start", late) and can(desk, "dossier.return", late)
+    assert "NK-OPEN-1" in board and "Trung tâm Phục vụ hành chính công xã Tân Kỳ" in board
+    assert can(desk, "dossier.pause", late) and can(desk, "dossier.return_unresolved", late)
     assert client.get(reverse("dossiers:detail", args=["NK-OPEN-1"])).status_code == 200
 
     # The desk of a commune that did not take Ngọc Kỳ over sees nothing of it.
@@ -287,7 +295,6 @@ def test_the_district_still_sees_the_commune_that_merged_away_and_its_page_says_
 
 
 def test_postings_and_agencies_are_what_a_unit_has_not_what_it_took_over(procedure):
-    from motcua.models import Agency, AgencyKind
     from procedures.models import Posting, Procedure
 
     ngoc_ky = unit("11089", None)
