@@ -59,6 +59,7 @@ STEP_WORDS = {
     "withdraw": "Dừng giải quyết (tổ chức, cá nhân rút hồ sơ)",
     "apologise": "Phát hành Phiếu xin lỗi và hẹn lại ngày trả kết quả",
     "refuse": "Từ chối tiếp nhận hồ sơ",
+    "handover": "Chuyển giao hồ sơ do sắp xếp đơn vị hành chính",
 }
 PAUSE_WORDS = {
     PauseKind.SUPPLEMENT: "Tạm dừng: yêu cầu bổ sung, hoàn thiện hồ sơ",
@@ -317,7 +318,8 @@ def control_steps(dossier: Dossier, events: list[DossierEvent], calendar=None) -
             words = words.format(desk=desk_name(dossier.receiving_unit, local(event.at).date()))
         if event.action == "pause" and event.at in pauses:
             words = PAUSE_WORDS.get(pauses[event.at].kind, words)
-        judged = event.action not in ("receive", "refuse")
+        # The intake starts the clock; a handover on a reorganisation is no one's step: neither is judged.
+        judged = event.action not in ("receive", "refuse", "handover")
         outcome = deadlines.classify_outcome(event.at, dossier.due_at, calendar) if judged else ""
         steps.append(
             ControlStep(

@@ -6,11 +6,14 @@ The bundled files are replayed in order with their effective dates, dossiers are
 periods, and each report is checked against a count made here by hand from the rows created.
 """
 import json
+import unicodedata
 from datetime import date, timedelta
+from io import BytesIO
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from pypdf import PdfReader
 
 from dossiers.models import DossierEvent
 from motcua.demo import UNITS_FILE
@@ -253,6 +256,10 @@ def test_an_open_dossier_of_a_dissolved_commune_is_on_its_successors_desk_with_t
     assert "NK-OPEN-1" in board and "Trung tâm Phục vụ hành chính công xã Tân Kỳ" in board
     assert can(desk, "dossier.pause", late) and can(desk, "dossier.return_unresolved", late)
     assert client.get(reverse("dossiers:detail", args=["NK-OPEN-1"])).status_code == 200
+    control = client.get(reverse("forms:control-pdf", args=["NK-OPEN-1"]))
+    text = unicodedata.normalize("NFC", " ".join(
+        "\n".join(page.extract_text() for page in PdfReader(BytesIO(control.content)).pages).split()))
+    assert text.count("Chuyển giao hồ sơ do sắp xếp đơn vị hành chính") == 2
 
     # The desk of a commune that did not take Ngọc Kỳ over sees nothing of it.
     staff(unit("11074", None), Role.DESK_OFFICER, "tuky.motcua")
