@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .access import get_unit_for_user, workplace_of
+from .db import VietnameseOrder
 from .deadlines import compute_due
 from .documents import desk_name
 from .forms import DueDateForm
@@ -66,8 +67,8 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
         "children": AdministrativeUnit.objects.children_in_force(unit).annotate(
             agency_count=Count("agencies", distinct=True),
             child_count=Count("children", filter=Q(children__valid_to__isnull=True), distinct=True),
-        ).order_by("name"),
-        "former_children": unit.children.filter(valid_to__isnull=False).order_by("-valid_to", "name"),
+        ).order_by(VietnameseOrder("name")),
+        "former_children": unit.children.filter(valid_to__isnull=False).order_by("-valid_to", VietnameseOrder("name")),
         "predecessors": UnitSuccession.objects.filter(successor=unit).select_related("predecessor").order_by("position"),
         "successors": UnitSuccession.objects.filter(predecessor=unit).select_related("successor").order_by("-primary"),
         "agencies": unit.agencies.order_by("kind", "name"),

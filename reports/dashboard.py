@@ -36,6 +36,7 @@ from django.utils import timezone
 from dossiers.tickets.services import ticket_counts, ticket_figures, tickets_in
 from dossiers.models import DossierEvent, FeedbackTicket, Rating, RatingLevel
 from motcua.calendar import WorkCalendar
+from motcua.db import VietnameseOrder
 from motcua.models import AdministrativeUnit
 from motcua.numbers import percent, round_half_up
 from motcua.periods import Period, day_bounds, local_day
@@ -699,7 +700,7 @@ def compare_children(unit: AdministrativeUnit, period: Period, *, now: datetime 
     indicator last): the numbers of compute_index for each child, in about ten queries whatever the
     number of children or dossiers (gather_children)."""
     now = now or timezone.now()
-    children = list(AdministrativeUnit.objects.children_in_force(unit, period.last_day).order_by("name"))
+    children = list(AdministrativeUnit.objects.children_in_force(unit, period.last_day).order_by(VietnameseOrder("name")))
     if not children:
         return []
     gathered = gather_children(unit, children, period, now=now)

@@ -29,6 +29,7 @@ from operator import add
 from django.db.models import Count, Q
 
 from dossiers.models import Channel, Digitisation, Dossier, Outcome, Status, overdue_condition
+from motcua.db import VietnameseOrder
 from motcua.models import PATH_SEPARATOR, AdministrativeUnit, UnitLineage, in_force_q
 from motcua.numbers import percent
 from motcua.periods import Period
@@ -172,7 +173,7 @@ def compute_figures(unit: AdministrativeUnit, period: Period) -> Figures:
     day = reference_day(unit, period.last_day)
     in_force = list(
         AdministrativeUnit.objects.filter(Scope.below(unit, on=day).q()).filter(Q(pk=unit.pk) | in_force_q(day))
-        .order_by("name").only("id", "code", "name", "path", "parent_id", "valid_from", "valid_to")
+        .order_by(VietnameseOrder("name")).only("id", "code", "name", "path", "parent_id", "valid_from", "valid_to")
     )
     heir = {u.id: u for u in in_force}
     by_id = dict(heir)

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers.models import Dossier
+from motcua.db import VietnameseOrder
 from motcua.models import AdministrativeUnit, StaffMembership, in_force_q
 from motcua.periods import VN_TZ, Period, parse_period, quarter_containing
 from motcua.permissions import RULES
@@ -539,7 +540,7 @@ def submission_rows(unit: AdministrativeUnit, period: Period) -> list[Submission
             first_submitted_at=Subquery(of_child.order_by("version").values("submitted_at")[:1]),
         )
         .filter(in_force_q(reference_day(unit, period.last_day)) | Q(latest_id__isnull=False))
-        .order_by("name")
+        .order_by(VietnameseOrder("name"))
     )
     latest = ReportSubmission.objects.select_related("submitted_by").in_bulk([c.latest_id for c in children if c.latest_id])
     deadline = submission_deadline(period)
