@@ -29,7 +29,7 @@ from motcua.text import search_key
 from .forms import CatalogueFilterForm
 from .models import OnlineLevel, Posting, Procedure
 from .parsing import escape_formula, format_days, format_fees
-from .resources import COLUMN_LABELS, ProcedureResource
+from .resources import COLUMN_LABELS, COLUMNS, ProcedureResource
 from .selectors import postings_of_unit
 from .services import fees_of
 
@@ -269,3 +269,34 @@ def catalogue_xlsx(request: HttpRequest) -> HttpResponse:
     dataset.title = "Danh mục TTHC"
     content = dataset.export("xlsx")
     return _file_response(content, XLSX, f"danh-muc-tthc-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+# The example row of the import template: a real procedure (the commune's birth registration) written as
+# officers write it, so that the template imports as it is and shows every column's format.
+TEMPLATE_EXAMPLE = {
+    "code": "1.001193", "name": "Thủ tục đăng ký khai sinh", "field_code": "HT", "field_name": "Hộ tịch",
+    "level": "Cấp xã", "processing_days": "Trong ngày", "sector": "", "agency": "UBND cấp xã",
+    "fee": "Miễn lệ phí", "online_level": "Toàn trình", "interconnected": "", "location_independent": "Không",
+    "cutoff": "15:00",
+    "components": "Tờ khai đăng ký khai sinh (1 bản chính, 0 bản sao) ; Giấy chứng sinh (1 bản chính, 0 bản sao)",
+    "result": "Giấy khai sinh (bản chính)", "legal_basis": "Luật Hộ tịch 2014; Nghị định 123/2015/NĐ-CP",
+    "decision_number": "", "decision_date": "", "status": "Còn hiệu lực",
+}
+
+
+def import_template_workbook() -> bytes:
+    """The catalogue import template: the Vietnamese headings of every column, in the importer's order,
+    and one example row (it imports as it is)."""
+    import tablib
+
+    dataset = tablib.Dataset(headers=[COLUMN_LABELS.get(column, column) for column in COLUMNS], title="Danh mục TTHC")
+    dataset.append([TEMPLATE_EXAMPLE.get(column, "") for column in COLUMNS])
+    return dataset.export("xlsx")
+
+
+@login_required
+@require_GET
+def import_template_xlsx(request: HttpRequest) -> HttpResponse:
+    """“Tải tệp mẫu” on the import page."""
+    return _file_response(import_template_workbook(), XLSX, "mau-danh-muc-tthc.xlsx")
+

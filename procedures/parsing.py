@@ -156,7 +156,17 @@ class ComponentSpec:
     required: bool = True
 
 
-_FREE = {"khong", "mien", "mien phi", "khong co", "khong thu", "0", "0 dong", "-"}
+# What officers write for "no fee", compared without diacritics, case and final punctuation: "Không",
+# "Miễn phí", "Miễn lệ phí", "Không quy định", "Không thu phí, lệ phí." …
+_FREE = {
+    "khong", "mien", "mien phi", "mien le phi", "mien phi, le phi", "mien phi va le phi", "khong co", "khong thu",
+    "khong quy dinh", "khong thu phi", "khong thu le phi", "khong thu phi, le phi", "khong thu phi va le phi",
+    "khong co phi", "khong co phi, le phi", "khong phai nop", "khong phai nop phi", "0", "0 dong", "-",
+}
+
+
+def _is_free(text: str) -> bool:
+    return " ".join(search_key(text).strip(" .;").split()) in _FREE
 # The columns' bounds (ProcedureFee.name and .amount, ProcedureComponent.originals and .copies): a
 # value past them is refused here as a bad cell, not left for PostgreSQL to fail the whole request on.
 FEE_NAME_MAX = 200
@@ -184,11 +194,11 @@ def _split(text: str) -> list[str]:
 
 def parse_fees(text: str) -> list[FeeSpec]:
     """``Lệ phí: 8.000 đồng ; Phí: 2.000 đồng (ghi chú)`` → fees; ``Không`` → none."""
-    if search_key(text) in _FREE or not text.strip():
+    if _is_free(text) or not text.strip():
         return []
     fees = []
     for part in _split(text):
-        if search_key(part) in _FREE:
+        if _is_free(part):
             continue
         name, _sep, rest = part.partition(":")
         if not _sep:

@@ -130,7 +130,8 @@ class ProcedureResource(resources.ModelResource):
         dataset.headers = [canonical_header(h) for h in dataset.headers]
         missing = [c for c in REQUIRED_COLUMNS if c not in dataset.headers]
         if missing:
-            raise ValidationError(_("Missing column(s): %(columns)s.") % {"columns": ", ".join(missing)})
+            raise ValidationError(_("Missing column(s): %(columns)s.")
+                                  % {"columns": ", ".join(COLUMN_LABELS.get(column, column) for column in missing)})
         self.seen_codes.clear()
         self.unchanged.clear()
         if self.user is not None:

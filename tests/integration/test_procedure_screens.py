@@ -561,3 +561,19 @@ def test_the_procedure_pages_load_nothing_from_outside(client, focal_a, catalogu
 def test_the_nav_leads_every_staff_member_to_the_catalogue(client, desk_officer_a):
     page = login(client, desk_officer_a).get(reverse("motcua:home")).content.decode()
     assert f'href="{reverse("procedures:procedure-list")}"' in page
+
+
+def test_the_downloaded_template_has_the_vietnamese_headings_and_imports_as_it_is(client, focal_a, commune_a):
+    from openpyxl import load_workbook
+
+    client = login(client, focal_a)
+    assert reverse("procedures:import-template") in client.get(reverse("procedures:procedure-import")).content.decode()
+    template = client.get(reverse("procedures:import-template"))
+    assert template.status_code == 200 and template["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(BytesIO(template.content)).active
+    headings = [cell.value for cell in sheet[1]]
+    assert headings[:6] == ["Mã TTHC", "Tên TTHC", "Mã lĩnh vực", "Lĩnh vực", "Cấp thực hiện", "Thời hạn giải quyết"]
+    assert sheet.max_row == 2 and sheet["A2"].value == "1.001193"
+    page = upload(client, template.content, "mau-danh-muc-tthc.xlsx").content.decode()
+    assert re.search(r'data-testid="created">1<', page), "the template's example row imports without an error"
+    assert 'data-testid="import-errors"' not in page

@@ -72,6 +72,12 @@ def test_yes_and_no_in_both_languages():
 
 def test_fees_are_read_with_their_amounts_in_dong():
     assert parse_fees("Không") == [] and parse_fees("") == [] and parse_fees("Miễn phí") == []
+
+
+@pytest.mark.parametrize("words", ["Không", "Miễn phí", "Miễn lệ phí", "Không quy định", "KHÔNG QUY ĐỊNH",
+                                   "Không thu phí, lệ phí.", "Miễn phí, lệ phí", "Không thu phí và lệ phí"])
+def test_the_words_officers_write_for_no_fee_mean_no_fee(words):
+    assert parse_fees(words) == []
     assert parse_fees("Lệ phí: 8.000 đồng ; Phí: 2.000 đồng") == [FeeSpec("Lệ phí", 8000), FeeSpec("Phí", 2000)]
     per_copy = parse_fees("10.000 đồng/bản")[0]
     assert (per_copy.amount, per_copy.note) == (10000, "/bản")
