@@ -9,11 +9,35 @@ from django.utils.translation import gettext_lazy as _
 from . import throttling
 
 
+EMPTY_CHOICE = _("— Choose —")
+_DJANGO_EMPTY = "---------"
+
+
+class EmptyChoiceMixin:
+    """A form whose empty choices read "— Chọn —", never Django's "---------" (model forms and model
+    choice fields put it there by default)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField):
+                if field.empty_label == _DJANGO_EMPTY:
+                    field.empty_label = EMPTY_CHOICE
+            elif isinstance(field, forms.ChoiceField):
+                field.choices = [(value, EMPTY_CHOICE if label == _DJANGO_EMPTY else label) for value, label in field.choices]
+
+
 class ThrottledAuthenticationForm(AuthenticationForm):
     """Sign-in that locks a user name from one address after repeated failures."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
+        # Said in the office's words, not Django's stock "%(username)s" sentence.
+        "invalid_login": _(
+            "The user name or the password is wrong. Check the keyboard's language and Caps Lock, then try again; "
+            "after several failures the account is locked from this computer for a while."
+        ),
+        "inactive": _("This account has been switched off. Ask your administrator."),
         "locked": _(
             "Too many failed sign-in attempts. This account is locked from this computer for "
             "%(minutes)s minutes; ask your administrator if you have forgotten your password."

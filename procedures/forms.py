@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from motcua.forms import EmptyChoiceMixin
 from motcua.models import AdministrativeUnit, UnitLevel
 
 from .models import Field, OnlineLevel, Posting, Procedure, ProcedureStatus, Sector
@@ -101,7 +102,7 @@ def annotate_posted_at(procedures: QuerySet[Procedure], unit: AdministrativeUnit
     )
 
 
-class ProcedureForm(forms.ModelForm):
+class ProcedureForm(EmptyChoiceMixin, forms.ModelForm):
     """A procedure's own terms, plus its fees and dossier components typed one per line."""
 
     replaced_by = forms.ModelChoiceField(

@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from motcua.forms import EmptyChoiceMixin
 from motcua.models import AdministrativeUnit
 
 from dossiers.models import Dossier, RatingCriterion, RatingLevel
@@ -124,7 +125,7 @@ class UnitChoiceField(forms.ModelChoiceField):
         return f"{obj.name} ({obj.code})"
 
 
-class KioskRegisterForm(forms.Form):
+class KioskRegisterForm(EmptyChoiceMixin, forms.Form):
     unit = UnitChoiceField(label=_("Unit"), queryset=AdministrativeUnit.objects.none(), to_field_name="code")
     name = forms.CharField(
         label=_("Desk"), max_length=120, help_text=_("Where the tablet stands, e.g. “Quầy 1”."),

@@ -577,3 +577,9 @@ def test_the_downloaded_template_has_the_vietnamese_headings_and_imports_as_it_i
     page = upload(client, template.content, "mau-danh-muc-tthc.xlsx").content.decode()
     assert re.search(r'data-testid="created">1<', page), "the template's example row imports without an error"
     assert 'data-testid="import-errors"' not in page
+
+
+def test_empty_choices_say_choose_not_dashes(client, focal_a, catalogue):
+    code = next(iter(catalogue.values())).code if isinstance(catalogue, dict) else catalogue[0].code
+    page = login(client, focal_a).get(reverse("procedures:procedure-edit", args=[code])).content.decode()
+    assert "---------" not in page
