@@ -321,7 +321,10 @@ class ApologyForm(StepForm):
     new_due_at = MomentField(label=_("New appointment"))
 
     def clean_new_due_at(self) -> datetime:
+        # The service's own rule, said here beside the field so that the reason and the date typed stay.
         moment = self.cleaned_data["new_due_at"]
         if moment <= self.dossier.due_at:
             raise forms.ValidationError(_("The new appointment must be later than the original one."), code="early")
+        if moment <= timezone.now():
+            raise forms.ValidationError(_("The new appointment must be later than now."), code="past")
         return moment
