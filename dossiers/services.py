@@ -294,9 +294,14 @@ def dossier_apologise(*, dossier: Dossier, by, reason: str, new_due_at: datetime
 
 
 def _apology_refusal(dossier: Dossier) -> str | None:
-    """The apology's eligibility beyond the state: one per dossier; a resolved dossier only if late."""
+    """The apology's eligibility beyond the state: one per dossier; a resolved dossier only if late; a
+    pending one from one working day before its appointment (the apology is sent at the latest the day
+    before the dossier falls late), not while it is comfortably on time."""
     if dossier.status == Status.RESOLVED and dossier.outcome != Outcome.LATE:
         return _("An apology is issued for a dossier that is or will be late, before its result is returned.")
+    if dossier.status in PENDING and work_calendar().add_working_time(timezone.now(), days=1) < dossier.due_at:
+        return _("This dossier is on time: an apology is issued from one working day before its appointment, "
+                 "when it will be late.")
     if Apology.objects.filter(dossier_id=dossier.pk).exists():
         return _("This dossier already has an apology; only one is allowed.")
     return None

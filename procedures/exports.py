@@ -279,7 +279,7 @@ TEMPLATE_EXAMPLE = {
     "fee": "Miễn lệ phí", "online_level": "Toàn trình", "interconnected": "", "location_independent": "Không",
     "cutoff": "15:00",
     "components": "Tờ khai đăng ký khai sinh (1 bản chính, 0 bản sao) ; Giấy chứng sinh (1 bản chính, 0 bản sao)",
-    "result": "Giấy khai sinh (bản chính)", "legal_basis": "Luật Hộ tịch 2014; Nghị định 123/2015/NĐ-CP",
+    "result": "Giấy khai sinh (bản chính)", "legal_basis": "Luật Hộ tịch năm 2014",
     "decision_number": "", "decision_date": "", "status": "Còn hiệu lực",
 }
 

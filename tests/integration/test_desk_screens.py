@@ -424,6 +424,8 @@ def test_a_late_dossier_gets_one_apology_with_a_new_appointment(client, desk, co
 
 
 def test_an_apology_before_the_original_appointment_is_refused_and_keeps_what_was_typed(client, desk, dossier_a):
+    Dossier.objects.filter(pk=dossier_a.pk).update(due_at=timezone.now() + timedelta(hours=2))  # will be late
+    dossier_a.refresh_from_db()
     login(client, desk)
     response = act(client, dossier_a, "apologise", reason="Chờ xác minh", new_due_at=typed(dossier_a.due_at - timedelta(hours=1)))
     assert response.status_code == 400

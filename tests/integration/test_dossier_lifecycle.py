@@ -117,8 +117,12 @@ def test_every_step_is_refused_from_a_returned_dossier(action, commune_a, birth_
 
 def test_the_allowed_steps_follow_the_table(commune_a, birth_registration, desk):
     dossier = receive(commune_a, birth_registration, desk)
-    assert allowed_actions(dossier) == ["transfer", "start", "pause", "resolve", "return_unresolved", "withdraw", "apologise"]
+    # Comfortably on time: no apology is offered (it comes from one working day before the appointment).
+    assert allowed_actions(dossier) == ["transfer", "start", "pause", "resolve", "return_unresolved", "withdraw"]
     dossier_pause(dossier=dossier, by=desk, kind="supplement", reason="Thiếu tờ khai")
+    dossier.refresh_from_db()
+    assert allowed_actions(dossier) == ["resume", "return_unresolved", "withdraw"]
+    Dossier.objects.filter(pk=dossier.pk).update(due_at=timezone.now() + timedelta(hours=2))
     dossier.refresh_from_db()
     assert allowed_actions(dossier) == ["resume", "return_unresolved", "withdraw", "apologise"]
     with pytest.raises(TransitionError):

@@ -99,6 +99,7 @@ MATRIX: dict[str, Case] = {
     "procedures:procedure-import": Case(expect="scoped"),
     "procedures:import-job": Case(kwargs=lambda w: {"token": catalogue_import_of_a(w).token}),
     "procedures:catalogue-xlsx": Case(expect="public"),
+    "procedures:import-template": Case(expect="public"),  # an empty template with one example row
     "procedures:posting-xlsx": Case(query=unit_query),
     "procedures:posting-pdf": Case(query=unit_query),
     "procedures:procedure-detail": Case(kwargs=lambda w: {"code": w.procedure.code}, expect="public"),
