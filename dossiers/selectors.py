@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 
 from django.db import connection
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.formats import number_format
@@ -33,7 +33,7 @@ from motcua.text import search_key
 from procedures.models import Procedure
 from procedures.services import procedure_terms_at
 
-from .models import Apology, Dossier, Outcome, Status
+from .models import Apology, Dossier, Outcome, Pause, PauseKind, Status, overdue_condition
 
 PANEL_SIZE = 20
 PAGE_SIZE = 50
@@ -94,39 +94,58 @@ class Panel:
     rows: list[Dossier] = field(default_factory=list)
 
 
+def _awaiting_supplements() -> Q:
+    """Paused by a request for more papers (Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ) still open."""
+    open_requests = Pause.objects.filter(kind=PauseKind.SUPPLEMENT, ended_at__isnull=True).values("dossier_id")
+    return Q(status=Status.PAUSED) & Q(pk__in=open_requests)
+
+
+def board_conditions(now: datetime) -> dict[str, Q]:
+    """The one definition of each panel of the desk board, at ``now``: the board lists these and the
+    desk's home counts them (``desk_counts``)."""
+    day_start, day_end = day_bounds(local_day(now))
+    soon = work_calendar().add_working_time(now, days=1)
+    pending = Q(status__in=Status.pending())
+    return {
+        "today": Q(received_at__gte=day_start, received_at__lt=day_end) & ~Q(status=Status.REFUSED),
+        "due-soon": pending & ~Q(status=Status.PAUSED) & Q(due_at__gte=now, due_at__lte=soon),
+        # Dossier.objects.overdue: pending and overdue_condition.
+        "overdue": pending & overdue_condition(now),
+        "to-return": Q(status=Status.RESOLVED),
+        "supplements": _awaiting_supplements(),
+    }
+
+
 def board_panels(user, *, now: datetime) -> list[Panel]:
-    """Received today, due within one working day, overdue, waiting for return: a count and the first rows.
+    """Received today, due within one working day, overdue, waiting for return, waiting for
+    supplements: a count and the first rows.
 
     Each panel is one indexed query for its rows; the count is a second query only when the panel is full.
     """
     scope = Dossier.objects.for_user(user).select_related(*LIST_RELATED)
-    day_start, day_end = day_bounds(local_day(now))
-    soon = work_calendar().add_working_time(now, days=1)
+    conditions = board_conditions(now)
     specs = [
-        (
-            "today", _("Received today"), _("No dossier received today yet."),
-            scope.filter(received_at__gte=day_start, received_at__lt=day_end).exclude(status=Status.REFUSED)
-            .order_by("-received_at", "-id"),
-        ),
-        (
-            "due-soon", _("Due within one working day"), _("No dossier falls due within one working day."),
-            scope.pending().exclude(status=Status.PAUSED).filter(due_at__gte=now, due_at__lte=soon).order_by("due_at", "id"),
-        ),
-        (
-            "overdue", _("Overdue"), _("No dossier is overdue."),
-            scope.overdue(now).order_by("due_at", "id"),
-        ),
-        (
-            "to-return", _("Waiting for return"), _("No result is waiting to be returned."),
-            scope.filter(status=Status.RESOLVED).order_by("resolved_at", "id"),
-        ),
+        ("today", _("Received today"), _("No dossier received today yet."), ("-received_at", "-id")),
+        ("due-soon", _("Due within one working day"), _("No dossier falls due within one working day."), ("due_at", "id")),
+        ("overdue", _("Overdue"), _("No dossier is overdue."), ("due_at", "id")),
+        ("to-return", _("Waiting for return"), _("No result is waiting to be returned."), ("resolved_at", "id")),
+        ("supplements", _("Waiting for supplements"), _("No dossier is waiting for more papers."), ("due_at", "id")),
     ]
     panels = []
-    for key, title, empty, queryset in specs:
+    for key, title, empty, ordering in specs:
+        queryset = scope.filter(conditions[key]).order_by(*ordering)
         rows = with_states(queryset[:PANEL_SIZE], now)
         count = len(rows) if len(rows) < PANEL_SIZE else queryset.order_by().count()
         panels.append(Panel(key=key, title=title, empty=empty, count=count, rows=rows))
     return panels
+
+
+def desk_counts(user, *, now: datetime) -> dict[str, int]:
+    """The board's panels counted in one query (the desk's home): the same conditions, the same scope."""
+    terms = board_conditions(now)
+    return Dossier.objects.for_user(user).order_by().aggregate(
+        **{key.replace("-", "_"): Count("id", filter=condition) for key, condition in terms.items()}
+    )
 
 
 # -- the desk search ------------------------------------------------------------------------------
@@ -229,6 +248,12 @@ def processing_queue(user) -> QuerySet[Dossier]:
         .annotate(mine=Case(When(officer_id=user.pk, then=Value(0)), default=Value(1), output_field=IntegerField()))
         .order_by("mine", "due_at", "id")
     )
+
+
+def my_dossiers(user) -> QuerySet[Dossier]:
+    """"Hồ sơ của tôi": the pending dossiers of the processing queue assigned to the user, the least
+    time left first."""
+    return processing_queue(user).filter(officer_id=user.pk)
 
 
 # -- intake ------------------------------------------------------------------------------------------

@@ -150,7 +150,7 @@ def unbroken(text: str) -> SafeString:
     """``text`` as HTML in which no instrument number is split at the end of a line ('01/2018/TT-VPCP' may
     otherwise break after a slash or a hyphen, as a word processor never does)."""
     return mark_safe(INSTRUMENT_NUMBER.sub(
-        lambda match: f'<span style="white-space: nowrap">{match.group(0)}</span>', escape(text)
+        lambda match: f'<span class="nowrap">{match.group(0)}</span>', escape(text)
     ))
 
 

@@ -87,3 +87,10 @@ class DueDateForm(forms.Form):
         max_digits=5,
         localize=True,
     )
+
+    def clean_received_at(self):
+        # The working calendar covers real years: a date typed far off (9999) is a typing slip, said so.
+        moment = self.cleaned_data["received_at"]
+        if not 2000 <= moment.year <= 2100:
+            raise forms.ValidationError(_("Enter a date between the years 2000 and 2100."), code="out_of_range")
+        return moment

@@ -103,6 +103,10 @@ RULES: dict[str, Rule] = {
     "report.export": _rule(_("Export a report"), {LEADER, OFFICE, FOCAL, ADMIN}),
     "report.submit": _rule(_("Submit a unit's report"), {LEADER, FOCAL, OFFICE, ADMIN}, OWN_UNIT),
     "report.prepare": _rule(_("Prepare the unit's report (reminded of a missing submission)"), {LEADER, FOCAL}, OWN_UNIT),
+    "report.watch": _rule(
+        _("Watch the units below: service index, late and missing reports, overdue without an apology"),
+        {LEADER, OFFICE, ADMIN},
+    ),
 }
 
 

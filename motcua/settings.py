@@ -270,9 +270,10 @@ MEDIA_URL = "media/"
 
 # Security. Production (DEBUG off) behind HTTPS gets the strict defaults; each can be relaxed
 # by its variable, e.g. SECURE_SSL_REDIRECT=0 when a proxy already redirects.
-# Scripts only from our own static files; styles may be inline (printed forms carry their CSS).
+# Scripts and styles only from our own static files: no inline script, no inline style (the printed forms
+# link static/css/print-form.css too; WeasyPrint's PDF-only templates are never served as HTML).
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'"
 )

@@ -24,17 +24,24 @@ from .selectors import work_calendar
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """What the person has to do now (reports.homes), and today's working time."""
+    # The home gathers the work of every app, so its parts are read where all of them can be: the
+    # top app (reports.homes), each part through the selector of the list it links to.
+    from reports.homes import home_for
+
     unit = workplace_of(request.user)
     calendar = work_calendar()
     now = timezone.localtime()
     today = now.date()
+    home = home_for(request.user, unit, now=now)
     context = {
         "unit": unit,
+        "home": home,
         "is_working_day": calendar.is_working_day(today),
         "next_working_moment": calendar.next_working_moment(now),
         "upcoming_holidays": Holiday.objects.filter(date__gte=today).order_by("date")[:5],
     }
-    if unit is not None:
+    if unit is not None and not home.has_tasks:
         context["subtree_counts"] = unit.descendants().aggregate(
             total=Count("id"),
             districts=Count("id", filter=Q(level="district")),

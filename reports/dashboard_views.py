@@ -35,7 +35,7 @@ from .dashboard import (
 from .models import TargetKey
 from .services import monthly_counts, submission_deadline
 from .targets import target_for, target_rows
-from .views import PAGE_SIZE, _chosen_period, _chosen_unit, _period_suggestions
+from .views import PAGE_SIZE, _chosen_period, _chosen_unit
 from .warnings import QUALITY_CHECKS, WARNINGS, quality_check, quality_counts, warning_check, warning_counts
 
 # -- links ----------------------------------------------------------------------------------------
@@ -181,11 +181,12 @@ def _check_rows(checks, counts: dict, selected) -> list[dict]:
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     unit = _chosen_unit(request)
-    period, period_error = _chosen_period(request, quarter_containing(timezone.localdate()))
+    chosen = _chosen_period(request, quarter_containing(timezone.localdate()))
+    period = chosen.period
     now = timezone.now()
     common = {
-        "unit": unit, "period": period, "period_error": period_error,
-        "unit_choices": unit_choices(request.user, unit), "period_suggestions": _period_suggestions(timezone.localdate()),
+        "unit": unit, **chosen.context(),
+        "unit_choices": unit_choices(request.user, unit),
         "query": _query(unit, period), "unit_query": _query(unit), "has_children": unit.children.exists(), "no_data": NO_DATA,
     }
     if request.GET.get("compare") == "1":
@@ -264,7 +265,8 @@ def warnings(request: HttpRequest) -> HttpResponse:
 def quality(request: HttpRequest) -> HttpResponse:
     """The data-quality checks of a unit for a window: the counts, and the chosen check's records."""
     unit = _chosen_unit(request)
-    period, period_error = _chosen_period(request, quarter_containing(timezone.localdate()))
+    chosen = _chosen_period(request, quarter_containing(timezone.localdate()))
+    period = chosen.period
     now = timezone.now()
     counts = quality_counts(unit, period, now=now)
     key = request.GET.get("check", "").strip()
@@ -273,8 +275,8 @@ def quality(request: HttpRequest) -> HttpResponse:
         raise Http404
     page = Paginator(check.rows(unit, period, now=now), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "reports/dashboard_quality.html", {
-        "unit": unit, "period": period, "period_error": period_error, "check": check,
+        "unit": unit, **chosen.context(), "check": check,
         "checks": _check_rows(QUALITY_CHECKS, counts, check), "page": page, "kind": check.kind,
         "deadline": submission_deadline(period), "unit_choices": unit_choices(request.user, unit),
-        "period_suggestions": _period_suggestions(timezone.localdate()), "query": _query(unit, period),
+        "query": _query(unit, period),
     })

@@ -109,3 +109,14 @@ def period_label(period: Period) -> str:
     if period.kind == "calendar_month":
         return f"tháng {month} năm {year}"
     return period_range(period)
+
+
+def period_title(period: Period) -> str:
+    """How a screen titles its period: 'Quý IV năm 2026 (15/09/2026 – 14/12/2026)', 'Năm 2022
+    (15/12/2021 – 14/12/2022)', or for a custom range 'Từ ngày 15/12/2022 đến ngày 29/05/2023'
+    (period_label with a capital and the window's days)."""
+    label = period_label(period)
+    title = label[:1].upper() + label[1:]
+    if period.kind == "custom":
+        return title
+    return f"{title} ({vn_date(period.first_day)} – {vn_date(period.last_day)})"

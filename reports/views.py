@@ -31,6 +31,7 @@ from motcua.periods import Period, PeriodError, parse_period, quarter_containing
 from motcua.permissions import can
 from motcua.scope import Scope
 
+from .forms import ChosenPeriod, chosen_period
 from .models import ReportFormat, ReportRun, ReportSubmission, RunStatus
 from .report import build_report, report_as_dict
 from .services import (
@@ -163,33 +164,15 @@ def _chosen_unit(request: HttpRequest) -> AdministrativeUnit:
     return get_unit_for_user(request.user, code)
 
 
-def _chosen_period(request: HttpRequest, default: Period) -> tuple[Period, str]:
-    key = request.GET.get("period", "").strip()
-    if not key:
-        return default, ""
-    try:
-        return parse_period(key), ""
-    except PeriodError:
-        return default, _("“%(period)s” is not a period: write e.g. 2023-Q1, 2023, 2023-H1, 2023-M9, "
-                          "2022-12-15..2023-05-29 or cal:2023-03.") % {"period": key[:40]}
+def _chosen_period(request: HttpRequest, default: Period) -> ChosenPeriod:
+    """The picked period (reports.forms.chosen_period): ``period, error = _chosen_period(…)``, and
+    ``.context()`` for a screen that shows the picker."""
+    return chosen_period(request.GET, default, today=timezone.localdate())
 
 
 def _last_closed_quarter() -> Period:
     current = quarter_containing(timezone.localdate())
     return quarter_containing(current.first_day - timedelta(days=1))
-
-
-def _period_suggestions(today) -> list[str]:
-    current = quarter_containing(today)
-    keys, day = [], current.first_day
-    quarter = current
-    for _i in range(5):
-        keys.append(quarter.key)
-        day = quarter.first_day - timedelta(days=1)
-        quarter = quarter_containing(day)
-    year = current.last_day.year
-    keys += [str(year), f"{year}-H1", f"{year}-M9", str(year - 1), f"cal:{year}", f"cal:{today:%Y-%m}"]
-    return keys
 
 
 def _value(figures: dict, path: tuple | None):
@@ -345,7 +328,8 @@ def _latest_narrative(unit: AdministrativeUnit, period: Period, submission: Repo
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     unit = _chosen_unit(request)
-    period, period_error = _chosen_period(request, quarter_containing(timezone.localdate()))
+    chosen = _chosen_period(request, quarter_containing(timezone.localdate()))
+    period = chosen.period
     data = build_report(unit, period)
     report = report_as_dict(data)
     base = {"unit": unit.code, "period": period.key}
@@ -361,8 +345,7 @@ def index(request: HttpRequest) -> HttpResponse:
     export_form = ExportForm(initial={**base, **narrative}) if can(request.user, "report.export") else None
     context = {
         "unit": unit,
-        "period": period,
-        "period_error": period_error,
+        **chosen.context(),
         "report": report,
         "table": _table(report, base),
         "rates": _rates(report["totals"]),
@@ -371,7 +354,6 @@ def index(request: HttpRequest) -> HttpResponse:
         "dossiers_url": reverse("reports:dossiers"),
         "base_query": urlencode(base),
         "unit_choices": unit_choices(request.user, unit),
-        "period_suggestions": _period_suggestions(timezone.localdate()),
         "export_form": export_form,
         "submit_form": submit_form,
         "submission": submission,
@@ -510,21 +492,20 @@ def runs(request: HttpRequest) -> HttpResponse:
 def submissions(request: HttpRequest) -> HttpResponse:
     """For a unit with units below it: each one's report for the window, on time, late or missing."""
     unit = _chosen_unit(request)
-    period, period_error = _chosen_period(request, _last_closed_quarter())
+    chosen = _chosen_period(request, _last_closed_quarter())
+    period = chosen.period
     rows = submission_rows(unit, period)
     counts = {state: sum(1 for row in rows if row.state == state)
               for state in (SubmissionState.ON_TIME, SubmissionState.LATE, SubmissionState.MISSING)}
     context = {
         "unit": unit,
-        "period": period,
-        "period_error": period_error,
+        **chosen.context(),
         "rows": rows,
         "counts": counts,
         "States": SubmissionState,
         "deadline": submission_deadline(period),
         "export_form": ExportForm(initial={"unit": unit.code, "period": period.key}) if can(request.user, "report.export") else None,
         "unit_choices": unit_choices(request.user, unit),
-        "period_suggestions": _period_suggestions(timezone.localdate()),
         "report_query": urlencode({"unit": unit.code, "period": period.key}),
     }
     return render(request, "reports/submissions.html", context)

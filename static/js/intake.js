@@ -43,10 +43,9 @@
   box.setAttribute("role", "listbox");
   box.setAttribute("data-testid", "procedure-suggestions");
   box.hidden = true;
-  box.style.cssText = "position:absolute;left:0;right:0;z-index:5;margin:0;padding:0;list-style:none;background:#fff;" +
-    "border:1px solid #9aa5b1;border-radius:4px;box-shadow:0 4px 12px rgba(0,0,0,.12);max-height:22rem;overflow-y:auto";
+  box.className = "suggestions";  // its look is in app.css: no inline style
   input.setAttribute("aria-controls", box.id);
-  input.parentNode.style.position = "relative";
+  input.parentNode.classList.add("has-suggestions");
   input.parentNode.insertBefore(box, input.nextSibling);
 
   var matches = [];
@@ -59,8 +58,6 @@
       item.id = "procedure-suggestion-" + i;
       item.setAttribute("role", "option");
       item.setAttribute("aria-selected", i === active ? "true" : "false");
-      item.style.cssText = "padding:.45rem .65rem;cursor:pointer;border-bottom:1px solid #eef1f5;" +
-        (i === active ? "background:#e8f1fb" : "");
       var code = document.createElement("strong");
       code.className = "mono";
       code.textContent = p.code;
@@ -170,13 +167,11 @@
       var item = document.createElement("li");
       var label = document.createElement("label");
       label.className = "component";
-      label.style.cssText = "display:flex;gap:.6rem;align-items:flex-start;font-weight:normal";
       var box = document.createElement("input");
       box.type = "checkbox";
       box.name = "components";
       box.value = String(component.id);
       box.checked = !!checked[box.value];
-      box.style.cssText = "width:auto;min-height:0;margin-top:.3rem";
       var text = document.createElement("span");
       text.textContent = component.name + " ";
       var detail = document.createElement("small");

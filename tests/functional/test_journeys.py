@@ -437,9 +437,12 @@ def test_journey_of_the_district_quarterly_report_as_pdf_and_excel(
     sign_in(page, "district")
     page.get_by_role("link", name="Báo cáo", exact=True).click()
     expect(page).to_have_url(re.compile(r"/bao-cao/$"))
-    page.locator("#report-period").fill(quarter.key)
+    # The period is picked: the kind, the year and the quarter.
+    page.locator("#period-kind").select_option("quarter")
+    page.locator("#period-year").select_option(str(quarter.last_day.year))
+    page.locator("#period-quarter").select_option(quarter.key[-1])
     page.get_by_role("button", name="Hiển thị").click()
-    expect(page).to_have_url(re.compile(rf"period={re.escape(quarter.key)}"))
+    expect(page).to_have_url(re.compile(rf"kind=quarter&year={quarter.last_day.year}&quarter={quarter.key[-1]}"))
     expect(page.locator("h1")).to_contain_text("Huyện Tứ Kỳ")
     # The three dossiers of its two communes are counted: one row of the field, received 3.
     expect(page.get_by_test_id("by-field").locator("tbody a[data-figure='received']")).to_have_attribute("data-value", "3")

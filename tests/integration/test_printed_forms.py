@@ -1,6 +1,8 @@
 """The printed forms of a dossier (PDF text extracted with pypdf) and the dossier register (HTML, Excel, PDF)."""
 from __future__ import annotations
 
+import re
+
 from datetime import datetime, timedelta
 from io import BytesIO
 
@@ -115,7 +117,9 @@ def test_the_slip_in_html_carries_the_qr_code_of_the_public_lookup(signed_in, fr
     assert "<svg" in html
     assert f"http://testserver/tra-cuu/?code={friday_dossier.code}" in html
     assert "Nguyễn Văn An" in html and "16 giờ 00 phút, ngày 21 tháng 01 năm 2026" in html
-    assert "<script" not in html and 'src="http' not in html and "<link" not in html
+    assert "<script" not in html and 'src="http' not in html and "style=" not in html and "<style" not in html
+    # Its one outside file is the forms' own stylesheet (the Content-Security-Policy allows no inline style).
+    assert re.findall(r"<link[^>]*>", html) == ['<link rel="stylesheet" href="/static/css/print-form.css">']
     assert "no-store" in response["Cache-Control"]
 
 

@@ -1,0 +1,19 @@
+"""``{{ period|period_title }}``: 'Quý IV năm 2026 (15/09/2026 – 14/12/2026)' (reports.numbers.period_title)."""
+from django import template
+
+from motcua.periods import Period, PeriodError, parse_period
+
+from ..numbers import period_title as _period_title
+
+register = template.Library()
+
+
+@register.filter
+def period_title(period) -> str:
+    """A Period, or a period key as stored on a run or a submission ('2026-Q4')."""
+    if not isinstance(period, Period):
+        try:
+            period = parse_period(str(period))
+        except PeriodError:
+            return str(period)
+    return _period_title(period)
