@@ -4,7 +4,6 @@ import pytest
 from django.urls import reverse
 
 from motcua.db import VietnameseOrder
-from motcua.models import AdministrativeUnit
 from motcua.periods import parse_period
 from reports.figures import compute_figures
 from tests.factories import PASSWORD, UnitFactory
