@@ -52,7 +52,7 @@ STATE_LABELS = {
     Outcome.LATE: gettext_lazy("Late"),
     deadlines.WITHIN_TIME: gettext_lazy("Within time"),
     deadlines.OVERDUE: gettext_lazy("Overdue"),
-    PAUSED_STATE: gettext_lazy("Paused, the clock is stopped"),
+    PAUSED_STATE: gettext_lazy("The clock is stopped"),  # beside the status "Paused": not the same word twice
 }
 # The stylesheet's classes: green for early / on time / within time, red for late / overdue.
 STATE_CLASSES = {
@@ -392,6 +392,8 @@ def dossier_events(dossier: Dossier) -> list:
     for event in events:
         event.label = EVENT_LABELS.get(event.action, event.action)
         event.to_status_label = statuses.get(event.to_status, event.to_status)
+        if str(event.to_status_label) == str(event.label):  # "Đã tiếp nhận / Đã tiếp nhận": said once
+            event.to_status_label = ""
     return events
 
 

@@ -504,6 +504,8 @@ def submissions(request: HttpRequest) -> HttpResponse:
         "counts": counts,
         "States": SubmissionState,
         "deadline": submission_deadline(period),
+        # Not yet sent before the deadline is no fault: said plainly, not in red.
+        "deadline_passed": timezone.now() > submission_deadline(period),
         "export_form": ExportForm(initial={"unit": unit.code, "period": period.key}) if can(request.user, "report.export") else None,
         "unit_choices": unit_choices(request.user, unit),
         "report_query": urlencode({"unit": unit.code, "period": period.key}),

@@ -162,7 +162,7 @@ STAFF_CHANNELS = [(value, label) for value, label in TicketChannel.choices if va
 class StaffTicketForm(_TicketFields):
     """A ticket entered by staff from a letter, a phone call, an e-mail or a visit."""
 
-    channel = forms.ChoiceField(label=_("Received by"), choices=STAFF_CHANNELS)
+    channel = forms.ChoiceField(label=_("Received through"), choices=STAFF_CHANNELS)
     unit = forms.ModelChoiceField(
         label=_("Unit"), queryset=AdministrativeUnit.objects.none(), to_field_name="code", empty_label=None
     )

@@ -7,6 +7,7 @@ dates, and on validation error codes, never on English sentences.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -630,3 +631,11 @@ def test_a_search_shows_only_its_results_and_clear_brings_the_board_back(client,
     assert b'data-testid="search-results"' in searched.content
     board = client.get(reverse("dossiers:board"))
     assert b'data-testid="panel-today"' in board.content and board.context["results"] is None
+
+
+def test_the_timeline_and_the_badges_say_each_word_once(client, desk, commune_a, catalogue):
+    dossier = receive(commune_a, catalogue[BIRTH], desk, at=timezone.now() - timedelta(hours=1))
+    page = login(client, desk).get(reverse("dossiers:detail", kwargs={"code": dossier.code})).content.decode()
+    row = re.search(r'<tr data-action="receive">(.*?)</tr>', page, re.S).group(1)
+    assert row.count("Đã tiếp nhận") == 1  # the step, without its status saying it again
+    assert "Tạm dừng Tạm dừng" not in page

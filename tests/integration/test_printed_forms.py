@@ -447,3 +447,10 @@ def test_the_register_page_defaults_to_this_month(signed_in, commune_a, birth_re
     assert response.status_code == 200
     assert dossier.code in response.content.decode()
     assert response.context["form"]["from"].value() == timezone.localdate().replace(day=1).strftime("%d/%m/%Y")
+
+
+def test_the_slip_prints_an_email_only_when_the_citizen_gave_one(signed_in, friday_dossier):
+    Dossier.objects.filter(pk=friday_dossier.pk).update(applicant_email="")
+    assert "Email" not in pdf_text(signed_in.get(form_url("receipt-pdf", friday_dossier)))
+    Dossier.objects.filter(pk=friday_dossier.pk).update(applicant_email="an.nguyen@example.vn")
+    assert "Email: an.nguyen@example.vn" in pdf_text(signed_in.get(form_url("receipt-pdf", friday_dossier)))

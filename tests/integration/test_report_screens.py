@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from motcua.calendar import VN_TZ
 from procedures.models import Field, Procedure
@@ -361,3 +362,16 @@ def test_the_report_page_query_count_does_not_grow_with_units_or_dossiers(client
     with django_assert_max_num_queries(26):
         response = client.get(reverse("reports:index"), {"unit": "298", "period": "2023-Q1"})
     assert len(response.context["table"]["by_unit"]) == 9  # its own row and eight communes
+
+
+def test_a_report_not_yet_sent_before_its_deadline_is_not_shown_in_red(client, district, commune_a, district_officer):
+    from motcua.periods import quarter_containing
+
+    client.force_login(district_officer)
+    current = quarter_containing(timezone.localdate())  # its deadline (the 17th after it ends) is ahead
+    content = client.get(reverse("reports:submissions"), {"period": current.key}).content.decode()
+    row = re.search(r'data-unit="11089" data-state="missing">(.*?)</tr>', content, re.S).group(1)
+    assert "Chưa nộp" in row and 'class="error"' not in row
+    past = client.get(reverse("reports:submissions"), {"period": "2023-Q1"}).content.decode()
+    row = re.search(r'data-unit="11089" data-state="missing">(.*?)</tr>', past, re.S).group(1)
+    assert 'class="error"' in row
