@@ -101,6 +101,7 @@ RULES: dict[str, Rule] = {
     "ticket.answer": _rule(_("Answer feedback and publish the answer"), {LEADER, FOCAL, OFFICE, ADMIN}),
     # Reports
     "report.export": _rule(_("Export a report"), {LEADER, OFFICE, FOCAL, ADMIN}),
+    "report.export_data": _rule(_("Export a report as data (JSON) for another system"), {OFFICE, ADMIN}),
     "report.submit": _rule(_("Submit a unit's report"), {LEADER, FOCAL, OFFICE, ADMIN}, OWN_UNIT),
     "report.prepare": _rule(_("Prepare the unit's report (reminded of a missing submission)"), {LEADER, FOCAL}, OWN_UNIT),
     "report.watch": _rule(

@@ -122,6 +122,12 @@ class ExportForm(NarrativeFields):
     unit = forms.CharField(widget=forms.HiddenInput, max_length=16)
     period = forms.CharField(widget=forms.HiddenInput, max_length=40)
     format = forms.ChoiceField(label=gettext_lazy("Format"), choices=ReportFormat.choices, initial=ReportFormat.XLSX)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # PDF and Excel are what an officer sends; the data format is for the office that feeds other systems.
+        if not can(user, "report.export_data"):
+            self.fields["format"].choices = [c for c in ReportFormat.choices if c[0] != ReportFormat.JSON]
     number = forms.CharField(label=gettext_lazy("Document number (Số …/BC-UBND)"), required=False, max_length=40)
     recipients = forms.CharField(
         label=gettext_lazy("Recipients (Nơi nhận), one a line"), required=False, max_length=2000,
@@ -342,7 +348,7 @@ def index(request: HttpRequest) -> HttpResponse:
         if can(request.user, "report.submit", unit):
             submit_form = SubmitForm(initial={**base, **(submission.narrative if submission else {})})
     narrative = _latest_narrative(unit, period, submission)
-    export_form = ExportForm(initial={**base, **narrative}) if can(request.user, "report.export") else None
+    export_form = ExportForm(initial={**base, **narrative}, user=request.user) if can(request.user, "report.export") else None
     context = {
         "unit": unit,
         **chosen.context(),
@@ -415,11 +421,11 @@ def dossiers(request: HttpRequest) -> HttpResponse:
 def request_export(request: HttpRequest) -> HttpResponse:
     if not can(request.user, "report.export"):
         raise PermissionDenied
-    form = ExportForm(request.POST)
+    unit = get_unit_for_user(request.user, request.POST.get("unit", "").strip()[:40])  # 404 outside the scope first
+    form = ExportForm(request.POST, user=request.user)
     if not form.is_valid():
         messages.error(request, _("The export request was not valid: choose a format."))
         return redirect("reports:index")
-    unit = get_unit_for_user(request.user, form.cleaned_data["unit"].strip())
     try:
         period = parse_period(form.cleaned_data["period"])
     except PeriodError as exc:
@@ -506,7 +512,8 @@ def submissions(request: HttpRequest) -> HttpResponse:
         "deadline": submission_deadline(period),
         # Not yet sent before the deadline is no fault: said plainly, not in red.
         "deadline_passed": timezone.now() > submission_deadline(period),
-        "export_form": ExportForm(initial={"unit": unit.code, "period": period.key}) if can(request.user, "report.export") else None,
+        "export_form": (ExportForm(initial={"unit": unit.code, "period": period.key}, user=request.user)
+                        if can(request.user, "report.export") else None),
         "unit_choices": unit_choices(request.user, unit),
         "report_query": urlencode({"unit": unit.code, "period": period.key}),
     }

@@ -201,15 +201,15 @@ def test_a_bad_period_is_refused_and_the_current_quarter_shown(client, district_
 
 def test_a_leader_requests_an_export_follows_it_and_downloads_the_file(client, leader_a, commune_a, quarter):
     client.force_login(leader_a)
-    response = client.post(reverse("reports:request"), {"unit": "11089", "period": "2023-Q1", "format": "json"})
+    response = client.post(reverse("reports:request"), {"unit": "11089", "period": "2023-Q1", "format": "xlsx"})
     run = ReportRun.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("reports:run", args=[run.pk])
-    assert (run.status, run.requested_by, run.format) == ("queued", leader_a, "json")
+    assert (run.status, run.requested_by, run.format) == ("queued", leader_a, "xlsx")
 
     waiting = client.get(reverse("reports:run", args=[run.pk]))
     assert waiting.status_code == 200 and waiting["Refresh"] == "3"
     # the same request again attaches to the queued run
-    client.post(reverse("reports:request"), {"unit": "11089", "period": "2023-Q1", "format": "json"})
+    client.post(reverse("reports:request"), {"unit": "11089", "period": "2023-Q1", "format": "xlsx"})
     assert ReportRun.objects.count() == 1
     assert client.get(reverse("reports:download", args=[run.pk])).status_code == 404  # nothing to download yet
 
@@ -219,10 +219,10 @@ def test_a_leader_requests_an_export_follows_it_and_downloads_the_file(client, l
     assert "Refresh" not in done and run.checksum in done.content.decode()
     download = client.get(reverse("reports:download", args=[run.pk]))
     assert download.status_code == 200
-    assert download["Content-Type"] == "application/json"
-    assert 'filename="bao-cao-11089-2023-Q1.json"' in download["Content-Disposition"]
+    assert download["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert 'filename="bao-cao-11089-2023-Q1.xlsx"' in download["Content-Disposition"]
     assert download["Cache-Control"] == "no-store"
-    assert json.loads(b"".join(download.streaming_content))["totals"]["received"]["total"] == 8
+    assert b"".join(download.streaming_content)[:2] == b"PK"  # a workbook (its figures: test_report_formats)
 
     runs = client.get(reverse("reports:runs")).content.decode()
     assert f'data-run="{run.pk}"' in runs
@@ -375,3 +375,15 @@ def test_a_report_not_yet_sent_before_its_deadline_is_not_shown_in_red(client, d
     past = client.get(reverse("reports:submissions"), {"period": "2023-Q1"}).content.decode()
     row = re.search(r'data-unit="11089" data-state="missing">(.*?)</tr>', past, re.S).group(1)
     assert 'class="error"' in row
+
+
+def test_a_commune_is_offered_pdf_and_excel_and_the_office_above_the_data_format_too(client, leader_a, district_officer,
+                                                                                    commune_a, quarter):
+    client.force_login(leader_a)
+    offered = dict(client.get(reverse("reports:index"), {"period": "2023-Q1"}).context["export_form"].fields["format"].choices)
+    assert set(offered) == {"xlsx", "pdf"}
+    client.post(reverse("reports:request"), {"unit": "11089", "period": "2023-Q1", "format": "json"})
+    assert not ReportRun.objects.exists()  # refused, nothing queued
+    client.force_login(district_officer)
+    offered = dict(client.get(reverse("reports:index"), {"period": "2023-Q1"}).context["export_form"].fields["format"].choices)
+    assert set(offered) == {"xlsx", "pdf", "json"}
