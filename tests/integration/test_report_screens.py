@@ -6,7 +6,6 @@ The interface is translated by the lead after the fact: these tests assert on da
 from __future__ import annotations
 
 import html
-import json
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
