@@ -95,7 +95,7 @@ def parse_interconnected(text: str) -> str:
         return LEVELS[key]
     if key in YES:
         return UnitLevel.DISTRICT
-    raise CellError(_("inter-connected must be empty or a level (tỉnh, huyện, xã), not “%(value)s”") % {"value": text})
+    raise CellError(_("“%(value)s” is not a level: leave it empty or write tỉnh, huyện or xã") % {"value": text})
 
 
 def parse_days(text: str) -> Decimal:
@@ -105,13 +105,13 @@ def parse_days(text: str) -> Decimal:
         return Decimal(0)
     match = re.fullmatch(r"(\d+(?:[.,]\d+)?)\s*(?:ngay(?: lam viec)?)?", key)
     if not match:
-        raise CellError(_("the processing time “%(value)s” is not a number of working days") % {"value": text})
+        raise CellError(_("“%(value)s” is not a number of working days") % {"value": text})
     try:
         days = Decimal(match.group(1).replace(",", "."))
     except InvalidOperation:  # pragma: no cover - the pattern guarantees a number
-        raise CellError(_("the processing time “%(value)s” is not a number of working days") % {"value": text}) from None
+        raise CellError(_("“%(value)s” is not a number of working days") % {"value": text}) from None
     if days > 9999:
-        raise CellError(_("the processing time “%(value)s” is too long") % {"value": text})
+        raise CellError(_("“%(value)s” is too long a processing time") % {"value": text})
     return days.quantize(Decimal("0.01")).normalize() if days % 1 else days.quantize(Decimal(1))
 
 
@@ -124,7 +124,7 @@ def parse_cutoff(text: str) -> time | None:
         return time(15, 0)
     match = re.fullmatch(r"(\d{1,2})(?:[:h](\d{2})?)?", key)
     if not match or int(match.group(1)) > 23 or int(match.group(2) or 0) > 59:
-        raise CellError(_("the cut-off “%(value)s” is not a time like 15:00") % {"value": text})
+        raise CellError(_("“%(value)s” is not a time like 15:00") % {"value": text})
     return time(int(match.group(1)), int(match.group(2) or 0))
 
 
@@ -138,7 +138,7 @@ def parse_date(text: str) -> date | None:
             return datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    raise CellError(_("the date “%(value)s” is not a date like 31/12/2024") % {"value": text})
+    raise CellError(_("“%(value)s” is not a date like 31/12/2024") % {"value": text})
 
 
 @dataclass(frozen=True)
@@ -205,10 +205,10 @@ def parse_fees(text: str) -> list[FeeSpec]:
             name, rest = _("Fee"), part
         match = _AMOUNT.search(rest)
         if not match:
-            raise CellError(_("the fee “%(value)s” has no amount in đồng") % {"value": part})
+            raise CellError(_("“%(value)s” has no amount in đồng") % {"value": part})
         amount = int(re.sub(r"[.,]", "", match.group(1)))
         if amount > FEE_AMOUNT_MAX:
-            raise CellError(_("the fee “%(value)s” is too large") % {"value": part[:100]})
+            raise CellError(_("“%(value)s” is too large an amount") % {"value": part[:100]})
         if len(name.strip()) > FEE_NAME_MAX:
             raise CellError(_("the name of the fee “%(value)s…” is longer than %(max)s characters")
                             % {"value": name.strip()[:40], "max": FEE_NAME_MAX})

@@ -397,6 +397,7 @@ def test_a_file_with_a_bad_row_is_previewed_with_its_line_and_nothing_is_written
     errors = re.search(r'<ul class="errors" role="alert" data-testid="import-errors">(.*?)</ul>', page, re.S).group(1)
     assert re.findall(r"<li>\D*?(\d+):", errors) == ["3"]  # "Dòng 3: …" names the line as Excel numbers it
     assert "thôn" in errors and "ba ngày" in errors
+    assert errors.lower().count("thời hạn giải quyết") == 1  # the column named once, by its heading
     assert 'name="token"' not in page  # no way to confirm a bad file
     assert Procedure.objects.count() == before
 
