@@ -5,6 +5,8 @@ Views stay thin: fetch through ``dossiers.access``, validate a form, call a serv
 """
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from motcua.audit import log_access
@@ -207,6 +210,8 @@ def _detail_context(request, dossier: Dossier, *, bound: StepForm | None = None)
         "apology": apology,
         "actions": actions,
         "just_received": request.GET.get("received") == "1",
+        # The form a step just made, offered at once as the intake offers its slip (?printed=<form>).
+        "print_now": _print_now(request.GET.get("printed", ""), dossier, pauses),
         "asked_for_supplements": any(p.kind == PauseKind.SUPPLEMENT for p in pauses),
         "stopped": dossier.status in (Status.RETURNED_UNRESOLVED, Status.WITHDRAWN),
         "refused": dossier.status == Status.REFUSED,
@@ -221,6 +226,24 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     dossier = get_dossier_for_user(request.user, code)
     log_access(request=request, table=Dossier._meta.db_table, row_id=dossier.pk)
     return render(request, "dossiers/detail.html", _detail_context(request, dossier))
+
+
+# The form a step makes, to print right after it: step → (form's URL name, button label).
+PRINT_AFTER = {
+    "apologise": ("apology-pdf", gettext_lazy("Print the apology (Phiếu xin lỗi và hẹn lại ngày trả kết quả)")),
+    "pause": ("supplement-pdf", gettext_lazy("Print the request for supplements (Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ)")),
+    "withdraw": ("stop-pdf", gettext_lazy("Print the notice that processing stopped")),
+    "return_unresolved": ("stop-pdf", gettext_lazy("Print the notice that processing stopped")),
+}
+
+
+def _print_now(step: str, dossier: Dossier, pauses) -> dict | None:
+    if step not in PRINT_AFTER:
+        return None
+    if step == "pause" and not (pauses and pauses[-1].kind == PauseKind.SUPPLEMENT):
+        return None  # a pause for verification prints nothing for the citizen
+    name, label = PRINT_AFTER[step]
+    return {"url": reverse(f"forms:{name}", kwargs={"code": dossier.code}), "label": label}
 
 
 @login_required
@@ -240,4 +263,6 @@ def dossier_action(request: HttpRequest, code: str, action: str) -> HttpResponse
     else:
         dossier.refresh_from_db(fields=["due_at"])
         messages.success(request, str(step.done) % {"code": dossier.code, "due": selectors.format_short(dossier.due_at)})
+        if action in PRINT_AFTER:
+            return redirect(f"{reverse('dossiers:detail', kwargs={'code': dossier.code})}?{urlencode({'printed': action})}")
     return redirect("dossiers:detail", code=dossier.code)

@@ -639,3 +639,14 @@ def test_the_timeline_and_the_badges_say_each_word_once(client, desk, commune_a,
     row = re.search(r'<tr data-action="receive">(.*?)</tr>', page, re.S).group(1)
     assert row.count("Đã tiếp nhận") == 1  # the step, without its status saying it again
     assert "Tạm dừng Tạm dừng" not in page
+
+
+def test_the_apology_is_offered_for_printing_right_after_it_is_recorded(client, desk, commune_a, catalogue):
+    dossier = receive(commune_a, catalogue[BIRTH], desk, at=timezone.now() - timedelta(days=20))
+    login(client, desk)
+    new_due = (timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0)
+    response = act(client, dossier, "apologise", reason="Chờ xác minh của Công an", new_due_at=typed(new_due))
+    page = client.get(response["Location"]).content.decode()
+    button = re.search(r'<a class="btn primary big" href="([^"]+)"[^>]*data-testid="print-now">', page)
+    assert button and button.group(1) == reverse("forms:apology-pdf", kwargs={"code": dossier.code})
+    assert client.get(button.group(1)).status_code == 200
