@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -333,22 +333,26 @@ def _latest_narrative(unit: AdministrativeUnit, period: Period, submission: Repo
 @login_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    unit = _chosen_unit(request)
-    chosen = _chosen_period(request, quarter_containing(timezone.localdate()))
+    return _index_page(request, _chosen_unit(request), _chosen_period(request, quarter_containing(timezone.localdate())))
+
+
+def _index_page(request: HttpRequest, unit, chosen: ChosenPeriod, *, export_form=None, submit_form=None,
+                status: int = 200) -> HttpResponse:
+    """The report page; a refused export or submission comes back here bound, with what was typed."""
     period = chosen.period
     data = build_report(unit, period)
     report = report_as_dict(data)
     base = {"unit": unit.code, "period": period.key}
     submission = None
-    submit_form = None
     if unit.parent_id is not None:  # a top unit submits to nobody (reports.services.report_submit)
         submission = (
             ReportSubmission.objects.filter(unit=unit, period_key=period.key).select_related("submitted_by").order_by("-version").first()
         )
-        if can(request.user, "report.submit", unit):
+        if submit_form is None and can(request.user, "report.submit", unit):
             submit_form = SubmitForm(initial={**base, **(submission.narrative if submission else {})})
     narrative = _latest_narrative(unit, period, submission)
-    export_form = ExportForm(initial={**base, **narrative}, user=request.user) if can(request.user, "report.export") else None
+    if export_form is None and can(request.user, "report.export"):
+        export_form = ExportForm(initial={**base, **narrative}, user=request.user)
     context = {
         "unit": unit,
         **chosen.context(),
@@ -367,7 +371,13 @@ def index(request: HttpRequest) -> HttpResponse:
         "has_children": unit.children.exists(),
         "runs": ReportRun.objects.filter(unit=unit, period_key=period.key).select_related("requested_by")[:5],
     }
-    return render(request, "reports/index.html", context)
+    return render(request, "reports/index.html", context, status=status)
+
+
+def _posted_period(request: HttpRequest) -> ChosenPeriod:
+    """The window a posted export or submission was about, as the picker would show it."""
+    return chosen_period(QueryDict(urlencode({"period": request.POST.get("period", "")[:40]})),
+                         quarter_containing(timezone.localdate()), today=timezone.localdate())
 
 
 @login_required
@@ -423,9 +433,8 @@ def request_export(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     unit = get_unit_for_user(request.user, request.POST.get("unit", "").strip()[:40])  # 404 outside the scope first
     form = ExportForm(request.POST, user=request.user)
-    if not form.is_valid():
-        messages.error(request, _("The export request was not valid: choose a format."))
-        return redirect("reports:index")
+    if not form.is_valid():  # said beside the fields, with the narrative typed kept
+        return _index_page(request, unit, _posted_period(request), export_form=form, status=400)
     try:
         period = parse_period(form.cleaned_data["period"])
     except PeriodError as exc:
@@ -523,21 +532,20 @@ def submissions(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def submit(request: HttpRequest) -> HttpResponse:
-    form = SubmitForm(request.POST)
-    if not form.is_valid():
-        raise Http404
-    unit = get_unit_for_user(request.user, form.cleaned_data["unit"].strip())
+    unit = get_unit_for_user(request.user, request.POST.get("unit", "").strip()[:40])  # 404 outside the scope
     if not can(request.user, "report.submit", unit):
         raise PermissionDenied
-    back = reverse("reports:index") + "?" + urlencode({"unit": unit.code, "period": form.cleaned_data["period"]})
+    form = SubmitForm(request.POST)
+    if not form.is_valid():  # said beside the fields, with the assessment typed kept
+        return _index_page(request, unit, _posted_period(request), submit_form=form, status=400)
     try:
         submission = report_submit(
             unit=unit, period=form.cleaned_data["period"], by=request.user, narrative=form.narrative(),
             reason=form.cleaned_data["reason"],
         )
     except (ReportError, PeriodError) as exc:
-        messages.error(request, str(exc))
-        return redirect(back)
+        form.add_error(None, str(exc))
+        return _index_page(request, unit, _posted_period(request), submit_form=form, status=400)
     messages.success(
         request,
         _("The report of %(unit)s for %(period)s was submitted to %(parent)s (version %(version)s).")

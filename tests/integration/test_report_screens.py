@@ -310,7 +310,7 @@ def test_a_correction_is_a_new_version_that_must_give_its_reason(client, commune
 
     client.force_login(leader_a)
     response = client.post(reverse("reports:submit"), {"unit": "11089", "period": "2023-Q1", "reason": ""})
-    assert response.status_code == 302 and ReportSubmission.objects.count() == 2
+    assert response.status_code == 400 and ReportSubmission.objects.count() == 2
     response = client.post(reverse("reports:submit"), {"unit": "11089", "period": "2023-Q1", "reason": "Sửa số liệu"})
     third = ReportSubmission.objects.get(version=3)
     assert response["Location"] == reverse("reports:submission", args=[third.pk])
@@ -386,3 +386,24 @@ def test_a_commune_is_offered_pdf_and_excel_and_the_office_above_the_data_format
     client.force_login(district_officer)
     offered = dict(client.get(reverse("reports:index"), {"period": "2023-Q1"}).context["export_form"].fields["format"].choices)
     assert set(offered) == {"xlsx", "pdf", "json"}
+
+
+def test_a_correction_without_its_reason_comes_back_with_the_assessment_typed(client, commune_a, leader_a, quarter):
+    client.force_login(leader_a)
+    assert client.post(reverse("reports:submit"), {"unit": "11089", "period": "2023-Q1"}).status_code == 302
+    typed = "Tỷ lệ hồ sơ trực tuyến tăng nhờ hướng dẫn tại quầy."
+    response = client.post(reverse("reports:submit"), {"unit": "11089", "period": "2023-Q1", "assessment": typed})
+    assert response.status_code == 400 and ReportSubmission.objects.count() == 1
+    page = response.content.decode()
+    assert typed in page and "muốn nộp lại phải nêu lý do" in page
+    form = response.context["submit_form"]
+    assert form.non_field_errors() and form["assessment"].value() == typed
+
+
+def test_a_refused_export_keeps_the_paragraphs_typed(client, commune_a, leader_a, quarter):
+    client.force_login(leader_a)
+    typed = "Đánh giá chung về công tác giải quyết thủ tục hành chính quý I."
+    response = client.post(reverse("reports:request"),
+                           {"unit": "11089", "period": "2023-Q1", "format": "json", "assessment": typed})
+    assert response.status_code == 400 and not ReportRun.objects.exists()
+    assert typed in response.content.decode() and response.context["export_form"].errors["format"]
