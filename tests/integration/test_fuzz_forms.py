@@ -754,7 +754,8 @@ PERIODS = mostly(
 
 def test_report_request_never_fails_nor_writes_partly(client, district_officer, district, commune_a, commune_b, trust):
     signed_in(client, district_officer)
-    valid = form_data(ExportForm, unit=mostly(st.sampled_from([district.code, commune_a.code]), st.sampled_from(["30", "nope"])),
+    valid = form_data(ExportForm, {"user": district_officer},
+                      unit=mostly(st.sampled_from([district.code, commune_a.code]), st.sampled_from(["30", "nope"])),
                       period=PERIODS)
 
     def body(data):
