@@ -182,10 +182,10 @@ def _existing_codes(codes: list[str]) -> set[str]:
     return found
 
 
-def _versions(units) -> dict[str, list[tuple[int, date | None, date | None]]]:
-    versions: dict[str, list] = {}
-    for pk, code, first, last in units.order_by("valid_from").values_list("id", "code", "valid_from", "valid_to"):
-        versions.setdefault(code, []).append((pk, first, last))
+def _versions(units) -> dict[str, list[AdministrativeUnit]]:
+    versions: dict[str, list[AdministrativeUnit]] = {}
+    for unit in units.order_by("valid_from").only("id", "code", "valid_from", "valid_to"):
+        versions.setdefault(unit.code, []).append(unit)
     return versions
 
 
@@ -240,9 +240,8 @@ class _RowChecker:
         now, when the day is not known yet)."""
         versions = self.units.get(code) or []
         if day is None:
-            return next((pk for pk, _first, last in versions if last is None), versions[0][0] if len(versions) == 1 else None)
-        return next((pk for pk, first, last in versions
-                     if (first is None or first <= day) and (last is None or day <= last)), None)
+            return next((u.pk for u in versions if u.is_active), versions[0].pk if len(versions) == 1 else None)
+        return next((u.pk for u in versions if u.in_force_on(day)), None)
 
     def unit_problem(self, code: str, unknown: str, day: date | None = None) -> str:
         if day is not None and self.units.get(code):

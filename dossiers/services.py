@@ -370,7 +370,7 @@ def dossiers_hand_over(*, handovers: list[tuple[AdministrativeUnit, Administrati
     events = []
     handed_over: list[int] = []
     for ended, successor in handovers:
-        held = [ended.pk, *ended.predecessor_ids]  # its own and those it had taken over before
+        held = [ended.pk, *ended.taken_over]  # its own and those it had taken over before
         open_here = (
             Dossier.objects.filter(status__in=[*Status.pending(), Status.RESOLVED])
             .filter(Q(handling_unit_id__in=held) | Q(receiving_unit_id__in=held))

@@ -29,6 +29,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .models import AdministrativeUnit, Agency, UnitKind, UnitLevel
+from .scope import reference_day
 
 # -- the table of legal bases ----------------------------------------------------------------------------
 
@@ -279,9 +280,9 @@ SERVICE_CENTRE = "Trung tâm Phục vụ hành chính công"
 
 
 def _as_of(unit: AdministrativeUnit, day: date) -> date:
-    """``day``, kept within the days the unit was in force (its names are those of its own days)."""
-    if unit.valid_to is not None and unit.valid_to < day:
-        return unit.valid_to
+    """``day``, kept within the days the unit was in force (its names are those of its own days): the
+    scope's reference day, and not before the unit began."""
+    day = reference_day(unit, day)
     if unit.valid_from is not None and day < unit.valid_from:
         return unit.valid_from
     return day

@@ -93,9 +93,10 @@ class AdministrativeUnitQuerySet(models.QuerySet):
 
 
 def today() -> date:
-    from .calendar import VN_TZ
+    """Today in Vietnam (motcua.periods.local_day of now)."""
+    from .periods import local_day
 
-    return timezone.now().astimezone(VN_TZ).date()
+    return local_day(timezone.now())
 
 
 def in_force_q(on: date | None = None, prefix: str = "") -> models.Q:
@@ -180,11 +181,6 @@ class AdministrativeUnit(models.Model):
 
     def in_force_on(self, day: date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
-
-    @property
-    def predecessor_ids(self) -> list[int]:
-        """The units this one took over, transitively (read off the unit, no query)."""
-        return self.taken_over
 
     @staticmethod
     def build_path(parent_path: str, key: str) -> str:

@@ -129,7 +129,7 @@ def _handling_terms(membership) -> dict[str, tuple]:
 
 def _own_units(membership) -> tuple[int, ...]:
     """The member's unit and every unit it took over (their dossiers are its own)."""
-    return (membership.unit_id, *membership.unit.predecessor_ids)
+    return (membership.unit_id, *membership.unit.taken_over)
 
 
 def _terms_hold(terms: dict[str, tuple], target) -> bool:

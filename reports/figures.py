@@ -30,7 +30,7 @@ from django.db.models import Count, Q
 
 from dossiers.models import Channel, Digitisation, Dossier, Outcome, Status, overdue_condition
 from motcua.db import VietnameseOrder
-from motcua.models import PATH_SEPARATOR, AdministrativeUnit, UnitLineage, in_force_q
+from motcua.models import PATH_SEPARATOR, AdministrativeUnit, UnitLineage
 from motcua.numbers import percent
 from motcua.periods import Period
 from motcua.scope import Scope, reference_day
@@ -172,7 +172,7 @@ def compute_figures(unit: AdministrativeUnit, period: Period) -> Figures:
     the unit that held its dossiers that day (its heir), so a dossier counts once, in one row."""
     day = reference_day(unit, period.last_day)
     in_force = list(
-        AdministrativeUnit.objects.filter(Scope.below(unit, on=day).q()).filter(Q(pk=unit.pk) | in_force_q(day))
+        Scope.below(unit, on=day, taken_over=False).units()  # the unit and the units below it in force that day
         .order_by(VietnameseOrder("name")).only("id", "code", "name", "path", "parent_id", "valid_from", "valid_to")
     )
     heir = {u.id: u for u in in_force}

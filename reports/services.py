@@ -431,7 +431,7 @@ def figure_dossiers(unit: AdministrativeUnit, period: Period, figure: str, *, fi
     else:
         dossiers = dossiers_behind(unit, period, figure, field_code=field_code, child=child)
     if own:
-        dossiers = dossiers.filter(handling_unit_id__in=[scope.pk, *scope.predecessor_ids])
+        dossiers = dossiers.filter(handling_unit_id__in=[scope.pk, *scope.taken_over])
     return dossiers
 
 
