@@ -395,3 +395,31 @@ def kiosks_switch_off_ended(*, handovers, **kwargs) -> int:
     return KioskDevice.objects.filter(unit__in=[ended for ended, _successor in handovers], is_active=True).update(
         is_active=False
     )
+
+
+# -- the outcome rule -------------------------------------------------------------------------------
+
+RECOMPUTE_BATCH = 5000
+
+
+@transaction.atomic
+def dossiers_recompute_outcomes(*, rule: str | None = None) -> tuple[int, int]:
+    """Judge every closed dossier again by ``rule`` (the install's OUTCOME_RULE when not given), with the
+    one function that judges them at resolution (motcua.deadlines.classify_outcome), against the same
+    due moment. All rows or none; only the rows whose outcome changes are written. Returns (dossiers
+    judged, outcomes changed)."""
+    rule = rule or deadlines.configured_outcome_rule()
+    calendar = work_calendar()
+    judged, changed = 0, []
+    rows = (
+        Dossier.objects.filter(resolved_at__isnull=False, due_at__isnull=False).exclude(status=Status.REFUSED)
+        .only("id", "resolved_at", "due_at", "outcome").order_by("id")
+    )
+    for dossier in rows.iterator(chunk_size=RECOMPUTE_BATCH):
+        judged += 1
+        outcome = deadlines.classify_outcome(dossier.resolved_at, dossier.due_at, calendar, rule)
+        if outcome != dossier.outcome:
+            dossier.outcome = outcome
+            changed.append(dossier)
+    Dossier.objects.bulk_update(changed, ["outcome"], batch_size=RECOMPUTE_BATCH)
+    return judged, len(changed)

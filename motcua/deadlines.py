@@ -6,19 +6,27 @@ page, pauses, imports and the demo all call ``compute_due`` / ``due_moment`` her
 The rules, as DOMAIN.md states them: counting starts at receipt inside a session, otherwise at the
 next session; with the cut-off rule a receipt at or after the cut-off starts the next working day;
 N days are N × 8 working hours; 0 days is due at the end of the day counting starts in; paused
-working time moves the due moment; resolved after the due moment is late, on an earlier calendar
-day is early, otherwise on time.
+working time moves the due moment; resolved after the due moment is late, and otherwise early or
+on time by the install's ``OUTCOME_RULE`` (``day``: early on a calendar day before the due day;
+``moment``: early before the due moment, on time in its very minute).
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from .calendar import WorkCalendar
 
 EARLY, ON_TIME, LATE = "early", "on_time", "late"
 WITHIN_TIME, OVERDUE = "within_time", "overdue"
+
+# The two practices of the provinces for "trước hạn" (settings.OUTCOME_RULE; DOMAIN.md, issue 16):
+# DAY (Hải Dương's old rule, the default): early only on a calendar day before the due day;
+# MOMENT (Ngọc Kỳ's 2022 table): early before the due moment, on time in the due moment's minute.
+DAY, MOMENT = "day", "moment"
+OUTCOME_RULES = (DAY, MOMENT)
 
 
 def counting_start(received_at: datetime, calendar: WorkCalendar, *, cutoff: time | None = None) -> datetime:
@@ -68,13 +76,37 @@ def due_moment(
     return due
 
 
-def classify_outcome(resolved_at: datetime, due_at: datetime, calendar: WorkCalendar) -> str:
-    """Late after the due moment; early on a calendar day (Vietnam time) before the due day."""
+def classify_outcome(resolved_at: datetime, due_at: datetime, calendar: WorkCalendar, rule: str | None = None) -> str:
+    """Early, on time or late, by ``rule`` (without it, the install's ``OUTCOME_RULE``).
+
+    ``day``: late after the due moment; early on a calendar day (Vietnam time) before the due day;
+    otherwise on time. ``moment``: judged to the minute: late after the due moment's minute, on time
+    in it, early before it."""
+    if rule is None:
+        rule = configured_outcome_rule()
+    if rule == MOMENT:
+        resolved_minute, due_minute = _minute(resolved_at), _minute(due_at)
+        if resolved_minute > due_minute:
+            return LATE
+        return ON_TIME if resolved_minute == due_minute else EARLY
+    if rule != DAY:
+        raise ValueError(f"unknown outcome rule {rule!r}")
     if resolved_at > due_at:
         return LATE
     if resolved_at.astimezone(calendar.tz).date() < due_at.astimezone(calendar.tz).date():
         return EARLY
     return ON_TIME
+
+
+def _minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def configured_outcome_rule() -> str:
+    """The install's rule (settings.OUTCOME_RULE, checked when the settings load)."""
+    from django.conf import settings
+
+    return getattr(settings, "OUTCOME_RULE", DAY)
 
 
 def pending_state(due_at: datetime, at: datetime) -> str:

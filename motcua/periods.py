@@ -9,12 +9,17 @@ a custom range ``2022-12-15..2023-05-29``; calendar periods ``cal:2022``, ``cal:
 
 A window of days [first, last] holds the moments ``day_bounds(first, last)``: from local midnight of
 the first day up to, not including, local midnight after the last.
+
+A window that has not ended yet is counted as of a moment (``period.until(now)``): its ``end`` is
+that moment, so that every figure drawn from it (pending, overdue, received, resolved) is what the
+records say now, never a judgement against a last day still to come; ``as_of`` says so, and every
+screen, PDF and workbook of it prints "Số liệu tính đến HH:MM ngày dd/mm/yyyy".
 """
 from __future__ import annotations
 
 import calendar as _calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from .calendar import VN_TZ
@@ -46,6 +51,8 @@ class Period:
     first_day: date
     last_day: date
     kind: str  # annual, quarter, half, nine_months, custom, calendar_year, calendar_quarter, calendar_month
+    # The moment an open window is counted up to (``until``); None for a window counted whole.
+    as_of: datetime | None = None
 
     @property
     def start(self) -> datetime:
@@ -53,9 +60,26 @@ class Period:
         return day_bounds(self.first_day, self.last_day)[0]
 
     @property
-    def end(self) -> datetime:
-        """The first moment after the window (local midnight after the last day): use ``< end``."""
+    def closes_at(self) -> datetime:
+        """Local midnight after the last day: when the window ends, counted or not."""
         return day_bounds(self.first_day, self.last_day)[1]
+
+    @property
+    def end(self) -> datetime:
+        """The first moment not counted: local midnight after the last day, or the ``as_of`` moment of a
+        window counted before it ended. Filter with ``< end``."""
+        return self.as_of if self.as_of is not None else self.closes_at
+
+    def until(self, now: datetime) -> Period:
+        """The window as counted at ``now``: itself once it has ended (or when already counted as of a
+        moment), else cut at ``now`` (at its start for a window that has not begun)."""
+        if self.as_of is not None or now >= self.closes_at:
+            return self
+        return replace(self, as_of=max(now, self.start))
+
+    def is_open(self, now: datetime) -> bool:
+        """True while the window has not ended."""
+        return now < self.closes_at
 
     @property
     def days(self) -> tuple[date, date]:

@@ -242,6 +242,19 @@ USE_THOUSAND_SEPARATOR = True
 # Working time (see motcua/calendar.py): sessions must add up to WORKING_DAY_HOURS.
 WORKING_SESSIONS = env_sessions("WORKING_SESSIONS", "07:30-11:30,13:30-17:30")
 WORKING_DAY_HOURS = env_int("WORKING_DAY_HOURS", 8)
+# When a resolved dossier is "trước hạn" (motcua.deadlines): "day" = on a calendar day before the due
+# day (the default); "moment" = before the due moment, on time in its minute. After a change, run
+# `manage.py recompute_outcomes`.
+OUTCOME_RULE = os.environ.get("OUTCOME_RULE", "day").strip().lower()
+if OUTCOME_RULE not in ("day", "moment"):
+    raise ImproperlyConfigured(f"OUTCOME_RULE must be 'day' or 'moment', not {OUTCOME_RULE!r}")
+
+# The office as the public front door shows it (empty: not shown). OFFICE_HOURS empty: read off the
+# working sessions above ("Thứ Hai đến Thứ Sáu: 07:30–11:30, 13:30–17:30").
+OFFICE_NAME = os.environ.get("OFFICE_NAME", "").strip()
+OFFICE_ADDRESS = os.environ.get("OFFICE_ADDRESS", "").strip()
+OFFICE_HOURS = os.environ.get("OFFICE_HOURS", "").strip()
+OFFICE_HOTLINE = os.environ.get("OFFICE_HOTLINE", "").strip()
 
 # The largest request body accepted (413 above it, before the body is read: motcua.middleware):
 # the largest upload (a 5 MB catalogue file) and its form around it. Django's own limit on what it

@@ -44,7 +44,7 @@ from motcua.scope import Scope
 from motcua.selectors import work_calendar
 from procedures.models import OnlineLevel, Posting, Procedure, ProcedureFee
 
-from .figures import Figures, compute_figures, conditions, dossiers_counted, shape
+from .figures import Figures, compute_figures, conditions, counted, dossiers_counted, shape
 
 NO_DATA = "không có dữ liệu"
 # Posting counts as on time when both dates are at most this many working days after the procedure
@@ -338,6 +338,7 @@ def records(unit: AdministrativeUnit, period: Period, key: str, *, now: datetime
     """The records an input counts (KeyError for an unknown key): (kind, queryset)."""
     kind = RECORD_KINDS[key]
     now = now or timezone.now()
+    period = counted(period, now)
     if kind == "procedure":
         rows = procedures_in_scope(unit, period.last_day).filter(procedure_conditions(unit, period)[key])
         return kind, rows.select_related("field").order_by("field__name", "code")
@@ -368,6 +369,7 @@ def gather(unit: AdministrativeUnit, period: Period, *, now: datetime | None = N
     """Everything the index counts: the report's figures (3 queries) and one aggregate per kind of
     record (procedures, dossiers, tickets, postings — plus one for the postings' reference days)."""
     now = now or timezone.now()
+    period = counted(period, now)
     calendar = work_calendar()
     at = _at(period, now)
     figures = compute_figures(unit, period)
@@ -422,6 +424,7 @@ def gather_children(unit: AdministrativeUnit, children: list[AdministrativeUnit]
     """gather() for each of the unit's children (their subtrees), in a fixed number of queries: the
     report's figures of the unit (its ``by_unit`` rows are the children's totals) and one aggregate
     per kind of record grouped by child. A child's Figures hold its totals only (no by_field, by_unit)."""
+    period = counted(period, now)
     calendar = work_calendar()
     at = _at(period, now)
     figures = compute_figures(unit, period)

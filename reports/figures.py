@@ -9,6 +9,9 @@ For a unit (its whole subtree) and a window:
   paused then with the pause begun before it fell due) / overdue;
 - digitisation: components (any, full) and payment online among new, results among resolved.
 
+A window that has not ended is counted as of now (``counted``, motcua.periods ``Period.until``): pending
+means not resolved now, overdue means past due now, exactly as the desk's board counts them.
+
 Dossiers refused at intake are never counted. One grouped query (by handling unit and field) reads
 the window's rows once; the totals, the ``by_unit`` rows and the ``by_field`` rows are sums of its
 rows, so they always add up.
@@ -27,6 +30,7 @@ from datetime import datetime
 from operator import add
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from dossiers.models import Channel, Digitisation, Dossier, Outcome, Status, overdue_condition
 from motcua.db import VietnameseOrder
@@ -84,6 +88,13 @@ def _counts(start: datetime, end: datetime) -> dict:
     return {key: Count("id", filter=terms[key]) for key in COUNT_KEYS}
 
 
+def counted(period: Period, now: datetime | None = None) -> Period:
+    """The window as its figures are counted: whole once it has ended, else as of ``now`` (the moment
+    this is called, when not given). Every entry point below passes its period through here, so a
+    screen, a list of records, a PDF and a workbook of one open window agree."""
+    return period.until(now or timezone.now())
+
+
 def _in_window(period: Period):
     """Every dossier that can appear in the window's figures (at any unit)."""
     return (
@@ -96,6 +107,7 @@ def _in_window(period: Period):
 def dossiers_counted(unit: AdministrativeUnit, period: Period):
     """Every dossier that can appear in the window's figures, at the unit's subtree as it stood on the
     window's last day and at every unit those units took over (motcua.scope)."""
+    period = counted(period)
     return _in_window(period).filter(Scope.below(unit, on=period.last_day).q("handling_unit"))
 
 
@@ -103,6 +115,7 @@ def dossiers_behind(unit: AdministrativeUnit, period: Period, figure: str, *, fi
                     child: AdministrativeUnit | None = None):
     """The dossiers a figure counts, so a reader can check any number (KeyError for an unknown figure)."""
     scope = child if child is not None else unit
+    period = counted(period)
     dossiers = dossiers_counted(scope, period).filter(conditions(period.start, period.end)[figure])
     if field_code:
         dossiers = dossiers.filter(procedure__field__code=field_code)
@@ -145,6 +158,31 @@ def shape(counts: dict) -> dict:
             "resolved_on_time": percent(c["early"] + c["on_time"], c["resolved"]),
         },
     }
+
+
+# Where each flat count sits in the shaped figures (the inverse of ``shape``).
+SHAPED_AT = {
+    "new": ("received", "new"), "new_online": ("received", "online"), "new_direct": ("received", "direct"),
+    "new_postal": ("received", "postal"), "carried_over": ("received", "carried_over"),
+    "resolved": ("resolved", "total"), "early": ("resolved", "early"), "on_time": ("resolved", "on_time"),
+    "late": ("resolved", "late"), "returned_unresolved": ("resolved", "returned_unresolved"),
+    "withdrawn": ("resolved", "withdrawn"), "pending": ("pending", "total"),
+    "within_time": ("pending", "within_time"), "overdue": ("pending", "overdue"),
+    "components_any": ("digitized", "components_any"), "components_full": ("digitized", "components_full"),
+    "results": ("digitized", "results"), "paid_online": ("paid_online",),
+}
+
+
+def flatten(figures: dict) -> dict[str, int]:
+    """Shaped figures (a total, a by_unit or by_field row, or the same read back from a submission's
+    frozen JSON) → the flat counts: ``shape(flatten(f)) == f`` for the counts."""
+    flat = {}
+    for key, path in SHAPED_AT.items():
+        value = figures
+        for step in path:
+            value = value.get(step, 0) if isinstance(value, dict) else 0
+        flat[key] = int(value or 0)
+    return flat
 
 
 def _sum(rows) -> list[int]:

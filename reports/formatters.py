@@ -28,12 +28,13 @@ from motcua.documents import (
     ONE_STOP, REPORTING, committee_name, committee_short, issuing_body, legal_basis, place_and_date, superior,
     unbroken,
 )
+from motcua.deadlines import DAY, MOMENT
 from motcua.models import AdministrativeUnit
 from motcua.numbers import percent
 from motcua.pdf import render_pdf
 from procedures.parsing import escape_formula
 
-from .numbers import period_label, period_range, vn_date, vn_int, vn_percent
+from .numbers import as_of_line, period_label, period_range, vn_date, vn_int, vn_percent
 from .models import TargetKey
 from .report import ReportData, to_json
 
@@ -61,6 +62,62 @@ NARRATIVE_DEFAULTS = {
     "proposals": "Không có.",
     "signer_title": "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH",
 }
+
+# How the resolved dossiers were judged (settings.OUTCOME_RULE): printed under every table of results.
+OUTCOME_RULE_NOTES = {
+    DAY: ("Ghi chú: hồ sơ giải quyết trước hạn là hồ sơ có kết quả trước ngày hẹn trả; đúng hạn là hồ sơ có "
+          "kết quả trong ngày hẹn trả, không muộn hơn thời điểm hẹn; quá hạn là hồ sơ có kết quả sau thời điểm "
+          "hẹn trả kết quả."),
+    MOMENT: ("Ghi chú: hồ sơ giải quyết trước hạn là hồ sơ có kết quả trước thời điểm hẹn trả (tính đến phút); "
+             "đúng hạn là hồ sơ có kết quả đúng thời điểm hẹn trả; quá hạn là hồ sơ có kết quả sau thời điểm "
+             "hẹn trả kết quả."),
+}
+
+
+def outcome_rule_note(data: ReportData) -> str:
+    return OUTCOME_RULE_NOTES[data.outcome_rule]
+
+
+_SUBMISSION_WORDS = {"on_time": "gửi đúng hạn", "late": "gửi muộn", "missing": "chưa gửi báo cáo"}
+
+
+def _sent_words(line) -> str:
+    words = [_SUBMISSION_WORDS.get(line.state, line.state)]
+    if line.submission is not None:
+        words.insert(0, f"phiên bản {line.submission.version}")
+        if line.submission.early:
+            words.append(f"số liệu tính đến {vn_date(line.submission.as_of)}")
+    return ", ".join(words)
+
+
+def consolidation_notes(data: ReportData) -> list[str]:
+    """For a report consolidated from the units' submissions: whose figures are as sent, whose as the
+    records give them now (and why), and where the records now differ from what was sent."""
+    consolidation = data.consolidation
+    if consolidation is None:
+        return []
+    notes = []
+    if consolidation.sent_lines:
+        notes.append("Số liệu tổng hợp theo báo cáo đã gửi của: "
+                     + "; ".join(f"{line.name} ({_sent_words(line)})" for line in consolidation.sent_lines) + ".")
+    if consolidation.now_lines:
+        notes.append("Số liệu lấy từ dữ liệu hiện tại trên Hệ thống của: " + "; ".join(
+            f"{line.name} ({'chưa gửi báo cáo' if line.submission is None else 'đã gửi ' + _sent_words(line) + ', chọn số liệu hiện tại'})"
+            for line in consolidation.now_lines) + ".")
+    changed = [line for line in consolidation.sent_lines if line.differences]
+    if changed:
+        notes.append("Đơn vị có dữ liệu thay đổi sau khi gửi báo cáo: " + "; ".join(line.name for line in changed) + ".")
+    notes.append("Đơn vị tổng hợp trực tiếp giải quyết hồ sơ, kết quả đánh giá sự hài lòng và phản ánh, kiến nghị: "
+                 "theo dữ liệu hiện tại trên Hệ thống.")
+    return notes
+
+
+def unit_assessments(data: ReportData) -> list[tuple[str, list[str]]]:
+    """The units' own assessments, as they sent them, for the consolidated report's annex."""
+    if data.consolidation is None:
+        return []
+    return [(line.name, _paragraphs(line.assessment)) for line in data.consolidation.lines if line.assessment]
+
 
 # -- the units and the legal bases of the report ----------------------------------------------------------
 
@@ -175,11 +232,12 @@ def has_child_units(data: ReportData) -> bool:
 
 
 def window_line(period) -> str:
-    """'Kỳ báo cáo: năm 2022 (từ ngày 15/12/2021 đến ngày 14/12/2022)'."""
+    """'Kỳ báo cáo: năm 2022 (từ ngày 15/12/2021 đến ngày 14/12/2022)', and for a window not yet ended
+    '…. Số liệu tính đến 14:05 ngày 04/12/2026'."""
     label = period_label(period)
-    if period.kind == "custom":
-        return f"Kỳ báo cáo: {label}"
-    return f"Kỳ báo cáo: {label} ({period_range(period)})"
+    line = f"Kỳ báo cáo: {label}" if period.kind == "custom" else f"Kỳ báo cáo: {label} ({period_range(period)})"
+    as_of = as_of_line(period)
+    return f"{line}. {as_of}" if as_of else line
 
 
 # -- rates ------------------------------------------------------------------------------------------
@@ -316,7 +374,7 @@ class _Sheet:
 
 
 INT_FORMAT = "#,##0"
-RATE_FORMAT = '0.00" %"'
+RATE_FORMAT = '0.00"%"'  # 71,02% as the seeds write it (the decimal comma is the reader's locale)
 TARGET_AT_LEAST_FORMAT = '"≥ "0" %"'
 TARGET_EXACT_FORMAT = '0" %"'
 
@@ -327,8 +385,20 @@ def _target_format(value: Decimal | None, at_least: bool = True) -> str:
     return number_format if value is None or value == int(value) else number_format.replace("0", "0.00", 1)
 
 
+def _signature_block(out: _Sheet, data: ReportData, row: int, *, narrative: dict | None, today: date | None) -> None:
+    """Place and date, the signer's titles and name at the right, as the PDF prints them."""
+    narrative = narrative or {}
+    out.line(row, 10, COLUMNS, place_and_date(data.unit, today or timezone.localdate()), font=out.italic, align="center")
+    lines = ["TM. ỦY BAN NHÂN DÂN", *_narrative(narrative, "signer_title")]
+    for offset, line in enumerate(lines, start=1):
+        out.line(row + offset, 10, COLUMNS, line, font=out.bold, align="center")
+    name = str(narrative.get("signer_name") or "").strip()
+    if name:
+        out.line(row + len(lines) + 4, 10, COLUMNS, name, font=out.bold, align="center")
+
+
 def _official_table(out: _Sheet, data: ReportData, *, title: str, first_heading: str, rows: list[TableRow],
-                    form: bool) -> None:
+                    form: bool, narrative: dict | None = None, today: date | None = None) -> None:
     """The header block, the two-level headings, the column numbers, the rows and 'Tổng cộng'."""
     unit = data.unit
     if form:
@@ -370,6 +440,12 @@ def _official_table(out: _Sheet, data: ReportData, *, title: str, first_heading:
     for column, value in enumerate(table_values(data.figures.totals), start=3):
         out.put(row, column, value, font=out.bold, align="right", border=True, number_format=INT_FORMAT,
                 fill=out.total_fill)
+
+    for note in [outcome_rule_note(data), *consolidation_notes(data)]:
+        row += 1
+        out.line(row, 1, COLUMNS, note, font=out.italic)
+        out.sheet.row_dimensions[row].height = 30
+    _signature_block(out, data, row + 2, narrative=narrative, today=today)
 
     out.widths([6, 34] + [12] * (COLUMNS - 2))
     out.sheet.freeze_panes = out.sheet.cell(row=numbers_row + 1, column=3)
@@ -502,8 +578,11 @@ def _satisfaction_sheet(out: _Sheet, data: ReportData) -> None:
     out.print_setup(landscape=False)
 
 
-def to_xlsx(data: ReportData, **options) -> bytes:
-    """The workbook: Biểu 06 by field, the same by unit, the rates, satisfaction and feedback."""
+def to_xlsx(data: ReportData, *, narrative: dict | None = None, **options) -> bytes:
+    """The workbook: Biểu 06 by field, the same by unit, the rates, satisfaction and feedback; the
+    official tables end with the outcome rule, the place and date and the signer (``narrative``'s
+    signer_title and signer_name, as in the PDF; ``today`` sets the date line)."""
+    signed = {"narrative": narrative, "today": options.get("today")}
     from openpyxl import Workbook
 
     workbook = Workbook()
@@ -513,9 +592,9 @@ def to_xlsx(data: ReportData, **options) -> bytes:
     by_field = workbook.active
     by_field.title = "Biểu 06"
     _official_table(_Sheet(by_field), data, title=TABLE_TITLE, first_heading="Lĩnh vực giải quyết",
-                    rows=field_rows(data), form=True)
+                    rows=field_rows(data), form=True, **signed)
     _official_table(_Sheet(workbook.create_sheet("Theo đơn vị")), data, title=f"{TABLE_TITLE} THEO ĐƠN VỊ",
-                    first_heading="Đơn vị giải quyết", rows=unit_rows(data), form=False)
+                    first_heading="Đơn vị giải quyết", rows=unit_rows(data), form=False, **signed)
     _rates_sheet(_Sheet(workbook.create_sheet("Tỷ lệ")), data)
     _satisfaction_sheet(_Sheet(workbook.create_sheet("Hài lòng - PAKN")), data)
 
@@ -708,6 +787,9 @@ def pdf_context(data: ReportData, *, narrative: dict | None = None, today: date 
     today = today or timezone.localdate()
     label = period_label(period)
     window = label if period.kind == "custom" else f"{label} ({period_range(period)})"
+    as_of = as_of_line(period)
+    if as_of:
+        window = f"{window}, số liệu tính đến {as_of.removeprefix('Số liệu tính đến ')}"
     committee = committee_name(unit)
     tables = [
         _html_table("Biểu 1. Tình hình, kết quả giải quyết thủ tục hành chính theo lĩnh vực", "Lĩnh vực giải quyết",
@@ -732,6 +814,10 @@ def pdf_context(data: ReportData, *, narrative: dict | None = None, today: date 
         "digitisation": digitisation_sentences(data),
         "satisfaction": satisfaction_sentences(data),
         "tables": tables,
+        "as_of": as_of,
+        "outcome_rule_note": outcome_rule_note(data),
+        "consolidation_notes": consolidation_notes(data),
+        "unit_assessments": unit_assessments(data),
         "source_note": (
             f"Số liệu tổng hợp từ Hệ thống thông tin một cửa điện tử lúc {generated:%H:%M} ngày {vn_date(generated)}."
         ),

@@ -145,6 +145,8 @@ class ReportSubmission(models.Model):
     )
     submitted_at = models.DateTimeField(_("submitted at"))
     reason = models.TextField(_("reason of the correction"), blank=True)
+    # Sent before the window ended (confirmed by the sender): the figures are counted up to this moment.
+    as_of = models.DateTimeField(_("figures as of"), null=True, blank=True)
 
     objects = ReportSubmissionQuerySet.as_manager()
 
@@ -166,7 +168,14 @@ class ReportSubmission(models.Model):
 
     @property
     def period(self) -> Period:
-        return parse_period(self.period_key)
+        """The window as its frozen figures were counted (up to ``as_of`` for an early submission)."""
+        period = parse_period(self.period_key)
+        return period.until(self.as_of) if self.as_of else period
+
+    @property
+    def early(self) -> bool:
+        """Sent before its window ended."""
+        return self.as_of is not None
 
 
 # -- The province's targets (chỉ tiêu) the leaders' dashboard measures a unit against ------------

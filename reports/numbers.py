@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from motcua.numbers import round_half_up
-from motcua.periods import Period, local_day
+from motcua.periods import VN_TZ, Period, local_day
 
 MISSING = "—"
 
@@ -120,3 +120,12 @@ def period_title(period: Period) -> str:
     if period.kind == "custom":
         return title
     return f"{title} ({vn_date(period.first_day)} – {vn_date(period.last_day)})"
+
+
+def as_of_line(period: Period) -> str:
+    """'Số liệu tính đến 14:05 ngày 04/12/2026' for a window counted before it ended (Period.until),
+    '' for a window counted whole: under the title of every screen, PDF and workbook of a report."""
+    if period.as_of is None:
+        return ""
+    moment = period.as_of.astimezone(VN_TZ)
+    return f"Số liệu tính đến {moment:%H:%M} ngày {moment:%d/%m/%Y}"

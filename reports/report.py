@@ -13,12 +13,13 @@ from dossiers.ratings.services import land_group_filter, ratings_in, satisfactio
 
 from dossiers.tickets.services import ticket_figures, tickets_in
 from dossiers.models import Apology
+from motcua.deadlines import configured_outcome_rule
 from motcua.models import AdministrativeUnit
 from motcua.periods import Period
 from motcua.scope import Scope
 from procedures.models import Procedure
 
-from .figures import Figures, compute_figures
+from .figures import Figures, compute_figures, counted
 from .models import TargetKey
 from .targets import target_values
 
@@ -36,6 +37,12 @@ class ReportData:
     # The province's targets for the window's year ({reports.models.TargetKey: value %}), read from
     # the Target table like every other screen; a key without a row has no target.
     targets: dict = field(default_factory=dict)
+    # The rule the stored outcomes follow (settings.OUTCOME_RULE, motcua.deadlines): every format
+    # states it under its table.
+    outcome_rule: str = field(default_factory=configured_outcome_rule)
+    # A consolidated report's sources (reports.consolidation.Consolidation): which units' figures are
+    # as they sent them and which as the records give them now. None for a report of the records.
+    consolidation: object | None = None
 
 
 def _satisfaction(unit: AdministrativeUnit, period: Period, targets: dict) -> dict:
@@ -54,7 +61,10 @@ def _satisfaction(unit: AdministrativeUnit, period: Period, targets: dict) -> di
     }
 
 
-def build_report(unit: AdministrativeUnit, period: Period) -> ReportData:
+def build_report(unit: AdministrativeUnit, period: Period, *, now: datetime | None = None) -> ReportData:
+    """Every table of the report, of a window counted whole once it has ended and as of ``now`` (this
+    moment) before: ``data.period.as_of`` then says when."""
+    period = counted(period, now)
     procedures = Procedure.objects.posted_in(unit, on=period.last_day).in_force()
     targets = target_values(unit, period.last_day.year)
     return ReportData(
@@ -62,7 +72,7 @@ def build_report(unit: AdministrativeUnit, period: Period) -> ReportData:
         period=period,
         figures=compute_figures(unit, period),
         satisfaction=_satisfaction(unit, period, targets),
-        feedback=ticket_figures(tickets_in(unit, period.start, period.end), at=min(period.end, timezone.now())),
+        feedback=ticket_figures(tickets_in(unit, period.start, period.end), at=period.end),
         procedures=Procedure.objects.filter(pk__in=procedures.values("pk")).counts(),
         apologies=Apology.objects.filter(
             Scope.below(unit, on=period.last_day).q("dossier__handling_unit"), issued_at__gte=period.start, issued_at__lt=period.end
@@ -76,7 +86,9 @@ def report_as_dict(data: ReportData) -> dict:
     figures = data.figures
     return {
         "unit": {"code": data.unit.code, "name": data.unit.name},
-        "period": {"key": data.period.key, "start": data.period.first_day.isoformat(), "end": data.period.last_day.isoformat()},
+        "period": {"key": data.period.key, "start": data.period.first_day.isoformat(), "end": data.period.last_day.isoformat(),
+                   # An open window's figures are counted up to this moment (None once the window has ended).
+                   "as_of": data.period.as_of.isoformat() if data.period.as_of else None},
         "totals": figures.totals,
         "by_field": figures.by_field,
         "by_unit": figures.by_unit,
@@ -85,6 +97,13 @@ def report_as_dict(data: ReportData) -> dict:
         "procedures": data.procedures,
         "apologies": data.apologies,
         "generated_at": data.generated_at.isoformat(),
+        "outcome_rule": data.outcome_rule,
+        "consolidated_from": [
+            {"unit_code": line.code, "unit_name": line.name, "submission": line.state,
+             "version": line.submission.version if line.submission else None,
+             "figures": line.source, "differs_now": line.differences}
+            for line in data.consolidation.lines
+        ] if data.consolidation else None,
     }
 
 

@@ -131,12 +131,22 @@ def clean_narrative(narrative: dict | None) -> dict:
 
 
 def clean_parameters(fmt: str, parameters: dict | None) -> dict:
-    """Only what changes the output is kept: the narrative for the PDF, nothing for JSON and Excel
-    (so that two requests differing only in unused text attach to the same run)."""
-    if fmt != ReportFormat.PDF:
-        return {}
+    """Only what changes the output is kept: the narrative for the PDF, its signer for Excel, and for
+    every format the per-unit sources of a consolidation (so that two requests differing only in
+    unused text attach to the same run)."""
+    cleaned = {}
+    consolidated = (parameters or {}).get("consolidated")
+    if isinstance(consolidated, dict):  # built from the units' submissions (reports.consolidation)
+        cleaned["consolidated"] = {str(code): source for code, source in sorted(consolidated.items())
+                                   if source in ("sent", "now")}
+    if fmt == ReportFormat.JSON:
+        return cleaned
     narrative = clean_narrative((parameters or {}).get("narrative"))
-    return {"narrative": narrative} if narrative else {}
+    if fmt != ReportFormat.PDF:
+        narrative = {key: value for key, value in narrative.items() if key in ("signer_title", "signer_name")}
+    if narrative:
+        cleaned["narrative"] = narrative
+    return cleaned
 
 
 def parameters_hash(parameters: dict) -> str:
@@ -174,7 +184,13 @@ def _render(unit: AdministrativeUnit, period: Period, fmt: str, parameters: dict
             progress: Callable[[int], None] = lambda percent: None) -> bytes:
     if fmt not in ReportFormat.values:
         raise ReportError(_("Unknown format %(format)s.") % {"format": fmt})
+    parameters = dict(parameters)
+    consolidated = parameters.pop("consolidated", None)
     data = _build_snapshot(unit, period)
+    if consolidated is not None:
+        from .consolidation import consolidated_report
+
+        data = consolidated_report(data, sources=consolidated)
     progress(60)
     content = formatter_for(fmt)(data, **parameters)
     progress(90)
@@ -489,14 +505,25 @@ def frozen_figures(data: ReportData) -> dict:
     return json.loads(to_json(data))
 
 
+class EarlySubmission(ReportError):
+    """A report of a window that has not ended, sent without the sender's confirmation."""
+
+
 @transaction.atomic
 def report_submit(*, unit: AdministrativeUnit, period: Period | str, by, narrative: dict | None = None,
-                  reason: str = "") -> ReportSubmission:
+                  reason: str = "", early: bool = False) -> ReportSubmission:
     """Send the unit's report for the window to the unit above: its figures are frozen now. A later
-    correction creates the next version, which must give its reason."""
+    correction creates the next version, which must give its reason. Before the window has ended the
+    sender must confirm it (``early``): the figures are then those as of now, and the submission says so."""
     period = _period(period)
     if unit.parent_id is None:
         raise ReportError(_("This unit has no unit above it to submit to."))
+    if period.is_open(timezone.now()) and not early:
+        raise EarlySubmission(_(
+            "The window has not ended yet (it runs to %(last)s): figures sent now are counted as of this "
+            "moment and will not include what is received or resolved until then. Tick the confirmation to "
+            "send them early anyway."
+        ) % {"last": f"{period.last_day:%d/%m/%Y}"})
     # Lock the unit's row: two submissions at once would otherwise take the same version number.
     AdministrativeUnit.objects.select_for_update().filter(pk=unit.pk).first()
     last = ReportSubmission.objects.filter(unit=unit, period_key=period.key).order_by("-version").first()
@@ -504,11 +531,12 @@ def report_submit(*, unit: AdministrativeUnit, period: Period | str, by, narrati
     reason = (reason or "").strip()
     if version > 1 and not reason:
         raise ReportError(_("The report was already submitted: a correction must give its reason."))
+    data = _build_snapshot(unit, period)
     return ReportSubmission.objects.create(
         unit=unit, period_key=period.key, first_day=period.first_day, last_day=period.last_day, version=version,
-        figures=frozen_figures(_build_snapshot(unit, period)), narrative=clean_narrative(narrative),
+        figures=frozen_figures(data), narrative=clean_narrative(narrative),
         submitted_by=by if getattr(by, "pk", None) else None, submitted_at=timezone.now(),
-        reason=reason if version > 1 else "",
+        reason=reason if version > 1 else "", as_of=data.period.as_of,
     )
 
 

@@ -33,9 +33,11 @@ from motcua.scope import Scope
 
 from .forms import ChosenPeriod, chosen_period
 from .models import ReportFormat, ReportRun, ReportSubmission, RunStatus
+from .consolidation import NOW, SENT, consolidate, format_sources, parse_sources
 from .report import build_report, report_as_dict
 from .services import (
     NARRATIVE_KEYS,
+    EarlySubmission,
     ReportError,
     SubmissionState,
     content_type_for,
@@ -122,6 +124,9 @@ class ExportForm(NarrativeFields):
     unit = forms.CharField(widget=forms.HiddenInput, max_length=16)
     period = forms.CharField(widget=forms.HiddenInput, max_length=40)
     format = forms.ChoiceField(label=gettext_lazy("Format"), choices=ReportFormat.choices, initial=ReportFormat.XLSX)
+    # A consolidation from the units' submissions (reports.consolidation): the per-unit sources shown.
+    consolidate = forms.BooleanField(widget=forms.HiddenInput, required=False)
+    sources = forms.CharField(widget=forms.HiddenInput, required=False, max_length=4000)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -154,7 +159,17 @@ class SubmitForm(NarrativeFields):
         required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    field_order = ["unit", "period", "reason", "assessment", "tasks", "proposals"]
+    early = forms.BooleanField(
+        label=gettext_lazy("I know the window has not ended: send the figures as they are now"), required=False,
+    )
+
+    field_order = ["unit", "period", "reason", "assessment", "tasks", "proposals", "early"]
+
+    def __init__(self, *args, window_open: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The confirmation is asked only while the window runs (reports.services.report_submit).
+        if not window_open:
+            del self.fields["early"]
 
     def narrative(self) -> dict:
         return {key: self.cleaned_data.get(key, "") for key in ("assessment", "tasks", "proposals")}
@@ -349,13 +364,15 @@ def _index_page(request: HttpRequest, unit, chosen: ChosenPeriod, *, export_form
             ReportSubmission.objects.filter(unit=unit, period_key=period.key).select_related("submitted_by").order_by("-version").first()
         )
         if submit_form is None and can(request.user, "report.submit", unit):
-            submit_form = SubmitForm(initial={**base, **(submission.narrative if submission else {})})
+            submit_form = SubmitForm(initial={**base, **(submission.narrative if submission else {})},
+                                     window_open=period.is_open(timezone.now()))
     narrative = _latest_narrative(unit, period, submission)
     if export_form is None and can(request.user, "report.export"):
         export_form = ExportForm(initial={**base, **narrative}, user=request.user)
     context = {
         "unit": unit,
         **chosen.context(),
+        "period": data.period,  # as counted: an open window's "as of" moment with it
         "report": report,
         "table": _table(report, base),
         "rates": _rates(report["totals"]),
@@ -443,7 +460,8 @@ def request_export(request: HttpRequest) -> HttpResponse:
     try:
         run = report_request(
             unit=unit, period=period, fmt=form.cleaned_data["format"], by=request.user,
-            parameters={"narrative": form.narrative()},
+            parameters={"narrative": form.narrative(), **(
+                {"consolidated": parse_sources(form.cleaned_data["sources"])} if form.cleaned_data["consolidate"] else {})},
         )
     except ReportError as exc:
         messages.error(request, str(exc))
@@ -512,6 +530,15 @@ def submissions(request: HttpRequest) -> HttpResponse:
     rows = submission_rows(unit, period)
     counts = {state: sum(1 for row in rows if row.state == state)
               for state in (SubmissionState.ON_TIME, SubmissionState.LATE, SubmissionState.MISSING)}
+    # The consolidation the officer composes here: per unit, its figures as sent or as now (?src-<code>=).
+    consolidation = None
+    if rows:
+        chosen_sources = {key[4:]: value for key, value in request.GET.items() if key.startswith("src-")}
+        consolidation = consolidate(unit, period, sources=chosen_sources)
+        lines = {line.code: line for line in consolidation.lines}
+        for row in rows:
+            row.line = lines.get(row.unit.code)
+            row.changes = [(FIGURE_LABELS.get(key, key), sent, now) for key, sent, now in (row.line.changes if row.line else [])]
     context = {
         "unit": unit,
         **chosen.context(),
@@ -521,8 +548,14 @@ def submissions(request: HttpRequest) -> HttpResponse:
         "deadline": submission_deadline(period),
         # Not yet sent before the deadline is no fault: said plainly, not in red.
         "deadline_passed": timezone.now() > submission_deadline(period),
-        "export_form": (ExportForm(initial={"unit": unit.code, "period": period.key}, user=request.user)
+        "export_form": (ExportForm(initial={"unit": unit.code, "period": period.key, "consolidate": consolidation is not None,
+                                            "sources": format_sources(consolidation.sources()) if consolidation else ""},
+                                   user=request.user)
                         if can(request.user, "report.export") else None),
+        "consolidation": consolidation,
+        "consolidated_table": consolidation and _table({"by_field": [], "by_unit": consolidation.figures.by_unit,
+                                                        "totals": consolidation.figures.totals}, None),
+        "Sources": {"SENT": SENT, "NOW": NOW},
         "unit_choices": unit_choices(request.user, unit),
         "report_query": urlencode({"unit": unit.code, "period": period.key}),
     }
@@ -535,14 +568,18 @@ def submit(request: HttpRequest) -> HttpResponse:
     unit = get_unit_for_user(request.user, request.POST.get("unit", "").strip()[:40])  # 404 outside the scope
     if not can(request.user, "report.submit", unit):
         raise PermissionDenied
-    form = SubmitForm(request.POST)
+    chosen = _posted_period(request)
+    form = SubmitForm(request.POST, window_open=chosen.period.is_open(timezone.now()))
     if not form.is_valid():  # said beside the fields, with the assessment typed kept
-        return _index_page(request, unit, _posted_period(request), submit_form=form, status=400)
+        return _index_page(request, unit, chosen, submit_form=form, status=400)
     try:
         submission = report_submit(
             unit=unit, period=form.cleaned_data["period"], by=request.user, narrative=form.narrative(),
-            reason=form.cleaned_data["reason"],
+            reason=form.cleaned_data["reason"], early=form.cleaned_data.get("early", False),
         )
+    except EarlySubmission as exc:  # beside the confirmation box, the rest kept
+        form.add_error("early" if "early" in form.fields else None, str(exc))
+        return _index_page(request, unit, chosen, submit_form=form, status=400)
     except (ReportError, PeriodError) as exc:
         form.add_error(None, str(exc))
         return _index_page(request, unit, _posted_period(request), submit_form=form, status=400)

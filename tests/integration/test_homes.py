@@ -168,7 +168,7 @@ def test_the_focal_home_shows_whether_the_next_report_is_sent(client, focal_a, l
     login(client, focal_a)
     report = client.get(reverse("motcua:home")).context["home"].report
     assert report["submitted"] is None and report["state"] in ("missing", "late")
-    submission = report_submit(unit=commune_a, period=report["period"], by=leader_a)
+    submission = report_submit(unit=commune_a, period=report["period"], by=leader_a, early=True)
     ReportSubmission.objects.filter(pk=submission.pk).update(submitted_at=report["deadline"] - timedelta(days=1))
     report = client.get(reverse("motcua:home")).context["home"].report
     assert report["submitted"].pk == submission.pk and report["state"] == "on_time"

@@ -293,8 +293,9 @@ def test_the_district_sees_each_commune_on_time_late_or_missing(client, district
     assert 'data-unit="11095" data-state="missing"' in content
     assert reverse("reports:submission", args=[on_time.pk]) in content
     assert response.context["counts"] == {"on_time": 1, "late": 1, "missing": 1}
-    # the consolidated export is the district's own report over its subtree
-    assert response.context["export_form"].initial == {"unit": "298", "period": "2023-Q1"}
+    # the consolidated export is made of what the communes sent, and of the records for the one that sent nothing
+    assert response.context["export_form"].initial == {"unit": "298", "period": "2023-Q1", "consolidate": True,
+                                                       "sources": "11074:sent,11089:sent,11095:now"}
     client.post(reverse("reports:request"), {"unit": "298", "period": "2023-Q1", "format": "xlsx"})
     assert ReportRun.objects.get().unit == district
     assert commune_c  # listed although it sent nothing
