@@ -6,6 +6,17 @@ file's codes already in the database), due moments come from one WorkCalendar, a
 file is written, with bulk inserts in batches inside one transaction. An imported dossier keeps its
 code and its times exactly (a code of ASCII letters, digits, ".", "-" and "_" only: dossiers.numbering);
 its status, outcome and steps are derived from the recorded moments.
+
+On cut-over day the file also holds the dossiers still open in the previous software: they keep their
+appointment (``due_at``, which may be ahead; only the recorded moments must be past), their pauses
+(``paused_at`` / ``resumed_at``, several separated by ";", the last one open while the dossier waits),
+their handling unit, agency (``agency``: its electronic identifier or its name) and officer (``officer``:
+the user name of a staff account of the handling unit), and their state (``status``, optional: an open
+one is kept, a closed one must match the moments). They land where a dossier taken in here would be:
+pending on the desk's board and in the figures, with the intake step at the receipt moment. An open dossier of
+a unit that has since ended gets the "handover" step its reorganisation would have recorded
+(dossiers.services.dossiers_hand_over). A closed dossier's outcome follows the install's rule
+(motcua.deadlines.classify_outcome, ``OUTCOME_RULE``).
 """
 from __future__ import annotations
 
@@ -22,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from motcua import deadlines
 from motcua.calendar import VN_TZ, WorkCalendar
-from motcua.models import AdministrativeUnit, Agency, AgencyKind
+from motcua.models import KEY_SEPARATOR, AdministrativeUnit, Agency, AgencyKind, StaffMembership, UnitSuccession, today
 from motcua.periods import local_day
 from motcua.selectors import work_calendar
 from motcua.tabular import Row
@@ -30,9 +41,9 @@ from motcua.text import search_key
 from procedures.models import Procedure, ProcedureVersion
 from procedures.services import CatalogueError, ProcedureTerms, procedure_terms_at
 
-from .models import Channel, DailyCounter, Digitisation, Dossier, DossierEvent, Status
+from .models import Channel, DailyCounter, Digitisation, Dossier, DossierEvent, Pause, PauseKind, Status
 from .numbering import CODE_MAX, PORTAL_CODE, is_safe_code, portal_code_day
-from .services import snapshot_fields
+from .services import dossiers_hand_over, snapshot_fields
 
 BATCH_SIZE = 2_000
 CODE_CHUNK = 5_000
@@ -42,6 +53,7 @@ COLUMNS = (
     "code", "unit_code", "procedure_code", "channel", "received_at", "due_at", "resolved_at", "returned_at",
     "components_digitized", "result_digitized", "paid_online", "handling_unit_code", "applicant_name",
     "applicant_id_number", "applicant_phone", "closed_as", "closed_at",
+    "status", "paused_at", "resumed_at", "pause_kind", "pause_reason", "agency", "officer",
 )
 REQUIRED_COLUMNS = ("code", "unit_code", "procedure_code", "channel", "received_at")
 
@@ -64,6 +76,12 @@ HEADER_ALIASES = {
     "số định danh": "applicant_id_number", "số cccd": "applicant_id_number", "cccd": "applicant_id_number",
     "số điện thoại": "applicant_phone", "điện thoại": "applicant_phone",
     "kết thúc": "closed_as", "hình thức kết thúc": "closed_as", "ngày kết thúc": "closed_at",
+    "trạng thái": "status", "tình trạng": "status", "trạng thái hồ sơ": "status",
+    "ngày tạm dừng": "paused_at", "tạm dừng từ": "paused_at", "thời điểm tạm dừng": "paused_at",
+    "ngày tiếp tục": "resumed_at", "tạm dừng đến": "resumed_at", "thời điểm tiếp tục": "resumed_at",
+    "loại tạm dừng": "pause_kind", "lý do tạm dừng": "pause_reason",
+    "cơ quan xử lý": "agency", "cơ quan giải quyết": "agency", "cơ quan thụ lý": "agency",
+    "cán bộ xử lý": "officer", "công chức xử lý": "officer", "cán bộ thụ lý": "officer", "người xử lý": "officer",
 }
 
 CHANNELS = {
@@ -89,9 +107,32 @@ CLOSINGS = {
     "withdrawn": Status.WITHDRAWN, "rut ho so": Status.WITHDRAWN, "cong dan rut ho so": Status.WITHDRAWN,
 }
 CLOSING_ACTIONS = {Status.RETURNED_UNRESOLVED: "return_unresolved", Status.WITHDRAWN: "withdraw"}
+# The state the previous software gives (optional): an open one is kept; a closed one must be what the
+# recorded moments say.
+STATUSES = {
+    **{status.value: status for status in Status if status != Status.REFUSED},
+    **CLOSINGS,
+    "da tiep nhan": Status.RECEIVED, "moi tiep nhan": Status.RECEIVED, "tiep nhan": Status.RECEIVED,
+    "cho xu ly": Status.RECEIVED,
+    "da chuyen xu ly": Status.TRANSFERRED, "chuyen xu ly": Status.TRANSFERRED, "da luan chuyen": Status.TRANSFERRED,
+    "dang xu ly": Status.IN_PROGRESS, "dang giai quyet": Status.IN_PROGRESS,
+    "tam dung": Status.PAUSED, "dang tam dung": Status.PAUSED, "cho bo sung": Status.PAUSED,
+    "da giai quyet": Status.RESOLVED, "da co ket qua": Status.RESOLVED, "cho tra ket qua": Status.RESOLVED,
+    "da tra ket qua": Status.RETURNED,
+}
+PAUSE_KINDS = {
+    "": PauseKind.SUPPLEMENT, "supplement": PauseKind.SUPPLEMENT, "bo sung": PauseKind.SUPPLEMENT,
+    "yeu cau bo sung": PauseKind.SUPPLEMENT, "cho bo sung": PauseKind.SUPPLEMENT,
+    "bo sung hoan thien ho so": PauseKind.SUPPLEMENT,
+    "verification": PauseKind.VERIFICATION, "xac minh": PauseKind.VERIFICATION, "cho xac minh": PauseKind.VERIFICATION,
+    "legal": PauseKind.LEGAL, "tam dung theo quy dinh": PauseKind.LEGAL, "theo quy dinh": PauseKind.LEGAL,
+}
+# Open at a unit that ended: what a reorganisation hands over (dossiers.services.dossiers_hand_over).
+HANDED_OVER = frozenset([*Status.pending(), Status.RESOLVED])
 
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _ISO_WITH_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
+_LIST = re.compile(r"[;\n]")
 _FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
@@ -101,6 +142,8 @@ class DossierImportReport:
     rows: int = 0
     created: int = 0
     due_computed: int = 0
+    # Open dossiers of a unit that ended before today: handed over to the unit that took over its dossiers.
+    handed_over: int = 0
     statuses: Counter = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -168,6 +211,7 @@ class _Terms:
 class _Parsed:
     dossier: Dossier
     steps: list[tuple[str, str, str, datetime, int]]  # action, from, to, at, unit id
+    pauses: list[tuple[str, str, datetime, datetime | None]] = field(default_factory=list)  # kind, reason, from, until
 
 
 def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
@@ -215,6 +259,24 @@ class _RowChecker:
         )
         self.first_line: dict[str, int] = {}
         self.due_computed = 0
+        self.today = today()
+        self.ended_before_today = {
+            u.pk for versions in every_unit.values() for u in versions if u.valid_to is not None and u.valid_to < self.today
+        }
+        # The agencies (by electronic identifier, or by name within their unit) and the officers (by user
+        # name) the file names, each read once.
+        self.agencies: dict[str, list[tuple[int, int]]] = defaultdict(list)  # key → (agency id, unit id)
+        if any(row.get("agency") for row in rows):
+            for pk, unit_id, identifier, name in Agency.objects.values_list("id", "unit_id", "identifier", "name"):
+                self.agencies[identifier].append((pk, unit_id))
+                self.agencies[search_key(name)].append((pk, unit_id))
+        usernames = {row.get("officer") for row in rows if row.get("officer")}
+        self.officers = {
+            username: (user_id, {unit_id, *(taken_over or [])})
+            for username, user_id, unit_id, taken_over in StaffMembership.objects.filter(
+                user__username__in=usernames
+            ).values_list("user__username", "user_id", "unit_id", "unit__taken_over")
+        } if usernames else {}
 
     def portal_code_problem(self, code: str, unit_code: str) -> str | None:
         """A code in the portal's own format ({identifier}-{YYMMDD}-{NNNN}) with one of the portal's
@@ -237,25 +299,34 @@ class _RowChecker:
 
     def unit_at(self, code: str, day: date | None) -> int | None:
         """The id of the unit with ``code`` in force on ``day`` (the only version, or the one in force
-        now, when the day is not known yet)."""
+        now, when the day is not known yet). A key (``code~YYYYMMDD``, AdministrativeUnit.key) names one
+        version, which must have been in force that day."""
+        key = code
+        code, separator, _last_day = key.partition(KEY_SEPARATOR)
         versions = self.units.get(code) or []
+        if separator:
+            versions = [u for u in versions if u.key == key]
         if day is None:
             return next((u.pk for u in versions if u.is_active), versions[0].pk if len(versions) == 1 else None)
         return next((u.pk for u in versions if u.in_force_on(day)), None)
 
     def unit_problem(self, code: str, unknown: str, day: date | None = None) -> str:
-        if day is not None and self.units.get(code):
+        known = code.partition(KEY_SEPARATOR)[0]
+        if day is not None and self.units.get(known):
             return _("the unit “%(code)s” was not in force on %(day)s, the day the dossier was received") % {
                 "code": code, "day": f"{day:%d/%m/%Y}",
             }
-        if code in self.outside:
+        if known in self.outside:
             return _("the unit “%(code)s” is neither %(unit)s nor a unit under it") % {
                 "code": code, "unit": self.within.name,
             }
         return unknown % {"code": code}
 
-    def moment(self, row: Row, column: str, problems: list[str]) -> datetime | None:
-        text = row.get(column)
+    def moment(self, row: Row, column: str, problems: list[str], *, text: str | None = None,
+               ahead: bool = False) -> datetime | None:
+        """The column's moment (or ``text``, one item of a list); a recorded moment may not be in the
+        future, an appointment (``ahead``) may."""
+        text = row.get(column) if text is None else text
         if not text:
             return None
         try:
@@ -266,9 +337,72 @@ class _RowChecker:
                 % {"column": column, "value": text}
             )
             return None
-        if value > self.now + _FUTURE_TOLERANCE:
+        if not ahead and value > self.now + _FUTURE_TOLERANCE:
             problems.append(_("%(column)s is in the future") % {"column": column})
         return value
+
+    def pauses(self, row: Row, problems: list[str]) -> list[tuple[str, datetime, datetime | None]]:
+        """(kind, from, until) of each pause: ``paused_at`` and ``resumed_at`` list the moments in order,
+        separated by ";"; ``resumed_at`` may lack the last one, the pause still open."""
+        starts_text = [item.strip() for item in _LIST.split(row.get("paused_at")) if item.strip()]
+        ends_text = [item.strip() for item in _LIST.split(row.get("resumed_at")) if item.strip()]
+        kinds_text = [item.strip() for item in _LIST.split(row.get("pause_kind"))] if row.get("pause_kind") else [""]
+        if len(ends_text) > len(starts_text) or len(starts_text) > len(ends_text) + 1:
+            problems.append(
+                _("paused_at lists %(starts)s moment(s) and resumed_at %(ends)s: each pause has its start, and only "
+                  "the last one may still be open") % {"starts": len(starts_text), "ends": len(ends_text)}
+            )
+            return []
+        if len(kinds_text) not in (1, len(starts_text)):
+            problems.append(_("pause_kind: give one kind for all the pauses or one per pause"))
+            return []
+        kinds = []
+        for text in kinds_text:
+            kind = PAUSE_KINDS.get(search_key(text))
+            if kind is None:
+                problems.append(
+                    _("pause_kind: “%(value)s” is not supplement, verification or legal") % {"value": text}
+                )
+                return []
+            kinds.append(kind)
+        before = len(problems)
+        starts = [self.moment(row, "paused_at", problems, text=text) for text in starts_text]
+        ends = [self.moment(row, "resumed_at", problems, text=text) for text in ends_text]
+        if len(problems) > before:
+            return []
+        pauses = []
+        for index, start in enumerate(starts):
+            end = ends[index] if index < len(ends) else None
+            if end is not None and end < start:
+                problems.append(_("a pause ends before it starts (%(start)s)") % {"start": starts_text[index]})
+            elif pauses and start < (pauses[-1][2] or start):
+                problems.append(_("the pauses overlap or are not in order (%(start)s)") % {"start": starts_text[index]})
+            pauses.append((kinds[index] if len(kinds) > 1 else kinds[0], start, end))
+        return pauses if len(problems) == before else []
+
+    def agency(self, key: str, handling_id: int | None, problems: list[str]) -> int | None:
+        """An agency of the handling unit, by electronic identifier or name."""
+        found = self.agencies.get(key) or self.agencies.get(search_key(key)) or []
+        if not found:
+            problems.append(_("unknown agency “%(value)s”") % {"value": key})
+            return None
+        own = [pk for pk, unit_id in found if unit_id == handling_id]
+        if handling_id is not None and not own:
+            problems.append(_("the agency “%(value)s” does not belong to the handling unit") % {"value": key})
+            return None
+        return own[0] if own else None
+
+    def officer(self, username: str, handling_id: int | None, problems: list[str]) -> int | None:
+        """A staff account of the handling unit (or of the unit that took it over)."""
+        found = self.officers.get(username)
+        if found is None:
+            problems.append(_("unknown officer “%(value)s” (the user name of a staff account)") % {"value": username})
+            return None
+        user_id, units = found
+        if handling_id is not None and handling_id not in units:
+            problems.append(_("the officer “%(value)s” does not work at the handling unit") % {"value": username})
+            return None
+        return user_id
 
     def check(self, row: Row) -> tuple[_Parsed | None, list[str]]:
         problems: list[str] = []
@@ -344,7 +478,7 @@ class _RowChecker:
         received_at = self.moment(row, "received_at", problems)
         if received_at is None and not get("received_at"):
             problems.append(_("received_at is missing"))
-        due_at = self.moment(row, "due_at", problems)
+        due_at = self.moment(row, "due_at", problems, ahead=True)  # an open dossier's appointment is ahead
         resolved_at = self.moment(row, "resolved_at", problems)
         returned_at = self.moment(row, "returned_at", problems)
         closed_at = self.moment(row, "closed_at", problems)
@@ -368,6 +502,16 @@ class _RowChecker:
         elif get("closed_at"):
             problems.append(_("closed_at is given without closed_as"))
 
+        pauses = self.pauses(row, problems)
+        given = None
+        if get("status"):
+            given = STATUSES.get(search_key(get("status")))
+            if given is None:
+                problems.append(_("status: “%(value)s” is not a status of a dossier (received, transferred, in_progress, "
+                                  "paused, resolved, returned, returned_unresolved, withdrawn)") % {"value": get("status")})
+        agency_id = self.agency(get("agency"), handling_id, problems) if get("agency") else None
+        officer_id = self.officer(get("officer"), handling_id, problems) if get("officer") else None
+
         if received_at and due_at and due_at < received_at:
             problems.append(_("the due date is before the receipt"))
         if received_at and resolved_at and resolved_at < received_at:
@@ -376,6 +520,39 @@ class _RowChecker:
             problems.append(_("returned_at is given without resolved_at"))
         elif returned_at and resolved_at and returned_at < resolved_at:
             problems.append(_("the result was returned before it was resolved"))
+        closed = bool(get("resolved_at") or get("returned_at") or get("closed_as") or get("closed_at"))
+        if given in Status.pending() and closed:
+            problems.append(
+                _("the status “%(value)s” is that of a dossier still being processed, yet it has resolved_at, "
+                  "returned_at or closed_as") % {"value": get("status")}
+            )
+        elif given is not None and given not in Status.pending():
+            derived = (Status.RETURNED if get("returned_at") else closed_as if closed_as
+                       else Status.RESOLVED if get("resolved_at") else None)
+            if derived is not None and given != derived:
+                problems.append(_("the status “%(value)s” does not match the recorded moments") % {"value": get("status")})
+            elif derived is None:
+                problems.append(
+                    _("the status “%(value)s” is that of a closed dossier, yet the moment it closed is missing")
+                    % {"value": get("status")}
+                )
+        if pauses:
+            if received_at and pauses[0][1] < received_at:
+                problems.append(_("a pause starts before the dossier was received"))
+            if closed and pauses[-1][2] is None:
+                problems.append(_("a closed dossier cannot have a pause still open (resumed_at is missing)"))
+            elif resolved_at and any(start > resolved_at or (end or start) > resolved_at for _k, start, end in pauses):
+                problems.append(_("a pause ends after the dossier was resolved"))
+            if given in Status.pending() and (given == Status.PAUSED) != (pauses[-1][2] is None):
+                problems.append(
+                    _("the status and the pauses disagree: a dossier is “paused” exactly while a pause is still open "
+                  "(paused_at without its resumed_at)")
+                )
+        elif given == Status.PAUSED:
+            problems.append(
+                _("the status and the pauses disagree: a dossier is “paused” exactly while a pause is still open "
+                  "(paused_at without its resumed_at)")
+            )
 
         terms = None
         if procedure_id is not None and received_at is not None:
@@ -390,22 +567,35 @@ class _RowChecker:
         cutoff = time.fromisoformat(terms.cutoff_time) if terms.cutoff_applies else None
         counting_from = deadlines.counting_start(received_at, self.calendar, cutoff=cutoff)
         if due_at is None:
-            due_at = deadlines.due_moment(received_at, terms.processing_days, self.calendar, cutoff=cutoff)
+            # As the desk computes it: moved by the working time of the pauses already over (an open pause
+            # moves it when it ends, dossiers.services.dossier_resume).
+            closed_pauses = [(start, end) for _kind, start, end in pauses if end is not None]
+            due_at = deadlines.due_moment(received_at, terms.processing_days, self.calendar, cutoff=cutoff,
+                                          pauses=closed_pauses, now=received_at)
             self.due_computed += 1
 
         steps = [("receive", "", Status.RECEIVED, received_at, unit_id)]
+        current = Status.RECEIVED
+        for _kind, start, end in pauses:
+            steps.append(("pause", current, Status.PAUSED, start, handling_id))
+            current = Status.PAUSED
+            if end is not None:
+                steps.append(("resume", Status.PAUSED, Status.IN_PROGRESS, end, handling_id))
+                current = Status.IN_PROGRESS
         if returned_at:
             status = Status.RETURNED
-            steps += [("resolve", Status.RECEIVED, Status.RESOLVED, resolved_at, handling_id),
+            steps += [("resolve", current, Status.RESOLVED, resolved_at, handling_id),
                       ("return", Status.RESOLVED, Status.RETURNED, returned_at, unit_id)]
         elif closed_as:
             status = closed_as
-            steps.append((CLOSING_ACTIONS[closed_as], Status.RECEIVED, closed_as, resolved_at, handling_id))
+            steps.append((CLOSING_ACTIONS[closed_as], current, closed_as, resolved_at, handling_id))
         elif resolved_at:
             status = Status.RESOLVED
-            steps.append(("resolve", Status.RECEIVED, Status.RESOLVED, resolved_at, handling_id))
+            steps.append(("resolve", current, Status.RESOLVED, resolved_at, handling_id))
         else:
-            status = Status.RECEIVED
+            # Still being processed: as the previous software says, else as its pauses leave it (received,
+            # as intake leaves a dossier, when it had none).
+            status = given or current
         outcome = deadlines.classify_outcome(resolved_at, due_at, self.calendar) if resolved_at else ""
 
         dossier = Dossier(
@@ -422,6 +612,8 @@ class _RowChecker:
             counting_from=counting_from,
             due_at=due_at,
             status=status,
+            agency_id=agency_id,
+            officer_id=officer_id,
             resolved_at=resolved_at,
             outcome=outcome,
             returned_at=returned_at,
@@ -430,7 +622,8 @@ class _RowChecker:
             paid_online=flags["paid_online"],
             imported=True,
         )
-        return _Parsed(dossier, steps), []
+        reason = get("pause_reason") or _("Paused in the previous software")
+        return _Parsed(dossier, steps, [(kind, reason, start, end) for kind, start, end in pauses]), []
 
 
 def dossiers_import(
@@ -458,6 +651,11 @@ def dossiers_import(
 
     report.due_computed = checker.due_computed
     report.statuses = Counter(item.dossier.status for item in parsed)
+    report.handed_over = sum(
+        1 for item in parsed
+        if item.dossier.status in HANDED_OVER
+        and {item.dossier.receiving_unit_id, item.dossier.handling_unit_id} & checker.ended_before_today
+    )
     if not dry_run:
         try:
             _write(parsed)
@@ -484,7 +682,42 @@ def _write(parsed: list[_Parsed]) -> None:
         ]
         for chunk in _chunks(events, BATCH_SIZE):
             DossierEvent.objects.bulk_create(chunk, batch_size=BATCH_SIZE)
+        Pause.objects.bulk_create(
+            [Pause(dossier_id=item.dossier.pk, kind=kind, reason=reason, started_at=start, ended_at=end)
+             for item in batch for kind, reason, start, end in item.pauses],
+            batch_size=BATCH_SIZE,
+        )
     _advance_counters([item.dossier for item in parsed])
+    _hand_over([item.dossier for item in parsed])
+
+
+def _hand_over(dossiers: list[Dossier]) -> int:
+    """The open dossiers of a unit that ended before today get the steps its reorganisation recorded on
+    the dossiers open there (dossiers.services.dossiers_hand_over, the same helper): one per change, to
+    the unit that took over its dossiers, then to the one that took that over, and so on."""
+    open_here = [d for d in dossiers if d.status in HANDED_OVER]
+    units = {unit_id for d in open_here for unit_id in (d.receiving_unit_id, d.handling_unit_id)}
+    ended = list(AdministrativeUnit.objects.filter(pk__in=units, valid_to__lt=today()).values_list("pk", flat=True))
+    if not ended:
+        return 0
+    successor = dict(UnitSuccession.objects.filter(primary=True).values_list("predecessor_id", "successor_id"))
+    pairs: dict[int, int] = {}  # ended unit → the unit that took over its dossiers
+    cursor = list(ended)
+    while cursor:
+        unit_id = cursor.pop()
+        if unit_id in pairs or unit_id not in successor:
+            continue
+        pairs[unit_id] = successor[unit_id]
+        cursor.append(successor[unit_id])  # if it ended too, its own successor follows
+    by_id = AdministrativeUnit.objects.in_bulk([*pairs, *pairs.values()])
+    changes: dict[date, list[tuple[AdministrativeUnit, AdministrativeUnit]]] = defaultdict(list)
+    for unit_id, successor_id in pairs.items():
+        unit = by_id[unit_id]
+        if unit.valid_to is not None and unit.valid_to < today():
+            changes[unit.valid_to + timedelta(days=1)].append((unit, by_id[successor_id]))
+    ids = [d.pk for d in open_here]
+    return sum(dossiers_hand_over(handovers=handovers, effective=effective, dossiers=ids)
+               for effective, handovers in sorted(changes.items()))
 
 
 def _ensure_pks(dossiers: list[Dossier]) -> None:

@@ -356,14 +356,17 @@ STEPS = StepTable(
 HANDOVER_NOTE = gettext_lazy("Handed over on the reorganisation of administrative units: %(ended)s → %(successor)s")
 
 
-def dossiers_hand_over(*, handovers: list[tuple[AdministrativeUnit, AdministrativeUnit]], effective, **kwargs) -> int:
+def dossiers_hand_over(
+    *, handovers: list[tuple[AdministrativeUnit, AdministrativeUnit]], effective, dossiers=None, **kwargs
+) -> int:
     """Record, on every dossier still open at a unit that ended (not resolved, or resolved and not yet
     returned to the citizen), the step "handed over" to the unit that took over its dossiers: dated the
     first moment of the effective day, by no one (the unit tree's import), with both units named.
     The dossier keeps its units and its due moment (its agency and officer, gone with the unit, are
     cleared so that the successor's people may act on it): the successor holds it through the unit history
     (motcua.scope, motcua.permissions) and the figures of the windows before stay as they were.
-    Connected to motcua.services.units_reorganised; returns the number of steps recorded."""
+    Connected to motcua.services.units_reorganised; returns the number of steps recorded. ``dossiers`` (ids)
+    limits it to those: import_dossiers hands over the open dossiers it brings of a unit that ended before."""
     from motcua.periods import day_bounds
 
     at = day_bounds(effective)[0]
@@ -376,6 +379,8 @@ def dossiers_hand_over(*, handovers: list[tuple[AdministrativeUnit, Administrati
             .filter(Q(handling_unit_id__in=held) | Q(receiving_unit_id__in=held))
             .values_list("pk", "status")
         )
+        if dossiers is not None:
+            open_here = open_here.filter(pk__in=list(dossiers))
         note = HANDOVER_NOTE % {"ended": ended.name, "successor": successor.name}
         for pk, status in open_here:
             events.append(DossierEvent(dossier_id=pk, action="handover", from_status=status, to_status=status, at=at,

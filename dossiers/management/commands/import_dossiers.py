@@ -10,8 +10,9 @@ from motcua.tabular import TabularError, read_rows
 
 class Command(BaseCommand):
     help = (
-        "Import historical dossiers from a CSV or XLSX file with a header row (code, unit_code, procedure_code, "
-        "channel, received_at, due_at, resolved_at, returned_at, …). All rows or none; --dry-run only checks."
+        "Import dossiers from the previous software, closed and still open, from a CSV or XLSX file with a header "
+        "row (code, unit_code, procedure_code, channel, received_at, due_at, resolved_at, returned_at, …; for an "
+        "open dossier also status, paused_at, resumed_at, agency, officer). All rows or none; --dry-run only checks."
     )
 
     def add_arguments(self, parser):
@@ -47,3 +48,8 @@ class Command(BaseCommand):
             _("Due moments computed from the procedure's terms: %(computed)s. Time taken: %(seconds)s s.")
             % {"computed": report.due_computed, "seconds": f"{report.seconds:.1f}"}
         )
+        if report.handed_over and not dry_run:
+            self.stdout.write(
+                _("Open dossiers of units that have ended, handed over to the units that took them over: %(count)s.")
+                % {"count": report.handed_over}
+            )
