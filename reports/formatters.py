@@ -33,6 +33,7 @@ from motcua.models import AdministrativeUnit
 from motcua.numbers import percent
 from motcua.pdf import render_pdf
 from procedures.parsing import escape_formula
+from procedures.review_exports import totals_sentence
 
 from .numbers import as_of_line, period_label, period_range, vn_date, vn_int, vn_percent
 from .models import TargetKey
@@ -578,6 +579,52 @@ def _satisfaction_sheet(out: _Sheet, data: ReportData) -> None:
     out.print_setup(landscape=False)
 
 
+def _review_and_late_sheet(out: _Sheet, data: ReportData) -> None:
+    """The year's review of procedures and the reasons of the late dossiers (from the apologies)."""
+    review = data.review
+    _titled(out, data, "RÀ SOÁT, ĐÁNH GIÁ THỦ TỤC HÀNH CHÍNH VÀ NGUYÊN NHÂN GIẢI QUYẾT HỒ SƠ QUÁ HẠN", 4)
+    row = 4
+    _headings_row(out, row, ["STT", f"Rà soát, đánh giá thủ tục hành chính năm {review.get('year', '')}", "Số lượng", "Đơn vị tính"])
+    lines = [
+        ("Đợt rà soát, đánh giá đã mở", review.get("rounds", 0), "đợt"),
+        ("Đợt đã gửi kết quả", review.get("rounds_submitted", 0), "đợt"),
+        ("TTHC được rà soát", review.get("items", 0), "thủ tục"),
+        ("TTHC đề xuất đơn giản hóa", review.get("proposals", 0), "thủ tục"),
+        ("TTHC đề xuất rút ngắn thời hạn giải quyết", review.get("shortened", 0), "thủ tục"),
+        ("Số ngày làm việc cắt giảm", review.get("days_shortened", 0), "ngày"),
+        ("TTHC đề xuất giảm phí, lệ phí", review.get("fee_lowered", 0), "thủ tục"),
+        ("Phí, lệ phí cắt giảm", review.get("fee_cut", 0), "đồng"),
+        ("Chi phí tuân thủ tiết kiệm", review.get("yearly_saving", 0), "đồng/năm"),
+    ]
+    for number, (text, value, unit_word) in enumerate(lines, start=1):
+        row += 1
+        out.put(row, 1, number, align="center", border=True)
+        out.put(row, 2, text, border=True)
+        out.put(row, 3, value, align="right", border=True, number_format="#,##0.##" if isinstance(value, Decimal) else INT_FORMAT)
+        out.put(row, 4, unit_word, align="center", border=True)
+    row += 2
+    _headings_row(out, row, ["STT", "Nguyên nhân giải quyết hồ sơ quá hạn (theo phiếu xin lỗi)", "Số hồ sơ", ""])
+    totals = data.figures.totals
+    for number, (text, value) in enumerate([
+        ("Hồ sơ giải quyết quá hạn trong kỳ", totals["resolved"]["late"]),
+        ("Hồ sơ đang giải quyết quá hạn", totals["pending"]["overdue"]),
+        ("Phiếu xin lỗi và hẹn lại ngày trả kết quả đã phát hành", data.apologies),
+    ], start=1):
+        row += 1
+        out.put(row, 1, number, align="center", border=True)
+        out.put(row, 2, text, font=out.bold, border=True)
+        out.put(row, 3, value, align="right", border=True, number_format=INT_FORMAT)
+        out.put(row, 4, None, border=True)
+    for number, reason in enumerate(data.late_reasons, start=1):
+        row += 1
+        out.put(row, 1, f"3.{number}", align="center", border=True)
+        out.put(row, 2, reason["reason"], border=True)
+        out.put(row, 3, reason["count"], align="right", border=True, number_format=INT_FORMAT)
+        out.put(row, 4, None, border=True)
+    out.widths([8, 64, 14, 12])
+    out.print_setup(landscape=False)
+
+
 def to_xlsx(data: ReportData, *, narrative: dict | None = None, **options) -> bytes:
     """The workbook: Biểu 06 by field, the same by unit, the rates, satisfaction and feedback; the
     official tables end with the outcome rule, the place and date and the signer (``narrative``'s
@@ -597,6 +644,7 @@ def to_xlsx(data: ReportData, *, narrative: dict | None = None, **options) -> by
                     first_heading="Đơn vị giải quyết", rows=unit_rows(data), form=False, **signed)
     _rates_sheet(_Sheet(workbook.create_sheet("Tỷ lệ")), data)
     _satisfaction_sheet(_Sheet(workbook.create_sheet("Hài lòng - PAKN")), data)
+    _review_and_late_sheet(_Sheet(workbook.create_sheet("Rà soát - Quá hạn")), data)
 
     buffer = BytesIO()
     workbook.save(buffer)
@@ -700,6 +748,30 @@ def digitisation_sentences(data: ReportData) -> list[str]:
         f"{_ratio(digitized['results'], resolved['total'], rates['results_digitized'])}.",
         f"Số hồ sơ thanh toán phí, lệ phí trực tuyến: {_ratio(totals['paid_online'], new, rates['paid_online'])}.",
     ]
+
+
+def review_sentences(data: ReportData) -> list[str]:
+    """The year's review of procedures (rà soát, đánh giá TTHC), as procedures' review screens word it."""
+    review = data.review
+    year = review.get("year", data.period.last_day.year)
+    if not review.get("rounds"):
+        return [f"Năm {year}: chưa có đợt rà soát, đánh giá thủ tục hành chính nào trên Hệ thống."]
+    return [f"Năm {year}: {vn_int(review['rounds'])} đợt rà soát, đánh giá thủ tục hành chính "
+            f"({vn_int(review['rounds_submitted'])} đợt đã gửi kết quả). {totals_sentence(review)}"]
+
+
+def late_sentences(data: ReportData) -> list[str]:
+    """The late dossiers, the apologies issued for them and the reasons the apologies give."""
+    totals = data.figures.totals
+    lines = [
+        f"Số hồ sơ giải quyết quá hạn: {vn_int(totals['resolved']['late'])} hồ sơ; số hồ sơ đang giải quyết quá hạn: "
+        f"{vn_int(totals['pending']['overdue'])} hồ sơ; đã phát hành {vn_int(data.apologies)} phiếu xin lỗi và hẹn lại "
+        "ngày trả kết quả."
+    ]
+    if data.late_reasons:
+        lines.append("Nguyên nhân (theo phiếu xin lỗi): " + "; ".join(
+            f"{row['reason']} ({vn_int(row['count'])} hồ sơ)" for row in data.late_reasons) + ".")
+    return lines
 
 
 def satisfaction_sentences(data: ReportData) -> list[str]:
@@ -813,6 +885,8 @@ def pdf_context(data: ReportData, *, narrative: dict | None = None, today: date 
         "dossiers": dossier_sentences(data),
         "digitisation": digitisation_sentences(data),
         "satisfaction": satisfaction_sentences(data),
+        "review": review_sentences(data),
+        "late": late_sentences(data),
         "tables": tables,
         "as_of": as_of,
         "outcome_rule_note": outcome_rule_note(data),

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.db.models import Count, Q
+from django.db.models.functions import Trim
 from django.utils import timezone
 
 from dossiers.ratings.services import land_group_filter, ratings_in, satisfaction_figures
@@ -17,7 +19,8 @@ from motcua.deadlines import configured_outcome_rule
 from motcua.models import AdministrativeUnit
 from motcua.periods import Period
 from motcua.scope import Scope
-from procedures.models import Procedure
+from procedures.models import Procedure, ReviewRound
+from procedures.selectors import review_totals
 
 from .figures import Figures, compute_figures, counted
 from .models import TargetKey
@@ -40,6 +43,10 @@ class ReportData:
     # The rule the stored outcomes follow (settings.OUTCOME_RULE, motcua.deadlines): every format
     # states it under its table.
     outcome_rule: str = field(default_factory=configured_outcome_rule)
+    # The report's other tables (reports.report.other_tables): the year's review of procedures and the
+    # reasons of the late dossiers, from the apologies issued in the window.
+    review: dict = field(default_factory=dict)
+    late_reasons: list = field(default_factory=list)
     # A consolidated report's sources (reports.consolidation.Consolidation): which units' figures are
     # as they sent them and which as the records give them now. None for a report of the records.
     consolidation: object | None = None
@@ -61,6 +68,31 @@ def _satisfaction(unit: AdministrativeUnit, period: Period, targets: dict) -> di
     }
 
 
+def apologies_in(unit: AdministrativeUnit, period: Period):
+    """The apologies (phiếu xin lỗi) issued in the window for dossiers handled in the unit's subtree."""
+    return Apology.objects.filter(Scope.below(unit, on=period.last_day).q("dossier__handling_unit"),
+                                  issued_at__gte=period.start, issued_at__lt=period.end)
+
+
+def late_reasons(unit: AdministrativeUnit, period: Period) -> list[dict]:
+    """The reasons given in the window's apologies, each with how many (one grouped query), most
+    frequent first: the report's table of why dossiers ran late."""
+    rows = (apologies_in(unit, period).annotate(text=Trim("reason")).order_by().values("text")
+            .annotate(count=Count("id")).order_by("-count", "text"))
+    return [{"reason": row["text"], "count": row["count"]} for row in rows]
+
+
+def review_figures(unit: AdministrativeUnit, period: Period) -> dict:
+    """The window's year's review of procedures (rà soát, đánh giá TTHC) in the unit's subtree: rounds
+    opened and submitted, and procedures.selectors.review_totals over them."""
+    rounds = Scope.below(unit, on=period.last_day).filter(ReviewRound.objects.filter(year=period.last_day.year), "unit")
+    figures = review_totals(rounds)
+    figures.update(rounds.order_by().aggregate(
+        rounds=Count("id"), rounds_submitted=Count("id", filter=Q(status=ReviewRound.Status.SUBMITTED))))
+    figures["year"] = period.last_day.year
+    return figures
+
+
 def build_report(unit: AdministrativeUnit, period: Period, *, now: datetime | None = None) -> ReportData:
     """Every table of the report, of a window counted whole once it has ended and as of ``now`` (this
     moment) before: ``data.period.as_of`` then says when."""
@@ -74,10 +106,10 @@ def build_report(unit: AdministrativeUnit, period: Period, *, now: datetime | No
         satisfaction=_satisfaction(unit, period, targets),
         feedback=ticket_figures(tickets_in(unit, period.start, period.end), at=period.end),
         procedures=Procedure.objects.filter(pk__in=procedures.values("pk")).counts(),
-        apologies=Apology.objects.filter(
-            Scope.below(unit, on=period.last_day).q("dossier__handling_unit"), issued_at__gte=period.start, issued_at__lt=period.end
-        ).count(),
+        apologies=apologies_in(unit, period).count(),
         targets=targets,
+        review=review_figures(unit, period),
+        late_reasons=late_reasons(unit, period),
     )
 
 
@@ -96,6 +128,8 @@ def report_as_dict(data: ReportData) -> dict:
         "feedback": data.feedback,
         "procedures": data.procedures,
         "apologies": data.apologies,
+        "review": {key: (float(value) if isinstance(value, Decimal) else value) for key, value in data.review.items()},
+        "late_reasons": data.late_reasons,
         "generated_at": data.generated_at.isoformat(),
         "outcome_rule": data.outcome_rule,
         "consolidated_from": [

@@ -22,7 +22,7 @@ from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Trim, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,9 +33,9 @@ from motcua.periods import VN_TZ, Period, parse_period, quarter_containing
 from motcua.permissions import RULES
 from motcua.scope import Scope, reference_day
 
-from .figures import conditions, dossiers_behind, dossiers_counted
+from .figures import conditions, counted, dossiers_behind, dossiers_counted
 from .models import ReportFormat, ReportRun, ReportSubmission, RunStatus
-from .report import ReportData, build_report, to_json
+from .report import ReportData, apologies_in, build_report, to_json
 
 logger = logging.getLogger(__name__)
 
@@ -426,17 +426,19 @@ def figure_names() -> set[str]:
 
 
 def figure_dossiers(unit: AdministrativeUnit, period: Period, figure: str, *, field_code: str | None = None,
-                    child: AdministrativeUnit | None = None, own: bool = False):
+                    child: AdministrativeUnit | None = None, own: bool = False, reason: str | None = None):
     """The dossiers behind one number of the report page (KeyError for an unknown figure).
 
     ``child`` narrows to a unit's subtree (a by-unit row), ``own`` to the dossiers the unit handles
-    itself (its own by-unit row)."""
+    itself (its own by-unit row), ``reason`` the apologies to those giving that reason (the report's
+    table of late reasons, reports.report.late_reasons)."""
+    period = counted(period)
     scope = child or unit
     if figure == "apologies":
-        dossiers = Dossier.objects.filter(
-            Scope.below(scope, on=period.last_day).q("handling_unit"),
-            apology__issued_at__gte=period.start, apology__issued_at__lt=period.end,
-        )
+        dossiers = Dossier.objects.filter(pk__in=apologies_in(scope, period).values("dossier_id"))
+        if reason:
+            dossiers = dossiers.filter(pk__in=apologies_in(scope, period).annotate(text=Trim("reason"))
+                                       .filter(text=reason.strip()).values("dossier_id"))
         if field_code:
             dossiers = dossiers.filter(procedure__field__code=field_code)
     elif figure in FIGURE_UNIONS:

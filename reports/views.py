@@ -420,7 +420,8 @@ def dossiers(request: HttpRequest) -> HttpResponse:
     field_code = request.GET.get("field", "").strip() or None
     own = request.GET.get("own") == "1"
     rows = (
-        figure_dossiers(unit, period, figure, field_code=field_code, child=child, own=own)
+        figure_dossiers(unit, period, figure, field_code=field_code, child=child, own=own,
+                        reason=request.GET.get("reason", "")[:2000] or None)
         .select_related("procedure", "procedure__field", "handling_unit")
         .order_by("received_at", "id")
     )
@@ -430,6 +431,7 @@ def dossiers(request: HttpRequest) -> HttpResponse:
         "period": period,
         "figure": figure,
         "figure_label": FIGURE_LABELS.get(figure, figure),
+        "reason": request.GET.get("reason", "")[:2000],
         "child": child,
         "own": own,
         "field_code": field_code,
