@@ -127,3 +127,24 @@ def compute_due(
     start = counting_start(received_at, calendar, cutoff=cutoff)
     due = due_moment(received_at, processing_days, calendar, cutoff=cutoff, pauses=pauses, now=now)
     return start, due
+
+
+class TimeLeft(NamedTuple):
+    """What a citizen reads of a pending dossier's due moment: whole working days and hours, left or past."""
+
+    overdue: bool
+    days: int
+    hours: int
+
+
+def time_left(due_at: datetime, now: datetime, calendar: WorkCalendar) -> TimeLeft:
+    """Working time from ``now`` to ``due_at`` (or past it, ``overdue``), in whole working days of the
+    calendar's length and whole hours, rounded down: "Còn 1 ngày 3 giờ làm việc", "Quá hạn 2 ngày làm việc".
+
+    Overdue as soon as the due moment has passed, even while no working time has run since (a Saturday
+    after a Friday's due moment is overdue by 0 days 0 hours)."""
+    overdue = now > due_at
+    span = calendar.working_time_between(due_at, now) if overdue else calendar.working_time_between(now, due_at)
+    minutes_per_day = int(calendar.hours_per_day * 60)  # 480; 450 for a 7.5-hour day
+    days, rest = divmod(int(span.total_seconds() // 60), minutes_per_day)
+    return TimeLeft(overdue, days, rest // 60)

@@ -47,6 +47,7 @@ urlpatterns = [
     path("", include(core_patterns)),
     path("thu-tuc/", include("procedures.urls")),
     path("ra-soat/", include("procedures.review_urls")),
+    path("cong-khai/ket-qua/", include("dossiers.public.results_urls")),  # before the units' postings under cong-khai/
     path("cong-khai/", include("procedures.public_urls")),
     path("ho-so/", include("dossiers.urls")),
     path("ho-so/in/", include("dossiers.printing.urls")),

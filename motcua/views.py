@@ -22,9 +22,13 @@ from .scope import Scope
 from .selectors import work_calendar
 
 
-@login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """What the person has to do now (reports.homes), and today's working time."""
+    """What the person has to do now (reports.homes), and today's working time; for someone not signed
+    in, the public front door (dossiers.public.views.front_door)."""
+    if not request.user.is_authenticated:
+        from dossiers.public.views import front_door
+
+        return front_door(request)
     # The home gathers the work of every app, so its parts are read where all of them can be: the
     # top app (reports.homes), each part through the selector of the list it links to.
     from reports.homes import home_for

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_safe
 
 from motcua.models import AdministrativeUnit
 
-from .models import Procedure, ProcedureQuerySet
+from .models import Posting, Procedure, ProcedureQuerySet
 from .parsing import format_fees
 from .selectors import postings_of_unit
 from .services import fees_of
@@ -59,10 +59,25 @@ def _postable() -> ProcedureQuerySet:
     return Procedure.objects.in_force()
 
 
+SEARCH_RESULTS = 100
+
+
 @require_safe
 @public_page
 def unit_index(request: HttpRequest) -> HttpResponse:
-    """Active units that post procedures, grouped by the unit above them (one query)."""
+    """Active units that post procedures, grouped by the unit above them (one query); with ``?q=`` (the
+    front door's search), the procedures posted by any active unit that match it, with or without
+    diacritics ("chung thuc" finds "Chứng thực"), each with the units that post it."""
+    query = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+    if query:
+        postings = (
+            Posting.objects.filter(is_active=True, unit__in=AdministrativeUnit.objects.active(),
+                                   procedure__in=_postable().search(query))
+            .select_related("procedure", "unit")
+            .order_by("procedure__name", "procedure__code", "unit__path")[:SEARCH_RESULTS]
+        )
+        return _render("procedures/public/search.html", {"postings": list(postings), "query": query, "nav": "procedures",
+                                                          "limit": SEARCH_RESULTS})
     posted = Q(postings__is_active=True, postings__procedure__in=_postable())
     units = (
         AdministrativeUnit.objects.active()
@@ -71,7 +86,7 @@ def unit_index(request: HttpRequest) -> HttpResponse:
         .select_related("parent")
         .order_by("parent__path", "path")
     )
-    return _render("procedures/public/unit_index.html", {"units": units})
+    return _render("procedures/public/unit_index.html", {"units": units, "nav": "procedures"})
 
 
 @require_safe
@@ -86,7 +101,7 @@ def unit_procedures(request: HttpRequest, unit_code: str) -> HttpResponse:
     postings = list(postings_of_unit(unit).filter(procedure__in=procedures))
     return _render(
         "procedures/public/unit_procedures.html",
-        {"unit": unit, "postings": postings, "query": query},
+        {"unit": unit, "postings": postings, "query": query, "nav": "procedures"},
     )
 
 
@@ -112,5 +127,6 @@ def procedure_detail(request: HttpRequest, unit_code: str, code: str) -> HttpRes
             "fees": procedure.fees.all(),
             "posted_fee_text": posted_fee_text,
             "components": procedure.components.all(),
+            "nav": "procedures",
         },
     )

@@ -40,3 +40,6 @@ def hit(rate: Rate, identity: str) -> int | None:
     if count <= rate.limit:
         return None
     return max(1, math.ceil(opened + rate.seconds - now))
+
+# The feedback ticket's lookup: the same budget per address (LOOKUP_PER_ADDRESS) and its own per code.
+TICKET_LOOKUP_PER_CODE = Rate("ticket-lookup-code", 30, 60 * 60)

@@ -13,13 +13,18 @@ import math
 import re
 
 from django import forms
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from dossiers.models import Dossier, DossierEvent, Status
+from dossiers.models import Dossier, DossierEvent, Pause, PauseKind, Status
+from dossiers.public import passes
 from dossiers.public.ratelimit import LOOKUP_PER_ADDRESS, LOOKUP_PER_CODE, client_address, hit
+from motcua.deadlines import TimeLeft, time_left
+from motcua.selectors import work_calendar
 
 CODE_MAX_LENGTH = 48
 
@@ -50,6 +55,13 @@ STEP_LABELS = {
     "withdraw": _("Withdrawn, processing stopped"),
     "apologise": _("Apology and new appointment"),
     "handover": _("Handed over on the reorganisation of administrative units"),
+}
+
+# Why a dossier is paused, in the words a citizen understands (the officer's own reason follows).
+PAUSE_EXPLAINED = {
+    PauseKind.SUPPLEMENT: _("The office is waiting for you to supplement your dossier."),
+    PauseKind.VERIFICATION: _("The office is waiting for another agency to verify information in your dossier."),
+    PauseKind.LEGAL: _("Processing is paused as the law provides."),
 }
 
 _NO_DIGITS = "\x00" * 4  # compared against when no dossier has the code, so both branches do the same work
@@ -116,6 +128,43 @@ def _public_steps(dossier_pk: int) -> list[dict]:
     return [{"label": STEP_LABELS[event["action"]], "at": event["at"]} for event in events]
 
 
+def _open_pause(dossier_pk: int) -> dict | None:
+    """The pause running now: its kind in plain words and the reason written for the citizen
+    (what papers to bring, which agency is asked). A pause that has ended is not shown."""
+    pause = Pause.objects.filter(dossier_id=dossier_pk, ended_at__isnull=True).values("kind", "reason", "started_at").first()
+    if pause is None:
+        return None
+    return {"explained": PAUSE_EXPLAINED.get(pause["kind"], ""), "reason": pause["reason"], "since": pause["started_at"]}
+
+
+def countdown(dossier: dict, *, now=None) -> TimeLeft | None:
+    """The working time left before the due moment (or past it) of a dossier still being handled and not
+    paused; None otherwise. The same working calendar as the due moment (motcua.deadlines)."""
+    if not dossier["is_pending"] or dossier["is_paused"] or dossier["due_at"] is None:
+        return None
+    return time_left(dossier["due_at"], now or timezone.now(), work_calendar())
+
+
+def countdown_text(left: TimeLeft) -> str:
+    """"Còn 1 ngày 3 giờ làm việc", "Quá hạn 2 ngày làm việc": whole working days and hours, the zero parts left out."""
+    values = {"days": left.days, "hours": left.hours}
+    if left.overdue:
+        if left.days and left.hours:
+            return _("Overdue by %(days)s working days %(hours)s hours") % values
+        if left.days:
+            return _("Overdue by %(days)s working days") % values
+        if left.hours:
+            return _("Overdue by %(hours)s working hours") % values
+        return _("Overdue")
+    if left.days and left.hours:
+        return _("%(days)s working days %(hours)s hours left") % values
+    if left.days:
+        return _("%(days)s working days left") % values
+    if left.hours:
+        return _("%(hours)s working hours left") % values
+    return _("Less than one working hour left")
+
+
 def _private(response: HttpResponse) -> HttpResponse:
     """The answer concerns one citizen: no cache may keep it, no link may carry the code away."""
     response["Cache-Control"] = "no-store"
@@ -137,7 +186,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
     submitted = "phone4" in request.GET
     prefill = request.GET.get("code", "").strip()[:CODE_MAX_LENGTH]
     form = LookupForm(request.GET if submitted else None, initial={"code": prefill})
-    context = {"form": form, "searched": False, "dossier": None, "steps": []}
+    context = {"form": form, "searched": False, "dossier": None, "steps": [], "nav": "lookup"}
     if submitted and form.is_valid():
         code, phone4 = form.cleaned_data["code"], form.cleaned_data["phone4"]
         retry_after = hit(LOOKUP_PER_ADDRESS, client_address(request)) or hit(LOOKUP_PER_CODE, code.upper())
@@ -146,7 +195,48 @@ def lookup(request: HttpRequest) -> HttpResponse:
         found = _public_dossier(code, phone4)
         context["searched"] = True
         if found is not None:
-            context["steps"] = _public_steps(found.pop("pk"))
+            pk = found.pop("pk")
+            context["steps"] = _public_steps(pk)
             context["dossier"] = found
+            left = countdown(found)
+            context["countdown"] = {**left._asdict(), "text": countdown_text(left)} if left else None
+            context["pause"] = _open_pause(pk) if found["is_paused"] else None
+            if not found["is_pending"]:
+                # The digits were just checked: the rating opens for this dossier without them.
+                context["rating_pass"] = passes.issue(found["code"])
     # Rendered without the request: no session, no CSRF token, nothing about a signed-in officer.
     return _private(HttpResponse(render_to_string("dossiers/public/lookup.html", context)))
+
+
+# -- the front door ------------------------------------------------------------------------------------
+
+
+def office_hours() -> str:
+    """The office's opening hours: settings.OFFICE_HOURS, else the working calendar's sessions."""
+    if settings.OFFICE_HOURS:
+        return settings.OFFICE_HOURS
+    sessions = ", ".join(f"{start:%H:%M}–{end:%H:%M}" for start, end in work_calendar().sessions)
+    return _("Monday to Friday: %(sessions)s") % {"sessions": sessions}
+
+
+def front_door(request: HttpRequest) -> HttpResponse:
+    """``/`` for someone not signed in: the four doors (the lookup, the posted procedures, feedback,
+    rating), the office's address, hours and hotline, the results made public, and the staff's sign-in.
+    Rendered without the request, as the other public pages: light, and the same for every visitor."""
+    from dossiers.public.results import recent_months, top_units  # the results read reports; only here
+
+    months = recent_months(timezone.localdate())
+    context = {
+        "nav": "home",
+        "lookup_form": LookupForm(),
+        "office": {
+            "name": settings.OFFICE_NAME,
+            "address": settings.OFFICE_ADDRESS,
+            "hours": office_hours(),
+            "hotline": settings.OFFICE_HOTLINE,
+        },
+        "result_units": [{"unit": unit, "months": months} for unit in top_units()],
+    }
+    response = HttpResponse(render_to_string("motcua/public_home.html", context))
+    response["Cache-Control"] = "no-cache"  # the same for everyone, but the months turn
+    return response

@@ -38,6 +38,7 @@ from motcua.models import AdministrativeUnit
 from dossiers.ratings.services import FeedbackError, kiosk_authenticate, kiosk_register, rating_record
 from dossiers.models import Dossier, KioskDevice, RatingChannel, RatingLevel, Status
 from dossiers.printing.documents import qr_svg
+from dossiers.public import passes
 from dossiers.public.views import CODE_MAX_LENGTH
 from dossiers.ratings.forms import KioskRatingForm, KioskRegisterForm, OnlineCheckForm, OnlineRatingForm, PaperRatingForm, WindowForm
 from dossiers.ratings.support import (
@@ -165,15 +166,21 @@ def _public_dossier(dossier: Dossier) -> dict:
 @require_http_methods(["GET", "POST"])
 def online(request: HttpRequest) -> HttpResponse:
     """Step one: the code (``?code=`` fills it in) and the phone's last 4 digits; step two, once they
-    match a closed dossier not rated online yet: the rating itself. Both steps check the digits again."""
+    match a closed dossier not rated online yet: the rating itself. Both steps check the digits again.
+
+    From the public lookup, a signed pass (``?t=``, dossiers.public.passes) stands for the digits just
+    checked there: the page opens at step two, and the rating posts the pass back instead of the digits."""
     template = "dossiers/ratings/online.html"
+    data = request.POST if request.method == "POST" else request.GET
+    if data.get(passes.FIELD):
+        return _online_with_pass(request, data[passes.FIELD])
     if request.method != "POST":
         prefill = request.GET.get("code", "").strip()[:CODE_MAX_LENGTH]
         check = OnlineCheckForm(initial={"code": prefill})
-        return _plain(request, template, {"check": check, "stage": "check"}, csrf=True)
+        return _plain(request, template, {"check": check, "stage": "check", "nav": "rating"}, csrf=True)
     check = OnlineCheckForm(request.POST)
     if not check.is_valid():
-        return _plain(request, template, {"check": check, "stage": "check"}, status=400, csrf=True)
+        return _plain(request, template, {"check": check, "stage": "check", "nav": "rating"}, status=400, csrf=True)
     code, phone4 = check.cleaned_data["code"], check.cleaned_data["phone4"]
     # The same budget as the public lookup: both answer whether these digits fit this code.
     retry_after = hit(LOOKUP_PER_ADDRESS, client_address(request)) or hit(LOOKUP_PER_CODE, code.upper())
@@ -181,13 +188,30 @@ def online(request: HttpRequest) -> HttpResponse:
         return _too_many(request, "dossiers/ratings/online_rate_limited.html", retry_after)
     dossier = dossier_for_citizen(code, phone4)
     if dossier is None:
-        return _plain(request, template, {"check": check, "stage": "check", "not_found": True}, csrf=True)
-    context = {"check": check, "dossier": _public_dossier(dossier)}
+        return _plain(request, template, {"check": check, "stage": "check", "not_found": True, "nav": "rating"}, csrf=True)
+    return _rating_stage(request, dossier, {"check": check})
+
+
+def _online_with_pass(request: HttpRequest, token: str) -> HttpResponse:
+    """The rating opened from the lookup: the pass names the dossier; an expired or forged one sends the
+    citizen back to step one with a word of why."""
+    dossier = passes.dossier_of(token)
+    if dossier is None:
+        check = OnlineCheckForm()
+        context = {"check": check, "stage": "check", "pass_expired": True, "nav": "rating"}
+        return _plain(request, "dossiers/ratings/online.html", context, status=400 if request.method == "POST" else 200, csrf=True)
+    return _rating_stage(request, dossier, {"pass_token": token})
+
+
+def _rating_stage(request: HttpRequest, dossier: Dossier, context: dict) -> HttpResponse:
+    """Step two, for a dossier whose digits were checked (now, or by the lookup's pass)."""
+    template = "dossiers/ratings/online.html"
+    context = {**context, "dossier": _public_dossier(dossier), "nav": "rating"}
     if not may_be_rated_online(dossier):
         return _plain(request, template, {**context, "stage": "not_yet"})
     if rated_online(dossier):
         return _plain(request, template, {**context, "stage": "already"})
-    rating_step = request.POST.get("step") == "rate"
+    rating_step = request.method == "POST" and request.POST.get("step") == "rate"
     form = OnlineRatingForm(request.POST if rating_step else None)
     if rating_step and form.is_valid():
         try:
@@ -204,7 +228,7 @@ def online(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def online_thanks(request: HttpRequest) -> HttpResponse:
-    return _plain(request, "dossiers/ratings/online_thanks.html", {})
+    return _plain(request, "dossiers/ratings/online_thanks.html", {"nav": "rating"})
 
 
 # -- staff: the unit on screen -----------------------------------------------------------------------

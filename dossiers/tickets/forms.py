@@ -273,3 +273,18 @@ class FiguresForm(PeriodForm):
         self.fields["unit"] = forms.ChoiceField(label=_("Unit"), choices=[(u.code, u.name) for u in units.order_by("path")])
         self.fields["from"] = _date_field(_("From"))
         self.fields["to"] = _date_field(_("To"))
+
+
+class TicketLookupForm(forms.Form):
+    """A sender follows a ticket: its code and the last 4 digits of the phone given with it (the dossier
+    lookup's rule: dossiers.public.views.LookupForm)."""
+
+    code = forms.CharField(label=_("Feedback code"), max_length=48)
+    phone4 = forms.RegexField(
+        label=_("Last 4 digits of your phone number"),
+        regex=r"^\d{4}$",
+        error_messages={"invalid": _("Enter the last 4 digits of the phone number you gave with your feedback.")},
+    )
+
+    def clean_code(self) -> str:
+        return re.sub(r"\s+", "", self.cleaned_data["code"])

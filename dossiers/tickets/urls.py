@@ -14,6 +14,7 @@ urlpatterns = [
     path("gui/", views.submit, name="submit"),
     path("gui/da-gui/", views.submitted, name="submitted"),
     path("da-tra-loi/", views.public, name="public"),
+    path("tra-cuu/", views.ticket_lookup, name="lookup"),
     path("moi/", views.ticket_new, name="new"),
     path("so-lieu/", views.figures, name="figures"),
     path("<str:code>/", views.ticket_detail, name="detail"),

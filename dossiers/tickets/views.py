@@ -10,7 +10,9 @@ the services, redirect by URL name.
 """
 from __future__ import annotations
 
+import hmac
 import math
+import re
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -19,6 +21,7 @@ from django.core import signing
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,10 +41,10 @@ from dossiers.tickets import letter as ticket_letter
 from dossiers.tickets import selectors as ticket_selectors
 from dossiers.ratings.services import FeedbackError
 from dossiers.tickets.services import STEPS, ticket_figures, ticket_receive, ticket_step, tickets_in
-from dossiers.models import FeedbackTicket, TicketChannel, TicketStatus
-from dossiers.public.ratelimit import client_address, hit
+from dossiers.models import FeedbackTicket, TicketChannel, TicketEvent, TicketStatus
+from dossiers.public.ratelimit import LOOKUP_PER_ADDRESS, TICKET_LOOKUP_PER_CODE, client_address, hit
 from dossiers.tickets.access import get_ticket_for_user, tickets_for_user
-from dossiers.tickets.forms import FiguresForm, PublicTicketForm, StaffTicketForm, TicketStepForm
+from dossiers.tickets.forms import FiguresForm, PublicTicketForm, StaffTicketForm, TicketLookupForm, TicketStepForm
 
 SENT_SALT = "dossiers.tickets.sent"
 SENT_MAX_AGE = 24 * 60 * 60
@@ -154,6 +157,68 @@ def submitted(request: HttpRequest) -> HttpResponse:
     if ticket is None:
         raise Http404
     response = render(request, "dossiers/tickets/submitted.html", {"ticket": ticket})
+    response["Referrer-Policy"] = "no-referrer"
+    return _no_store(response)
+
+
+# -- public: a sender follows a ticket ------------------------------------------------------------
+
+_NO_DIGITS = "\x00" * 4  # compared against when no ticket has the code, so both failures do the same work
+
+
+def _last_four_digits(contact: str) -> str:
+    """The phone's last 4 digits; a contact that is an e-mail address has none (it is never matched)."""
+    if "@" in (contact or ""):
+        return _NO_DIGITS
+    digits = re.sub(r"\D", "", contact or "")
+    return digits[-4:] if len(digits) >= 4 else _NO_DIGITS
+
+
+def _public_ticket(code: str, phone4: str) -> dict | None:
+    """The allow-listed view of the ticket with this code whose sender's phone ends with these digits:
+    its status, unit, dates, steps (what and when, never who or the notes) and the answer once published."""
+    row = (
+        FeedbackTicket.objects.filter(code__in={code, code.upper()})
+        .values("pk", "code", "sender_contact", "status", "unit__name", "received_at", "due_at", "answer", "published_at")
+        .first()
+    )
+    stored = _last_four_digits(row["sender_contact"]) if row else _NO_DIGITS
+    matches = hmac.compare_digest(stored.encode(), phone4.encode())
+    if row is None or not matches:
+        return None
+    # Each step as the state it led to ("Classified", "Answered"): the citizen's words, not the desk's.
+    events = TicketEvent.objects.filter(ticket_id=row["pk"]).order_by("at", "id").values("to_status", "at")
+    statuses = dict(TicketStatus.choices)
+    published = row["published_at"] is not None
+    return {
+        "code": row["code"],
+        "status_label": statuses.get(row["status"], row["status"]),
+        "unit_name": row["unit__name"],
+        "received_at": row["received_at"],
+        "due_at": row["due_at"],
+        "steps": [{"label": statuses.get(event["to_status"], ""), "at": event["at"]} for event in events],
+        "answer": row["answer"] if published else "",
+        "published_at": row["published_at"],
+    }
+
+
+@require_safe
+def ticket_lookup(request: HttpRequest) -> HttpResponse:
+    """The sender's follow-up: the ticket code and the phone digits, with the dossier lookup's rules (the
+    same answer for "no such code" and "wrong digits", rate limits per address and per code)."""
+    submitted_form = "phone4" in request.GET
+    prefill = request.GET.get("code", "").strip()[:48]
+    form = TicketLookupForm(request.GET if submitted_form else None, initial={"code": prefill})
+    context = {"form": form, "searched": False, "ticket": None, "nav": "feedback"}
+    if submitted_form and form.is_valid():
+        code, phone4 = form.cleaned_data["code"], form.cleaned_data["phone4"]
+        retry_after = hit(LOOKUP_PER_ADDRESS, client_address(request)) or hit(TICKET_LOOKUP_PER_CODE, code.upper())
+        if retry_after:
+            return _too_many(request, retry_after)
+        context["searched"] = True
+        context["ticket"] = _public_ticket(code, phone4)
+    # Rendered without the request: no session, no CSRF token, nothing about a signed-in officer.
+    response = HttpResponse(render_to_string("dossiers/tickets/public_lookup.html", context))
     response["Referrer-Policy"] = "no-referrer"
     return _no_store(response)
 

@@ -87,6 +87,11 @@ def pages_of(role: str, world) -> list[str]:
             reverse("public:unit-index"), reverse("public:unit-procedures", args=[unit.code]),
             reverse("public:procedure-detail", args=[unit.code, world["procedure"].code]),
             reverse("lookup:lookup"), reverse("tickets:submit"), reverse("tickets:public"), reverse("login"),
+            reverse("motcua:home"), reverse("public:unit-index") + "?q=chung+thuc", reverse("tickets:lookup"),
+            reverse("tickets:lookup") + f"?code={world['ticket'].code}&phone4=0111", reverse("ratings:online"),
+            reverse("results:index"),
+            reverse("results:month", args=[unit.key, timezone.localdate().strftime("%Y-%m")]),
+            reverse("results:month", args=[unit.parent.key, timezone.localdate().strftime("%Y-%m")]),
         ],
     }[role]
 

@@ -65,7 +65,7 @@ def test_sign_out_is_a_post_and_ends_the_session(client, desk_officer_a):
     client.login(username="desk.a", password=PASSWORD)
     response = client.post(reverse("logout"))
     assert response.status_code == 302
-    assert client.get(reverse("motcua:home")).status_code == 302
+    assert client.get(reverse("motcua:unit-list")).status_code == 302  # "/" is the public front door since issue 19
 
 
 def test_password_change_requires_twelve_characters(client, desk_officer_a):

@@ -1,5 +1,8 @@
 """The public lookup at /tra-cuu/: the status, the appointment and the steps for the right code and phone
 digits; nothing personal ever; the same answer for "no such code" and "wrong digits"; rate-limited."""
+import re
+from html import unescape
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -149,7 +152,7 @@ def test_the_page_is_private_light_and_local(client, returned_dossier):
     assert response["Cache-Control"] == "no-store"
     assert response["Referrer-Policy"] == "no-referrer"
     html = response.content.decode()
-    assert html.count("<link rel=\"stylesheet\"") == 1 and "css/app.css" in html
+    assert html.count("<link rel=\"stylesheet\"") == 2 and "css/app.css" in html and "css/public.css" in html
     assert "<script" not in html and "<style" not in html
     assert "http://" not in html and "https://" not in html
     assert "csrfmiddlewaretoken" not in html
@@ -192,3 +195,179 @@ def test_thirty_lookups_an_hour_for_one_code_whatever_the_address(client, return
     response = look_up(client, returned_dossier.code, "5678", address="192.0.2.200")
     assert response.status_code == 429
     assert 1 <= int(response["Retry-After"]) <= 3600
+
+
+# -- the countdown in working time, the pause's reason, the rating from the lookup (issue 19) ----------
+
+
+@pytest.fixture
+def at_moment(monkeypatch):
+    """Read the lookup as of a given moment (the countdown's "now")."""
+    from django.utils import timezone
+
+    def set_now(moment):
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+
+    return set_now
+
+
+def test_a_dossier_due_in_a_working_day_and_three_hours_counts_down_in_working_time(
+    client, commune_a, birth_registration, desk, at_moment
+):
+    # Received Monday 19/01/2026 08:00, 3 working days: due Thursday 22/01 at 08:00. On Tuesday at 14:30
+    # there are 3 h of Tuesday, 8 h of Wednesday and 30 min of Thursday left: 1 day 3 hours (rounded down).
+    dossier = dossier_receive(unit=commune_a, procedure=birth_registration, applicant=CITIZEN, by=desk,
+                              received_at=vn(2026, 1, 19, 8, 0))
+    assert dossier.due_at == vn(2026, 1, 22, 8, 0)
+    at_moment(vn(2026, 1, 20, 14, 30))
+    response = look_up(client, dossier.code, "5678")
+    countdown = response.context["countdown"]
+    assert (countdown["overdue"], countdown["days"], countdown["hours"]) == (False, 1, 3)
+    html = response.content.decode()
+    assert "Còn 1 ngày 3 giờ làm việc" in html
+    assert "Quá hạn" not in html
+
+
+def test_a_dossier_two_working_days_late_says_so_with_the_apology_and_its_new_appointment(
+    client, commune_a, birth_registration, desk, processing_a, at_moment
+):
+    dossier = dossier_receive(unit=commune_a, procedure=birth_registration, applicant=CITIZEN, by=desk,
+                              received_at=vn(2026, 1, 19, 8, 0))
+    dossier_apologise(dossier=dossier, by=processing_a, reason=APOLOGY_REASON, new_due_at=vn(2026, 1, 28, 16, 0),
+                      at=vn(2026, 1, 21, 16, 0))
+    # Due Thursday 22/01 08:00; on Monday 26/01 at 08:00 two working days have passed (Thursday, Friday).
+    at_moment(vn(2026, 1, 26, 8, 0))
+    response = look_up(client, dossier.code, "5678")
+    countdown = response.context["countdown"]
+    assert (countdown["overdue"], countdown["days"], countdown["hours"]) == (True, 2, 0)
+    html = response.content.decode()
+    assert "Quá hạn 2 ngày làm việc" in html
+    assert 'data-testid="lookup-apology"' in html and "28/01/2026 16:00" in html
+    assert "Còn " not in html
+
+
+def test_a_paused_dossier_shows_the_pause_and_its_reason_in_plain_words_without_a_countdown(
+    client, commune_a, birth_registration, desk, processing_a, at_moment
+):
+    dossier = dossier_receive(unit=commune_a, procedure=birth_registration, applicant=CITIZEN, by=desk,
+                              received_at=vn(2026, 1, 19, 8, 0))
+    dossier_pause(dossier=dossier, by=processing_a, kind="supplement", reason=PAUSE_REASON, at=vn(2026, 1, 20, 9, 0))
+    at_moment(vn(2026, 1, 27, 9, 0))  # long past the first due moment: a paused clock is not late
+    response = look_up(client, dossier.code, "5678")
+    assert response.context["countdown"] is None
+    html = response.content.decode()
+    assert "Tạm dừng" in html and PAUSE_REASON in html
+    assert "Cơ quan đang chờ ông/bà bổ sung hồ sơ." in html
+    assert "Quá hạn" not in html
+
+
+def test_from_the_lookup_the_rating_opens_for_the_dossier_without_the_digits(client, returned_dossier):
+    from dossiers.models import Rating
+
+    result = look_up(client, returned_dossier.code, "5678").content.decode()
+    link = re.search(r'href="(/danh-gia/truc-tuyen/\?t=[^"]+)" data-testid="lookup-rate"', result)
+    assert link, "the lookup links to the rating"
+    url = unescape(link[1])
+    assert "5678" not in url and "phone" not in url and returned_dossier.code not in url
+    page = client.get(url)
+    assert page.status_code == 200 and page.context["stage"] == "rate"
+    assert page.context["dossier"]["code"] == returned_dossier.code
+    body = page.content.decode()
+    assert 'name="phone4"' not in body  # no digits asked, none carried
+    token = page.context["pass_token"]
+    response = client.post(reverse("ratings:online"), {"t": token, "step": "rate", "level": "satisfied"},
+                           REMOTE_ADDR="198.51.100.7")
+    assert response.status_code == 302
+    assert Rating.objects.filter(dossier=returned_dossier, channel="online").count() == 1
+
+
+def test_a_forged_or_expired_pass_asks_for_the_digits_and_records_nothing(client, returned_dossier):
+    from django.core import signing
+
+    from dossiers.models import Rating
+    from dossiers.public import passes
+
+    forged = signing.dumps(returned_dossier.code, salt="another-salt")
+    page = client.get(reverse("ratings:online"), {"t": forged})
+    assert page.context["stage"] == "check" and page.context["pass_expired"]
+    expired = passes.issue(returned_dossier.code)
+    assert passes.code_of(expired, max_age=-1) is None
+    refused = client.post(reverse("ratings:online"), {"t": forged, "step": "rate", "level": "satisfied"})
+    assert refused.status_code == 400
+    assert Rating.objects.count() == 0
+
+
+def test_a_pending_dossier_offers_no_rating_pass(client, commune_a, birth_registration, desk):
+    dossier = dossier_receive(unit=commune_a, procedure=birth_registration, applicant=CITIZEN, by=desk,
+                              received_at=vn(2026, 1, 19, 8, 0))
+    response = look_up(client, dossier.code, "5678")
+    assert "rating_pass" not in response.context and "/danh-gia/truc-tuyen/" not in response.content.decode().split("<main", 1)[1].split("</main>", 1)[0]
+
+
+# -- a feedback ticket's own lookup ----------------------------------------------------------------------
+
+TICKET_URL = reverse("tickets:lookup")
+ANSWER = "Ủy ban nhân dân xã đã rà soát và rút ngắn thời hạn trả kết quả."
+
+
+@pytest.fixture
+def answered_ticket(commune_a, leader_a):
+    from dossiers.tickets.services import ticket_receive, ticket_step
+
+    ticket = ticket_receive(unit=commune_a, channel="website", sender_name="Trần Thị Bình", sender_contact="0987 654 321",
+                            sender_address="Thôn Tây", content="Thời hạn khai sinh quá dài.", at=vn(2026, 3, 2, 9, 0))
+    for action, kwargs in (("classify", {"classification": "regulation"}), ("answer", {"answer": ANSWER})):
+        ticket = ticket_step(ticket=ticket, action=action, by=leader_a, at=vn(2026, 3, 4, 9, 0), **kwargs)
+    return ticket
+
+
+def follow(client, code, phone4, address="198.51.100.8"):
+    return client.get(TICKET_URL, {"code": code, "phone4": phone4}, REMOTE_ADDR=address)
+
+
+def test_a_sender_follows_a_ticket_with_its_code_and_phone_digits_and_reads_the_published_answer(
+    client, answered_ticket, leader_a
+):
+    from dossiers.tickets.services import ticket_step
+
+    response = follow(client, answered_ticket.code, "4321")
+    ticket = response.context["ticket"]
+    assert [str(step["label"]) for step in ticket["steps"]] == ["Đã tiếp nhận", "Đã phân loại", "Đã trả lời"]
+    assert ticket["answer"] == ""  # answered, not yet published
+    assert ANSWER not in response.content.decode()
+    ticket_step(ticket=answered_ticket, action="publish", by=leader_a, at=vn(2026, 3, 5, 9, 0))
+    response = follow(client, answered_ticket.code.lower(), "4321")
+    html = response.content.decode()
+    assert response.context["ticket"]["answer"] == ANSWER and ANSWER in html
+    assert "05/03/2026" in html
+    for private in ("Trần Thị Bình", "0987 654 321", "Thôn Tây", leader_a.username):
+        assert private not in html
+
+
+def test_wrong_digits_and_an_unknown_ticket_code_get_the_same_answer(client, answered_ticket):
+    wrong = follow(client, answered_ticket.code, "0000")
+    assert wrong.context["searched"] and wrong.context["ticket"] is None
+    unknown = follow(client, answered_ticket.code[:-1] + "X", "0000")
+    assert wrong.content == unknown.content.replace((answered_ticket.code[:-1] + "X").encode(), answered_ticket.code.encode())
+    assert wrong["Cache-Control"] == "no-store"
+
+
+def test_a_ticket_lookup_is_rate_limited_with_the_dossier_lookup(client, answered_ticket):
+    for number in range(10):
+        assert follow(client, f"PA-{number}", "1234", address="203.0.113.40").status_code == 200
+    refused = follow(client, answered_ticket.code, "4321", address="203.0.113.40")
+    assert refused.status_code == 429
+    assert answered_ticket.code not in refused.content.decode()
+
+
+def test_the_submitted_page_shows_the_code_and_how_to_follow_it(client, commune_a):
+    from django.core import signing
+
+    from dossiers.tickets.services import ticket_receive
+    from dossiers.tickets.views import SENT_SALT
+
+    ticket = ticket_receive(unit=commune_a, channel="website", sender_name="Lê Văn C", sender_contact="0912000111",
+                            content="Góp ý.")
+    page = client.get(reverse("tickets:submitted"), {"t": signing.dumps(ticket.code, salt=SENT_SALT)}).content.decode()
+    assert ticket.code in page and 'data-testid="ticket-follow"' in page
+    assert f'{TICKET_URL}?code={ticket.code}' in page

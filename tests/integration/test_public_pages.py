@@ -187,4 +187,4 @@ def test_a_signed_in_officer_gets_the_public_page_as_private(client, commune_a, 
 def test_public_pages_load_only_the_local_stylesheet(client, commune_a, ngoc_ky_postings):
     page = client.get(reverse("public:procedure-detail", args=[commune_a.code, "1.000894"])).content.decode()
     assert re.findall(r'(?:src|href)="((?:https?:)?//[^"]+)"', page) == []
-    assert re.findall(r'<link rel="stylesheet" href="([^"]+)"', page) == ["/static/css/app.css"]
+    assert re.findall(r'<link rel="stylesheet" href="([^"]+)"', page) == ["/static/css/app.css", "/static/css/public.css"]

@@ -406,7 +406,7 @@ def test_thirty_tries_an_hour_for_one_code_whatever_the_address(client, returned
 
 def test_the_online_page_is_light_and_local(client, returned_dossier):
     html = online_post(client, {"code": returned_dossier.code, "phone4": "5678"}).content.decode()
-    assert html.count('<link rel="stylesheet"') == 1 and "css/app.css" in html
+    assert html.count('<link rel="stylesheet"') == 2 and "css/app.css" in html and "css/public.css" in html
     assert "<script" not in html
     assert "http://" not in html and "https://" not in html
 
