@@ -69,8 +69,9 @@ class ProcedureAdmin(ImportExportModelAdmin):
 
 @admin.register(Posting)
 class PostingAdmin(admin.ModelAdmin):
-    list_display = ["unit", "procedure", "posted_at_desk", "posted_on_website", "is_active"]
-    list_filter = ["is_active"]
+    list_display = ["unit", "procedure", "valid_from", "valid_to", "posted_at_desk", "posted_on_website", "is_active"]
+    list_filter = [("valid_to", admin.EmptyFieldListFilter)]
+    fields = ["unit", "procedure", "valid_from", "valid_to", "posted_at_desk", "posted_on_website"]
     search_fields = ["unit__name", "procedure__code", "procedure__name"]
     autocomplete_fields = ["unit", "procedure"]
     list_select_related = ["unit", "procedure"]

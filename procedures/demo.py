@@ -5,6 +5,10 @@ file's last column), posted where the demo tree receives dossiers today.
 - ``2025``: both at every commune of Thành phố Hải Phòng (from 01/07/2025 the communes took over the
   district's procedures; the districts are gone), posted on the day they started. The units that ended
   keep no posting: what they handled then was the catalogue of their level (dossiers.demo).
+
+A posting's first day (``valid_from``) is the day its unit started in the 2025 tree; in the 2023 tree
+the units have handled their catalogue since before the records (empty), so that the demo's reports of
+past windows count it too, while the lists are dated as posted at the desk on 06/01/2025.
 """
 from __future__ import annotations
 
@@ -32,10 +36,10 @@ def demo_seed(tree: str = DEFAULT_TREE) -> dict[str, int]:
         level: list(Procedure.objects.in_force().filter(level=level).values_list("id", flat=True))
         for level in (UnitLevel.DISTRICT, UnitLevel.COMMUNE)
     }
-    posted_on = POSTED_ON
+    posted_on, since = POSTED_ON, None
     if tree == "2025":
         city = AdministrativeUnit.objects.by_key(CITY_CODE)
-        posted_on = city.valid_from
+        posted_on = since = city.valid_from
         communes = AdministrativeUnit.objects.children_in_force(city).filter(level=UnitLevel.COMMUNE)
         procedures = by_level[UnitLevel.COMMUNE] + by_level[UnitLevel.DISTRICT]
         wanted = [(commune_id, pid) for commune_id in communes.values_list("id", flat=True) for pid in procedures]
@@ -44,9 +48,9 @@ def demo_seed(tree: str = DEFAULT_TREE) -> dict[str, int]:
         wanted = [(district.id, pid) for pid in by_level[UnitLevel.DISTRICT]]
         for commune_id in district.descendants().filter(level=UnitLevel.COMMUNE).values_list("id", flat=True):
             wanted += [(commune_id, pid) for pid in by_level[UnitLevel.COMMUNE]]
-    existing = set(Posting.objects.values_list("unit_id", "procedure_id"))
+    existing = set(Posting.objects.filter(is_active=True).values_list("unit_id", "procedure_id"))
     Posting.objects.bulk_create(
-        Posting(unit_id=unit_id, procedure_id=pid, posted_at_desk=posted_on, posted_on_website=posted_on)
+        Posting(unit_id=unit_id, procedure_id=pid, valid_from=since, posted_at_desk=posted_on, posted_on_website=posted_on)
         for unit_id, pid in wanted
         if (unit_id, pid) not in existing
     )

@@ -8,12 +8,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from motcua.forms import EmptyChoiceMixin
 from motcua.models import AdministrativeUnit, UnitLevel
+from motcua.models import today as local_today
 
 from .models import Field, OnlineLevel, Posting, Procedure, ProcedureStatus, Sector
 from .parsing import (
@@ -94,12 +95,12 @@ class CatalogueFilterForm(forms.Form):
 
 
 def annotate_posted_at(procedures: QuerySet[Procedure], unit: AdministrativeUnit | None) -> QuerySet[Procedure]:
-    """Mark the procedures the unit itself posts (one subquery, not a query per row)."""
+    """Mark the procedures the unit itself posts now, with the first day of that posting (``posted_since``;
+    None when it is older than the records): subqueries, not a query per row."""
     if unit is None:
         return procedures
-    return procedures.annotate(
-        posted_here=Exists(Posting.objects.filter(unit=unit, procedure=OuterRef("pk"), is_active=True))
-    )
+    own = Posting.objects.filter(unit=unit, procedure=OuterRef("pk"), is_active=True)
+    return procedures.annotate(posted_here=Exists(own), posted_since=Subquery(own.values("valid_from")[:1]))
 
 
 class ProcedureForm(EmptyChoiceMixin, forms.ModelForm):
@@ -218,10 +219,21 @@ class ProcedureForm(EmptyChoiceMixin, forms.ModelForm):
 
 
 class PostingForm(forms.Form):
-    """Whether the unit handles (and posts) the procedure, and since when, at the desk and online."""
+    """Whether the unit handles (and posts) the procedure, since when and until when, and the days it was
+    posted at the desk and online. Empty days: today for a new posting or a withdrawal; the stored
+    first day for a posting in force. No day may be after today."""
 
     unit = forms.CharField(widget=forms.HiddenInput, required=False)
     is_active = forms.BooleanField(label=_("Handled and posted by this unit"), required=False, initial=True)
+    valid_from = forms.DateField(
+        label=_("Handled since"), required=False, widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}),
+        help_text=_("Empty: today for a new posting."),
+    )
+    valid_to = forms.DateField(
+        label=_("Withdrawn on (last day handled)"), required=False,
+        widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}),
+        help_text=_("Only when the unit stops handling it. Empty: today."),
+    )
     posted_at_desk = forms.DateField(
         label=_("Posted at the desk on"), required=False, widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"})
     )
@@ -231,14 +243,28 @@ class PostingForm(forms.Form):
 
     @classmethod
     def for_posting(cls, unit: AdministrativeUnit, posting: Posting | None) -> PostingForm:
+        """The form about ``posting`` (the unit's posting in force, else its last one; None when never posted)."""
         initial = {"unit": unit.code}
         if posting is not None:
             initial.update(
                 is_active=posting.is_active,
+                valid_from=posting.valid_from if posting.is_active else None,
                 posted_at_desk=posting.posted_at_desk,
                 posted_on_website=posting.posted_on_website,
             )
         return cls(initial=initial)
+
+    def clean(self):
+        cleaned = super().clean()
+        today = local_today()
+        for name in ("valid_from", "valid_to"):
+            day = cleaned.get(name)
+            if day is not None and day > today:
+                self.add_error(name, _("This day is after today."))
+        if cleaned.get("is_active") and cleaned.get("valid_to"):
+            self.add_error("valid_to", _("Leave this empty while the unit handles the procedure, or untick “%(label)s”.")
+                           % {"label": self.fields["is_active"].label})
+        return cleaned
 
 
 class ImportUploadForm(forms.Form):

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from motcua.models import AdministrativeUnit, JobStatus, UnitLevel
+from motcua.models import AdministrativeUnit, JobStatus, UnitLevel, in_force_q
 from motcua.scope import Scope
 from motcua.text import search_key
 
@@ -56,9 +56,35 @@ class ProcedureStatus(models.TextChoices):
 DEFAULT_CUTOFF = time(15, 0)
 
 
+LIVE_STATUSES = (ProcedureStatus.IN_FORCE, ProcedureStatus.AMENDED)
+# The levels a catalogue count goes by, top first.
+LEVELS = (UnitLevel.PROVINCE, UnitLevel.DISTRICT, UnitLevel.COMMUNE)
+
+
 class ProcedureQuerySet(models.QuerySet):
-    def in_force(self) -> ProcedureQuerySet:
-        return self.filter(status__in=[ProcedureStatus.IN_FORCE, ProcedureStatus.AMENDED])
+    # The day ``posted_in`` counted the postings on (None: now): ``in_force()`` then reads the catalogue
+    # on that same day, so that a report of a past window counts what stood on its last day.
+    _day: date | None = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._day = self._day
+        return clone
+
+    def in_force(self, on: date | None = None) -> ProcedureQuerySet:
+        """Procedures in force: today, by their status (in force or amended); on a day (``on``, or the day
+        ``posted_in`` was asked about), by their validity too: effective by then (``effective_from``) and
+        not yet ended (``effective_until``), an abolished or replaced procedure counting up to its
+        ``effective_until`` (one abolished without that date counts on no day)."""
+        day = on or self._day
+        live = Q(status__in=LIVE_STATUSES)
+        if day is None:
+            return self.filter(live)
+        return self.filter(
+            Q(effective_from__isnull=True) | Q(effective_from__lte=day),
+            Q(effective_until__isnull=True) | Q(effective_until__gte=day),
+            live | Q(effective_until__isnull=False),
+        )
 
     def search(self, text: str) -> ProcedureQuerySet:
         """Every word must appear in the code or name, with or without diacritics."""
@@ -68,15 +94,28 @@ class ProcedureQuerySet(models.QuerySet):
         return qs
 
     def posted_in(self, unit: AdministrativeUnit, on: date | None = None) -> ProcedureQuerySet:
-        """Procedures posted by the unit or any unit below it (the units below it in force ``on`` that
-        day, when given: a report's count; postings are what a unit has, never what it took over)."""
-        posted = Scope.below(unit, on=on, taken_over=False).filter(Posting.objects.filter(is_active=True), "unit")
-        return self.filter(pk__in=posted.values("procedure_id"))
+        """Procedures posted by the unit or any unit below it: now (the postings not withdrawn), or, with
+        ``on``, the postings in force that day at the units below it in force that day (the unit's own
+        last day if it ended before): a report's count. Postings are what a unit has, never what it took
+        over. The day is kept for ``in_force()``."""
+        scope = Scope.below(unit, on=on, taken_over=False)
+        posted = scope.filter(Posting.objects.in_force(scope.on), "unit")
+        procedures = self.filter(pk__in=posted.values("procedure_id"))
+        procedures._day = scope.on
+        return procedures
 
-    def counts(self) -> dict[str, int]:
-        """The seeds' headline: total, local ones by level, vertical ones by sector (one query)."""
+    def counts(self) -> dict:
+        """The seeds' headline (one query): the total, local procedures by level and vertical ones by
+        sector (flat keys, as before), and ``by_level``: each level that has any, top first, with its
+        total and its split, vertical-sector procedures counted at their own level — a district's
+        "340 = 269 district + 63 social insurance + 8 police", a commune's "163 = 137 commune + 14
+        military + 12 police"."""
         local = Q(sector=Sector.LOCAL)
-        return self.aggregate(
+        split = {
+            f"{level}:{sector}": Count("id", filter=Q(level=level, sector=sector))
+            for level in LEVELS for sector in Sector.values
+        }
+        row = self.aggregate(
             total=Count("id"),
             province=Count("id", filter=local & Q(level=UnitLevel.PROVINCE)),
             district=Count("id", filter=local & Q(level=UnitLevel.DISTRICT)),
@@ -85,7 +124,15 @@ class ProcedureQuerySet(models.QuerySet):
             social_insurance=Count("id", filter=Q(sector=Sector.SOCIAL_INSURANCE)),
             military=Count("id", filter=Q(sector=Sector.MILITARY)),
             land_registration=Count("id", filter=Q(sector=Sector.LAND_REGISTRATION)),
+            **split,
         )
+        by_level = {}
+        for level in LEVELS:
+            parts = {sector: row.pop(f"{level}:{sector}") for sector in Sector.values}
+            if any(parts.values()):
+                by_level[str(level)] = {"total": sum(parts.values()), **parts}
+        row["by_level"] = by_level
+        return row
 
 
 class Procedure(models.Model):
@@ -218,17 +265,35 @@ class PostingQuerySet(models.QuerySet):
         """Postings of the unit or any unit below it (its own: never those of units it took over)."""
         return Scope.below(unit, taken_over=False).filter(self, "unit")
 
+    def in_force(self, on: date | None = None) -> PostingQuerySet:
+        """Postings in force now (not withdrawn: ``is_active``), or on the day ``on`` (both ends inclusive,
+        as a unit's: motcua.models.in_force_q)."""
+        return self.filter(is_active=True) if on is None else self.filter(in_force_q(on))
+
 
 class Posting(models.Model):
-    """A unit handles a procedure and posts it publicly (niêm yết công khai) at the desk and online."""
+    """A unit handles a procedure and posts it publicly (niêm yết công khai) at the desk and online,
+    from ``valid_from`` to ``valid_to`` (both inclusive; empty for "since before the portal's records"
+    and "still"). Withdrawing a procedure ends its posting that day; posting it again opens a new row,
+    so the rows of a unit and a procedure are its history, never overlapping, at most one not ended
+    (procedures.services keeps them). ``is_active`` (not withdrawn) is derived from ``valid_to``."""
 
     audited = True  # every change recorded by the audit trigger (motcua.audit)
 
     unit = models.ForeignKey(AdministrativeUnit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="postings")
     procedure = models.ForeignKey(Procedure, verbose_name=_("procedure"), on_delete=models.CASCADE, related_name="postings")
+    valid_from = models.DateField(
+        _("handled from"), null=True, blank=True, help_text=_("Empty: since before the portal's records.")
+    )
+    valid_to = models.DateField(
+        _("handled until"), null=True, blank=True, help_text=_("The last day handled, once withdrawn; empty while it is.")
+    )
     posted_at_desk = models.DateField(_("posted at the desk"), null=True, blank=True)
     posted_on_website = models.DateField(_("posted on the website"), null=True, blank=True)
-    is_active = models.BooleanField(_("handled by the unit"), default=True)
+    is_active = models.GeneratedField(
+        verbose_name=_("handled by the unit"), expression=Q(valid_to__isnull=True), output_field=models.BooleanField(),
+        db_persist=True,
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = PostingQuerySet.as_manager()
@@ -236,10 +301,22 @@ class Posting(models.Model):
     class Meta:
         verbose_name = _("posting")
         verbose_name_plural = _("postings")
-        constraints = [models.UniqueConstraint(fields=["unit", "procedure"], name="posting_unique_unit_procedure")]
+        constraints = [
+            # One posting in force per unit and procedure (like a unit's code), one ending on a given day.
+            models.UniqueConstraint(fields=["unit", "procedure"], condition=Q(valid_to__isnull=True),
+                                    name="posting_in_force_once"),
+            models.UniqueConstraint(fields=["unit", "procedure", "valid_to"], name="posting_once_per_end"),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True) | Q(valid_to__isnull=True) | Q(valid_from__lte=models.F("valid_to")),
+                name="posting_ends_after_it_starts",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit} – {self.procedure.code}"
+
+    def in_force_on(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
 
 
 class ReviewRound(models.Model):

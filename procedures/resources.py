@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources
 from import_export.results import RowResult
 
+from motcua.models import today as local_today
 from motcua.permissions import can
 from motcua.tabular import cell_text
 from motcua.text import search_key
@@ -24,18 +25,19 @@ from motcua.text import search_key
 from . import parsing
 from .models import Procedure, ProcedureVersion
 from .services import (
+    CatalogueError,
     ProcedureRefused,
     components_of,
     fees_of,
     field_get_or_create,
-    posting_set,
+    posting_open,
     procedure_save,
 )
 
 REQUIRED_COLUMNS = ("code", "name", "field_code", "field_name", "level", "processing_days")
 OPTIONAL_COLUMNS = (
     "sector", "agency", "fee", "online_level", "interconnected", "location_independent", "cutoff",
-    "components", "result", "legal_basis", "decision_number", "decision_date", "status",
+    "components", "result", "legal_basis", "decision_number", "decision_date", "status", "posted_on",
 )
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
@@ -62,6 +64,8 @@ HEADER_ALIASES = {
     "số quyết định": "decision_number", "quyết định công bố": "decision_number",
     "ngày quyết định": "decision_date", "ngày công bố": "decision_date", "ngày ban hành": "decision_date",
     "tình trạng": "status", "trạng thái": "status",
+    "ngày niêm yết": "posted_on", "niêm yết từ ngày": "posted_on", "ngày niêm yết công khai": "posted_on",
+    "thực hiện từ ngày": "posted_on",
 }
 _ALIASES = {search_key(k): v for k, v in HEADER_ALIASES.items()}
 # A procedure code, like a dossier code, is made of characters that need no escaping anywhere.
@@ -74,6 +78,7 @@ COLUMN_LABELS = {
     "interconnected": "Liên thông", "location_independent": "Không phụ thuộc địa giới hành chính",
     "cutoff": "Giờ chốt", "components": "Thành phần hồ sơ", "result": "Kết quả", "legal_basis": "Căn cứ pháp lý",
     "decision_number": "Số quyết định", "decision_date": "Ngày quyết định", "status": "Tình trạng",
+    "posted_on": "Ngày niêm yết",
 }
 
 
@@ -104,6 +109,8 @@ class ProcedureResource(resources.ModelResource):
     decision_number = fields.Field(attribute="decision_number", column_name="decision_number")
     decision_date = fields.Field(column_name="decision_date", readonly=True)
     status = fields.Field(attribute="status", column_name="status")
+    # The day the unit imported at posted the procedure (its posting's first day; empty: the import's day).
+    posted_on = fields.Field(column_name="posted_on", readonly=True)
 
     class Meta:
         model = Procedure
@@ -193,6 +200,10 @@ class ProcedureResource(resources.ModelResource):
         components = read("components", parsing.parse_components)
         decision_date = read("decision_date", parsing.parse_date)
         status = read("status", parsing.parse_status)
+        posted_on = read("posted_on", parsing.parse_date)
+        if posted_on is not None and posted_on > local_today():
+            errors.setdefault("posted_on", []).append(
+                _("%(day)s is after today: a procedure is posted on today or an earlier day") % {"day": f"{posted_on:%d/%m/%Y}"})
         if errors:
             raise ValidationError(errors)
 
@@ -212,6 +223,7 @@ class ProcedureResource(resources.ModelResource):
         instance.decision_number, instance.decision_date = cell["decision_number"], decision_date
         instance.status = status
         instance._fees, instance._components = fees, components
+        instance._posted_on = posted_on
 
     def save_instance(self, instance, is_create, row, **kwargs):
         try:
@@ -224,15 +236,14 @@ class ProcedureResource(resources.ModelResource):
             raise ValidationError({NON_FIELD_ERRORS: [str(refused)]}) from None
         if not changed:
             self.unchanged.add(instance.code)
-        if self.unit is not None:
-            posting = instance.postings.filter(unit=self.unit).first()
-            if posting is None or not posting.is_active:
-                posting_set(
-                    unit=self.unit,
-                    procedure=instance,
-                    posted_at_desk=posting.posted_at_desk if posting else None,
-                    posted_on_website=posting.posted_on_website if posting else None,
-                )
+        if self.unit is not None and not instance.postings.filter(unit=self.unit, is_active=True).exists():
+            # Posted from the row's day (also the day posted at the desk), else from the import's day; a
+            # posting in force is left as it is (a file imported again changes nothing).
+            posted_on = getattr(instance, "_posted_on", None)
+            try:
+                posting_open(unit=self.unit, procedure=instance, since=posted_on, posted_at_desk=posted_on)
+            except CatalogueError as refused:
+                raise ValidationError({"posted_on": [str(refused)]}) from None
 
     def after_import_row(self, row, row_result, **kwargs):
         if row_result.import_type == RowResult.IMPORT_TYPE_UPDATE and cell_text(row.get("code")) in self.unchanged:
@@ -260,3 +271,10 @@ class ProcedureResource(resources.ModelResource):
 
     def dehydrate_decision_date(self, procedure):
         return procedure.decision_date.strftime("%d/%m/%Y") if procedure.decision_date else ""
+
+    def dehydrate_posted_on(self, procedure):
+        """The first day of the posting in force at the resource's unit (empty without a unit)."""
+        if self.unit is None:
+            return ""
+        posting = procedure.postings.filter(unit=self.unit, is_active=True).first()
+        return posting.valid_from.strftime("%d/%m/%Y") if posting and posting.valid_from else ""

@@ -3,7 +3,7 @@ numbers a new version, records who changed what and keeps the terms a dossier wi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.models import AdministrativeUnit, UnitLevel
+from motcua.models import today as local_today
 from motcua.permissions import can
 
 from .models import (
@@ -218,6 +219,17 @@ def field_get_or_create(*, code: str, name: str) -> Field:
     return Field.objects.create(code=code, name=name)
 
 
+def _day(value: date | None) -> date:
+    """The day a change of a posting takes effect: the one given, today (Vietnam) by default; never later."""
+    today = local_today()
+    if value is None:
+        return today
+    if value > today:
+        raise CatalogueError(_("The day %(day)s is after today: a posting changes on today or an earlier day.")
+                             % {"day": f"{value:%d/%m/%Y}"})
+    return value
+
+
 @transaction.atomic
 def posting_set(
     *,
@@ -226,13 +238,105 @@ def posting_set(
     is_active: bool = True,
     posted_at_desk: date | None = None,
     posted_on_website: date | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> Posting | None:
+    """What the posting form says: the unit handles the procedure (``is_active``), posted at the desk and
+    online on those days, or no longer does. Posting opens a posting from ``since`` (today by default)
+    unless one is in force, whose dates are then updated (``since``, when given, corrects its first
+    day); withdrawing ends the one in force on ``until`` (today by default). The rows kept are the
+    history: a report of a past window counts those in force on its last day (Procedure.posted_in).
+    Returns the posting written (None when nothing was posted to withdraw). A day after today, or one
+    that would make two postings overlap, raises CatalogueError (translated) and writes nothing."""
+    if not is_active:
+        return posting_withdraw(unit=unit, procedure=procedure, on=until)
+    return posting_open(unit=unit, procedure=procedure, since=since, posted_at_desk=posted_at_desk,
+                        posted_on_website=posted_on_website, dates=True)
+
+
+@transaction.atomic
+def posting_open(
+    *,
+    unit: AdministrativeUnit,
+    procedure: Procedure,
+    since: date | None = None,
+    posted_at_desk: date | None = None,
+    posted_on_website: date | None = None,
+    dates: bool = False,
 ) -> Posting:
-    posting, _created = Posting.objects.get_or_create(unit=unit, procedure=procedure)
-    posting.is_active = is_active
-    posting.posted_at_desk = posted_at_desk
-    posting.posted_on_website = posted_on_website
-    posting.save()
-    return posting
+    """The unit handles the procedure from ``since`` (today by default). A posting in force is kept
+    (its first day corrected to ``since`` when given, its desk and website days replaced when ``dates``);
+    one that ended the day before ``since`` or later is reopened (the withdrawal undone: the posting went
+    on); else a new row starts on ``since``, after the last one ended."""
+    postings = Posting.objects.select_for_update().filter(unit=unit, procedure=procedure)
+    rows = sorted(postings, key=lambda p: (p.valid_to is None, p.valid_to or date.min))
+    current = rows[-1] if rows and rows[-1].valid_to is None else None
+    ended = [row for row in rows if row.valid_to is not None]
+    previous = ended[-1] if ended else None
+    start = None if since is None and current is not None else _day(since)
+
+    def check_after_previous(first_day: date | None, previous: Posting | None) -> None:
+        if previous is not None and (first_day is None or first_day <= previous.valid_to):
+            raise CatalogueError(
+                _("%(unit)s handled this procedure until %(day)s: the new posting must start after that day.")
+                % {"unit": unit.name, "day": f"{previous.valid_to:%d/%m/%Y}"}
+            )
+
+    if current is None and previous is not None and start is not None and start - timedelta(days=1) <= previous.valid_to:
+        if previous.valid_from is not None and start < previous.valid_from:
+            raise CatalogueError(
+                _("%(unit)s handled this procedure from %(start)s to %(end)s: post it again from a day in that "
+                  "stretch or after it.") % {"unit": unit.name, "start": f"{previous.valid_from:%d/%m/%Y}",
+                                              "end": f"{previous.valid_to:%d/%m/%Y}"})
+        current, start = previous, None  # the withdrawal undone: the posting goes on from its first day
+        current.valid_to = None
+        earlier = ended[:-1]
+        previous = earlier[-1] if earlier else None
+    if current is None:
+        check_after_previous(start, previous)
+        current = Posting(unit=unit, procedure=procedure, valid_from=start)
+    elif start is not None:
+        check_after_previous(start, previous)
+        current.valid_from = start
+    if dates or current.pk is None:
+        current.posted_at_desk, current.posted_on_website = posted_at_desk, posted_on_website
+    current.save()
+    current.refresh_from_db(fields=["is_active"])
+    return current
+
+
+@transaction.atomic
+def posting_withdraw(*, unit: AdministrativeUnit, procedure: Procedure, on: date | None = None) -> Posting | None:
+    """The unit no longer handles the procedure: its posting in force ends on ``on`` (today by default),
+    its last day. None when nothing was posted there."""
+    current = Posting.objects.select_for_update().filter(unit=unit, procedure=procedure, valid_to__isnull=True).first()
+    if current is None:
+        return None
+    day = _day(on)
+    if current.valid_from is not None and day < current.valid_from:
+        raise CatalogueError(
+            _("The posting at %(unit)s started on %(start)s: it cannot end before that day.")
+            % {"unit": unit.name, "start": f"{current.valid_from:%d/%m/%Y}"}
+        )
+    current.valid_to = day
+    current.save(update_fields=["valid_to", "updated_at"])
+    current.refresh_from_db(fields=["is_active"])
+    return current
+
+
+def postings_end_with_units(*, handovers: list[tuple[AdministrativeUnit, AdministrativeUnit]], **kwargs) -> int:
+    """The postings of units that ended in a reorganisation end on the unit's last day: kept as history
+    (a report of a window before still counts them), never handed over (the successor posts its own
+    list). A posting that would only have started after that day never was in force and goes. Connected
+    to motcua.services.units_reorganised; returns the number of postings ended."""
+    ended = 0
+    for unit, _successor in handovers:
+        last_day = unit.valid_to
+        if last_day is None:
+            continue
+        Posting.objects.filter(unit=unit, valid_to__isnull=True, valid_from__gt=last_day).delete()
+        ended += Posting.objects.filter(unit=unit, valid_to__isnull=True).update(valid_to=last_day, updated_at=timezone.now())
+    return ended
 
 
 @transaction.atomic

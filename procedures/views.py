@@ -5,13 +5,14 @@ Views stay thin: fetch through ``procedures.access``, validate a form, call a se
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -41,7 +42,7 @@ from .importing import ImportReport
 from .models import CatalogueImport, Field, ImportStage, ImportStatus, Posting, Procedure, ProcedureVersion
 from .resources import COLUMN_LABELS, COLUMNS, HEADER_ALIASES, REQUIRED_COLUMNS
 from .selectors import catalogue_counts
-from .services import TRACKED_FIELDS, posting_set, procedure_save
+from .services import TRACKED_FIELDS, CatalogueError, posting_set, procedure_save
 
 PAGE_SIZE = 50
 # The preview lists this many rows of a file (the counts cover them all).
@@ -53,7 +54,8 @@ IMPORT_REFRESH_SECONDS = 2
 
 
 def counts_sentence(counts: dict[str, int]) -> str:
-    """The seeds' headline: "340 procedures: 269 district-level, 63 social insurance, 8 police"."""
+    """The seeds' headline: "340 procedures: 269 district-level, 63 social insurance, 8 police"; by level
+    when the list holds several (Procedure.objects.counts()'s ``by_level``)."""
 
     def n(value: int) -> str:
         return number_format(value, force_grouping=True)
@@ -69,6 +71,21 @@ def counts_sentence(counts: dict[str, int]) -> str:
     ]
     total = counts.get("total") or 0
     head = ngettext("%(count)s procedure", "%(count)s procedures", total) % {"count": n(total)}
+    by_level = counts.get("by_level") or {}
+    if len(by_level) > 1:
+        # Several levels (a district's list holds its communes'): each level with its vertical sectors, as
+        # the seeds count them ("340 at the district level … (269 district-level, 63 social insurance, 8 police)").
+        level_labels = {
+            "province": _("%(count)s at the province level, vertical sectors included"),
+            "district": _("%(count)s at the district level, vertical sectors included"),
+            "commune": _("%(count)s at the commune level, vertical sectors included"),
+        }
+        groups = []
+        for level, row in by_level.items():
+            split = {**row, level: row.get("local", 0)}
+            parts = [label % {"count": n(split[key])} for key, label in labels if split.get(key)]
+            groups.append(f"{level_labels[level] % {'count': n(row['total'])}} ({', '.join(parts)})")
+        return f"{head}: {'; '.join(groups)}"
     parts = [label % {"count": n(counts[key])} for key, label in labels if counts.get(key)]
     return f"{head}: {', '.join(parts)}" if parts else head
 
@@ -165,7 +182,9 @@ def history_of(procedure: Procedure) -> list[dict]:
 
 def _detail_context(request: HttpRequest, procedure: Procedure, posting_form: PostingForm | None = None) -> dict:
     unit = Scope.of(request.user).own_unit()
-    postings = Posting.objects.filter(procedure=procedure, unit__valid_to__isnull=True).select_related("unit").order_by("unit__path")
+    # Each unit's postings, the one in force (or the last) first, then the history.
+    postings = Posting.objects.filter(procedure=procedure, unit__valid_to__isnull=True).select_related("unit").order_by(
+        "unit__path", F("valid_to").desc(nulls_first=True))
     postings = Scope.of(request.user).filter(postings, "unit")
     postings = list(postings)
     can_post = unit is not None and can(request.user, "posting.edit", unit)
@@ -225,20 +244,30 @@ def posting_edit(request: HttpRequest, code: str) -> HttpResponse:
     if not can(request.user, "posting.edit", unit):
         raise PermissionDenied
     form = PostingForm(request.POST)
+    posting = None
+    if form.is_valid():
+        try:
+            posting = posting_set(
+                unit=unit,
+                procedure=procedure,
+                is_active=form.cleaned_data["is_active"],
+                posted_at_desk=form.cleaned_data["posted_at_desk"],
+                posted_on_website=form.cleaned_data["posted_on_website"],
+                since=form.cleaned_data["valid_from"],
+                until=form.cleaned_data["valid_to"],
+            )
+        except CatalogueError as refused:
+            form.add_error(None, str(refused))
     if not form.is_valid():
         context = _detail_context(request, procedure, posting_form=form)
         return render(request, "procedures/procedure_detail.html", context, status=400)
-    posting_set(
-        unit=unit,
-        procedure=procedure,
-        is_active=form.cleaned_data["is_active"],
-        posted_at_desk=form.cleaned_data["posted_at_desk"],
-        posted_on_website=form.cleaned_data["posted_on_website"],
-    )
     if form.cleaned_data["is_active"]:
         messages.success(request, _("The posting at %(unit)s was saved.") % {"unit": unit.name})
+    elif posting is not None:
+        messages.success(request, _("%(unit)s no longer handles this procedure from %(day)s on.")
+                         % {"unit": unit.name, "day": f"{posting.valid_to + timedelta(days=1):%d/%m/%Y}"})
     else:
-        messages.success(request, _("%(unit)s no longer handles this procedure.") % {"unit": unit.name})
+        messages.info(request, _("%(unit)s does not handle this procedure: nothing to withdraw.") % {"unit": unit.name})
     return redirect("procedures:procedure-detail", code=procedure.code)
 
 
@@ -262,6 +291,7 @@ def import_columns() -> list[dict]:
         "components": _("“Tờ khai (1 bản chính, 0 bản sao) ; Giấy chứng sinh (1 bản chính) [không bắt buộc]”"),
         "decision_date": _("dd/mm/yyyy"),
         "status": _("còn hiệu lực, sửa đổi, thay thế or bãi bỏ"),
+        "posted_on": _("dd/mm/yyyy, the day your unit posted it (not after today); empty: the day of the import"),
     }
     rows = []
     for column in COLUMNS:

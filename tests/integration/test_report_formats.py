@@ -44,8 +44,8 @@ def quarter(district, commune_a, commune_b):
     copy = Procedure(code="2.000908", name="Cấp bản sao từ sổ gốc", field=certs, level="commune", processing_days=Decimal(1))
     procedure_save(procedure=birth)
     procedure_save(procedure=copy)
-    posting_set(unit=commune_a, procedure=birth)
-    posting_set(unit=commune_b, procedure=copy)
+    posting_set(unit=commune_a, procedure=birth, since=date(2022, 1, 3))  # posted before the window: counted in it
+    posting_set(unit=commune_b, procedure=copy, since=date(2022, 1, 3))
 
     def d(procedure, unit, **kw):
         return make_dossier(procedure=procedure, unit=unit, **kw)
