@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import AdministrativeUnit, Agency, AuditEvent, Holiday, StaffMembership, UnitSuccession
+from .models import AdministrativeUnit, Agency, AuditEvent, Holiday, SigningIdentity, StaffMembership, UnitSuccession
 from .services import unit_save
 
 
@@ -86,6 +86,22 @@ class HolidayAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["name"]
     date_hierarchy = "date"
+
+
+@admin.register(SigningIdentity)
+class SigningIdentityAdmin(admin.ModelAdmin):
+    """Who signs a unit's results and reports (motcua.signing): the administrator sets the certificate's
+    place; the PIN stays in the server's environment."""
+
+    list_display = ["unit", "kind", "signer_name", "token_label", "key_label", "is_active"]
+    list_filter = ["kind", "is_active"]
+    autocomplete_fields = ["unit"]
+    fieldsets = [
+        (None, {"fields": ["unit", "kind", "signer_name", "is_active"]}),
+        (_("PKCS#12 file"), {"fields": ["pkcs12_path"]}),
+        (_("PKCS#11 token"), {"fields": ["pkcs11_module", "token_label", "key_label", "cert_label"]}),
+        (_("PIN"), {"fields": ["secret_env"]}),
+    ]
 
 
 class StaffMembershipInline(admin.StackedInline):

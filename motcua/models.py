@@ -475,4 +475,45 @@ class ThrottleCounter(models.Model):
         return f"{self.key}: {self.count}"
 
 
+class SigningIdentity(models.Model):
+    """A unit's organisational certificate for signing its results and reports (motcua.signing), set up by
+    an administrator: a PKCS#12 file on the server, or a PKCS#11 token through its module. The PIN or
+    passphrase is not kept here: ``secret_env`` names the environment variable that holds it."""
+
+    class Kind(models.TextChoices):
+        PKCS12 = "pkcs12", _("PKCS#12 file")
+        PKCS11 = "pkcs11", _("PKCS#11 token")
+
+    audited = True  # every change recorded by the audit trigger (motcua.audit)
+
+    unit = models.OneToOneField(AdministrativeUnit, verbose_name=_("unit"), on_delete=models.CASCADE,
+                                related_name="signing_identity")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.PKCS11)
+    signer_name = models.CharField(_("signer's name shown"), max_length=200, blank=True)
+    pkcs12_path = models.CharField(_("PKCS#12 file (path on the server)"), max_length=500, blank=True)
+    pkcs11_module = models.CharField(_("PKCS#11 module (path)"), max_length=500, blank=True,
+                                     help_text=_("e.g. /usr/lib/softhsm/libsofthsm2.so or the token vendor's library"))
+    token_label = models.CharField(_("token label"), max_length=64, blank=True)
+    key_label = models.CharField(_("key label"), max_length=64, blank=True)
+    cert_label = models.CharField(_("certificate label"), max_length=64, blank=True,
+                                  help_text=_("Empty: the same as the key label."))
+    secret_env = models.CharField(_("environment variable holding the PIN or passphrase"), max_length=64, blank=True)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("signing identity")
+        verbose_name_plural = _("signing identities")
+
+    def __str__(self) -> str:
+        return f"{self.unit} ({self.get_kind_display()})"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.kind == self.Kind.PKCS12 and not self.pkcs12_path:
+            raise ValidationError({"pkcs12_path": _("Give the path of the PKCS#12 file.")})
+        if self.kind == self.Kind.PKCS11 and not (self.pkcs11_module and self.token_label and self.key_label):
+            raise ValidationError(_("A token needs its module, its label and the key's label."))
+
+
 from .scope import Scope  # noqa: E402  (motcua.scope reads these models at call time)

@@ -279,6 +279,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG or not STATIC_ROOT.exists()
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# The roots a signed PDF's certificate must chain to for its signature to read "hợp lệ" (motcua.signing):
+# a PEM bundle (the national root CA of the specialised digital-signature service, the province's CA).
+SIGNATURE_TRUST_ROOTS = os.environ.get("SIGNATURE_TRUST_ROOTS", "").strip()
 MEDIA_URL = "media/"
 
 # Security. Production (DEBUG off) behind HTTPS gets the strict defaults; each can be relaxed

@@ -37,7 +37,7 @@ from dossiers.tickets.services import ticket_counts, ticket_figures, tickets_in
 from dossiers.models import DossierEvent, FeedbackTicket, Rating, RatingLevel
 from motcua.calendar import WorkCalendar
 from motcua.db import VietnameseOrder
-from motcua.models import AdministrativeUnit
+from motcua.models import AdministrativeUnit, in_force_q
 from motcua.numbers import percent, round_half_up
 from motcua.periods import Period, day_bounds, local_day
 from motcua.scope import Scope
@@ -231,13 +231,13 @@ class ServiceIndex:
 def posted_in(unit: AdministrativeUnit, on: date | None = None) -> Exists:
     """The procedure (OuterRef "pk") has an active posting at the unit or a unit below it (as it stood
     ``on`` that day, with the units they took over, when given)."""
-    return Exists(Posting.objects.filter(Scope.below(unit, on=on, taken_over=False).q("unit"), procedure=OuterRef("pk"),
-                                         is_active=True))
+    return Exists(Posting.objects.in_force(on).filter(Scope.below(unit, on=on, taken_over=False).q("unit"),
+                                                      procedure=OuterRef("pk")))
 
 
 def procedures_in_scope(unit: AdministrativeUnit, on: date | None = None) -> QuerySet[Procedure]:
     """The procedures in force that the unit or a unit below it handles and posts."""
-    return Procedure.objects.in_force().filter(posted_in(unit, on))
+    return Procedure.objects.in_force(on).filter(posted_in(unit, on))
 
 
 def procedure_conditions(unit: AdministrativeUnit, period: Period, *, counted: QuerySet | None = None) -> dict[str, Q]:
@@ -284,8 +284,8 @@ def ticket_conditions(at: datetime) -> dict[str, Q]:
 
 
 def postings_in_scope(unit: AdministrativeUnit, on: date | None = None) -> QuerySet[Posting]:
-    return Posting.objects.filter(Scope.below(unit, on=on, taken_over=False).q("unit"), is_active=True).filter(
-        procedure__in=Procedure.objects.in_force()
+    return Posting.objects.in_force(on).filter(Scope.below(unit, on=on, taken_over=False).q("unit")).filter(
+        procedure__in=Procedure.objects.in_force(on)
     )
 
 
@@ -403,8 +403,8 @@ def _procedures_by_child(unit: AdministrativeUnit, children: list[Administrative
     on = period.last_day
     counted = dossiers_counted(unit, period).annotate(child_unit=_child_of("handling_unit", children, on))
     terms = procedure_conditions(unit, period, counted=counted.filter(child_unit=OuterRef("child_unit")))
-    posted = Procedure.objects.in_force().filter(Scope.below(unit, on=on, taken_over=False).q("postings__unit"),
-                                                 postings__is_active=True)
+    posted = Procedure.objects.in_force(on).filter(Scope.below(unit, on=on, taken_over=False).q("postings__unit"),
+                                                   in_force_q(on, "postings__"))
     counts = {key: Count("id", filter=q, distinct=True) for key, q in terms.items()}
     return _count_by_child(posted, "postings__unit", children, counts, on)
 

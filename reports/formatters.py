@@ -688,10 +688,32 @@ PROCEDURE_PARTS = (
 
 
 def procedures_sentence(counts: dict) -> str:
-    """'Tổng số TTHC đang thực hiện: 340 thủ tục, trong đó: cấp huyện 269, Bảo hiểm xã hội 63, Công an 8.'"""
-    parts = [f"{label} {vn_int(counts[key])}" for key, label in PROCEDURE_PARTS if counts.get(key)]
+    """'Tổng số TTHC đang thực hiện: 503 thủ tục, trong đó: cấp huyện 340 (cấp huyện 269, Bảo hiểm xã hội 63,
+    Công an 8); cấp xã 163 (cấp xã 137, Quân sự 14, Công an 12).' — each level with the vertical-sector
+    procedures counted at it, as the seeds count them; a level of local procedures only is one number, and
+    a report of one level lists its parts ('163 thủ tục, trong đó: cấp xã 137, Quân sự 14, Công an 12.')."""
+    labels = dict(PROCEDURE_PARTS)
     sentence = f"Tổng số TTHC đang thực hiện: {vn_int(counts.get('total', 0))} thủ tục"
-    return f"{sentence}, trong đó: {', '.join(parts)}." if parts else f"{sentence}."
+    by_level = counts.get("by_level")
+    if by_level is None:  # a submission frozen before the counts had levels
+        parts = [f"{label} {vn_int(counts[key])}" for key, label in PROCEDURE_PARTS if counts.get(key)]
+        return f"{sentence}, trong đó: {', '.join(parts)}." if parts else f"{sentence}."
+    levels, single = [], len([level for level in by_level if by_level[level]]) == 1
+    for level in ("province", "district", "commune"):
+        split = by_level.get(level)
+        if not split:
+            continue
+        order = ["local"] + [key for key, _ in PROCEDURE_PARTS[3:]] + sorted(set(split) - set(labels) - {"local", "total"})
+        parts = [(labels[level] if sector == "local" else labels.get(sector, sector), split[sector])
+                 for sector in order if split.get(sector)]
+        if single:  # one level: its parts are the sentence's
+            levels.append(", ".join(f"{label} {vn_int(value)}" for label, value in parts))
+        elif len(parts) == 1 and split.get("local"):
+            levels.append(f"{labels[level]} {vn_int(split['total'])}")
+        else:
+            inner = ", ".join(f"{label} {vn_int(value)}" for label, value in parts)
+            levels.append(f"{labels[level]} {vn_int(split['total'])} ({inner})")
+    return f"{sentence}, trong đó: {'; '.join(levels)}." if levels else f"{sentence}."
 
 
 def dossier_sentences(data: ReportData) -> list[str]:

@@ -193,6 +193,10 @@ def _render(unit: AdministrativeUnit, period: Period, fmt: str, parameters: dict
         data = consolidated_report(data, sources=consolidated)
     progress(60)
     content = formatter_for(fmt)(data, **parameters)
+    if fmt == ReportFormat.PDF:  # signed with the unit's certificate when it has one (motcua.signing)
+        from motcua.signing import sign_for_unit
+
+        content = sign_for_unit(unit, content, reason=f"Báo cáo {data.period.key} của {unit.name}")
     progress(90)
     return content
 

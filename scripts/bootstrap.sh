@@ -2,14 +2,15 @@
 # Install what is missing on a Debian/Ubuntu machine: system packages (apt, with sudo when not
 # root), uv in .tools/, and the locked Python dependencies in .venv/.
 #   scripts/bootstrap.sh          what the portal needs to run
-#   scripts/bootstrap.sh --test   plus PostgreSQL, Redis, Chromium, poppler and gettext for the tests
+#   scripts/bootstrap.sh --test   plus PostgreSQL, Redis, Chromium, poppler, gettext and SoftHSM2 (a real PKCS#11
+#                                 token for the signature tests) for the tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 UV_VERSION="0.13.9"
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation2 ca-certificates)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(postgresql redis-server chromium poppler-utils gettext)
+  packages+=(postgresql redis-server chromium poppler-utils gettext softhsm2)
 fi
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
   packages+=(python3-venv)

@@ -77,14 +77,17 @@ def catalogue(commune_a, commune_b):
     abolished = procedure("1.000001", "Thủ tục đã bãi bỏ", civil, online="full", status="abolished")
     elsewhere = procedure("1.009999", "Thủ tục chỉ ở thị trấn", civil, online="full")
     # 5 working days after 01/12/2022: 08/12 (desk on time, website late)
-    posting_set(unit=commune_a, procedure=birth, posted_at_desk=date(2022, 12, 5), posted_on_website=date(2022, 12, 20))
+    posting_set(unit=commune_a, procedure=birth, posted_at_desk=date(2022, 12, 5), posted_on_website=date(2022, 12, 20),
+                since=date(2022, 12, 5))
     # decision 03/01/2023 (02/01 is a day off): deadline 10/01, both on time
-    posting_set(unit=commune_a, procedure=copy, posted_at_desk=date(2023, 1, 5), posted_on_website=date(2023, 1, 6))
+    posting_set(unit=commune_a, procedure=copy, posted_at_desk=date(2023, 1, 5), posted_on_website=date(2023, 1, 6),
+                since=date(2023, 1, 5))
     # no decision or effective date: a dated posting counts; the website one is missing
-    posting_set(unit=commune_a, procedure=parcel, posted_at_desk=date(2023, 1, 10))
-    posting_set(unit=commune_a, procedure=allowance)
-    posting_set(unit=commune_a, procedure=abolished, posted_at_desk=date(2022, 1, 5), posted_on_website=date(2022, 1, 5))
-    posting_set(unit=commune_b, procedure=elsewhere)
+    posting_set(unit=commune_a, procedure=parcel, posted_at_desk=date(2023, 1, 10), since=date(2023, 1, 10))
+    posting_set(unit=commune_a, procedure=allowance, since=date(2022, 12, 1))
+    posting_set(unit=commune_a, procedure=abolished, posted_at_desk=date(2022, 1, 5), posted_on_website=date(2022, 1, 5),
+                since=date(2022, 1, 5))
+    posting_set(unit=commune_b, procedure=elsewhere, since=date(2022, 12, 1))
     return {"birth": birth, "copy": copy, "parcel": parcel, "allowance": allowance, "elsewhere": elsewhere}
 
 
@@ -238,9 +241,11 @@ def plant(unit, catalogue, k: int) -> None:
     """Records of every kind at a unit, different for each k (0, 1, 2…): postings, resolved and pending
     dossiers (with a fee, online, digitised), a step, a rating and tickets."""
     birth, copy, parcel = catalogue["birth"], catalogue["copy"], catalogue["parcel"]
-    posting_set(unit=unit, procedure=birth, posted_at_desk=date(2022, 12, 2 + 2 * k), posted_on_website=date(2022, 12, 6 + k))
+    posting_set(unit=unit, procedure=birth, posted_at_desk=date(2022, 12, 2 + 2 * k), posted_on_website=date(2022, 12, 6 + k),
+                since=date(2022, 12, 2 + 2 * k))
     if k % 2:
-        posting_set(unit=unit, procedure=copy, posted_at_desk=date(2023, 1, 5), posted_on_website=date(2023, 1, 20))
+        posting_set(unit=unit, procedure=copy, posted_at_desk=date(2023, 1, 5), posted_on_website=date(2023, 1, 20),
+                    since=date(2023, 1, 5))
     resolved = [
         make_dossier(procedure=birth, unit=unit, channel="online" if i % 2 else "direct", received_at=vn(2023, 1, 5 + i, 9),
                      due_at=vn(2023, 1, 12, 9), resolved_at=vn(2023, 1, 9 + 2 * i, 9), outcome="early" if i < 2 else "late",

@@ -77,3 +77,17 @@ def test_each_reason_links_to_its_dossiers(client, leader_a, commune_a, late_qua
                                                        "reason": "Chờ xác minh tại địa phương khác"})
     assert listing.context["page"].paginator.count == 2
     assert 'data-testid="reason"' in listing.content.decode()
+
+
+def test_the_catalogue_sentence_counts_each_level_with_its_vertical_sector_procedures():
+    from reports.formatters import procedures_sentence
+
+    counts = {"total": 503, "by_level": {
+        "district": {"total": 340, "local": 269, "social_insurance": 63, "police": 8, "military": 0},
+        "commune": {"total": 163, "local": 137, "military": 14, "police": 12},
+    }}
+    assert procedures_sentence(counts) == (
+        "Tổng số TTHC đang thực hiện: 503 thủ tục, trong đó: cấp huyện 340 (cấp huyện 269, Bảo hiểm xã hội 63, "
+        "Công an 8); cấp xã 163 (cấp xã 137, Quân sự 14, Công an 12).")
+    assert procedures_sentence({"total": 2, "by_level": {"commune": {"total": 2, "local": 2}}}) == (
+        "Tổng số TTHC đang thực hiện: 2 thủ tục, trong đó: cấp xã 2.")
