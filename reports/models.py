@@ -147,6 +147,9 @@ class ReportSubmission(models.Model):
     reason = models.TextField(_("reason of the correction"), blank=True)
     # Sent before the window ended (confirmed by the sender): the figures are counted up to this moment.
     as_of = models.DateTimeField(_("figures as of"), null=True, blank=True)
+    # The report as the unit signed it (motcua.signing), when the unit has a signing identity: the
+    # version the unit above reads, its signature verified when shown.
+    signed_pdf = models.FileField(_("signed report"), upload_to="submissions/", max_length=255, blank=True)
 
     objects = ReportSubmissionQuerySet.as_manager()
 

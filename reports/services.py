@@ -32,9 +32,10 @@ from motcua.models import AdministrativeUnit, StaffMembership, in_force_q
 from motcua.periods import VN_TZ, Period, parse_period, quarter_containing
 from motcua.permissions import RULES
 from motcua.scope import Scope, reference_day
+from motcua.signing import identity_of, sign_pdf, verify_pdf
 
 from .figures import conditions, counted, dossiers_behind, dossiers_counted
-from .models import ReportFormat, ReportRun, ReportSubmission, RunStatus
+from .models import ReportFormat, ReportRun, ReportSubmission, RunStatus, period_slug
 from .report import ReportData, apologies_in, build_report, to_json
 
 logger = logging.getLogger(__name__)
@@ -511,6 +512,14 @@ def frozen_figures(data: ReportData) -> dict:
     return json.loads(to_json(data))
 
 
+def submission_signature(submission: ReportSubmission):
+    """What the signature of a submitted report says now (motcua.signing.verify_pdf), or None unsigned."""
+    if not submission.signed_pdf:
+        return None
+    with submission.signed_pdf.open("rb") as handle:
+        return verify_pdf(handle.read())
+
+
 class EarlySubmission(ReportError):
     """A report of a window that has not ended, sent without the sender's confirmation."""
 
@@ -538,12 +547,21 @@ def report_submit(*, unit: AdministrativeUnit, period: Period | str, by, narrati
     if version > 1 and not reason:
         raise ReportError(_("The report was already submitted: a correction must give its reason."))
     data = _build_snapshot(unit, period)
-    return ReportSubmission.objects.create(
+    submission = ReportSubmission(
         unit=unit, period_key=period.key, first_day=period.first_day, last_day=period.last_day, version=version,
         figures=frozen_figures(data), narrative=clean_narrative(narrative),
         submitted_by=by if getattr(by, "pk", None) else None, submitted_at=timezone.now(),
         reason=reason if version > 1 else "", as_of=data.period.as_of,
     )
+    identity = identity_of(unit)
+    if identity is not None:  # the unit signs what it sends: that PDF is the version the unit above reads
+        from .formatters import to_pdf
+
+        signed = sign_pdf(to_pdf(data, narrative=submission.narrative), identity,
+                          reason=f"Báo cáo {period.key} gửi {unit.parent.name}")
+        submission.signed_pdf.save(f"{unit.key}-{period_slug(period.key)}-v{version}.pdf", ContentFile(signed), save=False)
+    submission.save()
+    return submission
 
 
 class SubmissionState:

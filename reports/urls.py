@@ -14,6 +14,7 @@ urlpatterns = [
     path("nop/", views.submissions, name="submissions"),
     path("nop/gui/", views.submit, name="submit"),
     path("nop/<int:pk>/", views.submission_detail, name="submission"),
+    path("nop/<int:pk>/ban-ky-so.pdf", views.submission_pdf, name="submission-pdf"),
 ]
 
 # The leaders' dashboard (reports.dashboard_views): the index, targets, warnings and data quality.

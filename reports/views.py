@@ -33,6 +33,8 @@ from motcua.scope import Scope
 
 from .forms import ChosenPeriod, chosen_period
 from .models import ReportFormat, ReportRun, ReportSubmission, RunStatus
+from motcua.signing import SigningError
+
 from .consolidation import NOW, SENT, consolidate, format_sources, parse_sources
 from .report import build_report, report_as_dict
 from .services import (
@@ -48,6 +50,7 @@ from .services import (
     report_submit,
     submission_deadline,
     submission_rows,
+    submission_signature,
 )
 
 PAGE_SIZE = 50
@@ -582,7 +585,7 @@ def submit(request: HttpRequest) -> HttpResponse:
     except EarlySubmission as exc:  # beside the confirmation box, the rest kept
         form.add_error("early" if "early" in form.fields else None, str(exc))
         return _index_page(request, unit, chosen, submit_form=form, status=400)
-    except (ReportError, PeriodError) as exc:
+    except (ReportError, PeriodError, SigningError) as exc:
         form.add_error(None, str(exc))
         return _index_page(request, unit, _posted_period(request), submit_form=form, status=400)
     messages.success(
@@ -591,6 +594,23 @@ def submit(request: HttpRequest) -> HttpResponse:
         % {"unit": unit.name, "period": submission.period_key, "parent": unit.parent.name, "version": submission.version},
     )
     return redirect("reports:submission", pk=submission.pk)
+
+
+@login_required
+@require_GET
+def submission_pdf(request: HttpRequest, pk: int) -> FileResponse:
+    """The report as the unit signed and sent it (for whoever may see the submission)."""
+    submission = get_object_or_404(ReportSubmission.objects.for_user(request.user), pk=pk)
+    if not submission.signed_pdf:
+        raise Http404
+    try:
+        handle = submission.signed_pdf.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, as_attachment=True, filename=submission.signed_pdf.name.rsplit("/", 1)[-1],
+                            content_type="application/pdf")
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required
@@ -607,6 +627,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     first = versions[0] if versions else submission
     context = {
         "submission": submission,
+        "signature": submission_signature(submission),
         "period": period,
         "report": submission.figures,
         "table": _table(submission.figures, None),

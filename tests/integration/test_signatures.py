@@ -158,3 +158,21 @@ def test_a_pkcs12_identity_signs_too(commune_a, authority, trusted, tmp_path, re
 def test_the_pdf_export_of_a_unit_with_an_identity_comes_out_signed(token_identity, trusted, commune_a):
     content = report_export(unit=commune_a, period=parse_period("2023-Q1"), fmt="pdf")
     assert verify_pdf(content).state == VALID
+
+
+def test_a_commune_sends_its_report_signed_and_the_district_reads_that_version_verified(
+        client, token_identity, trusted, commune_a, leader_a, district_office, leader_b):
+    from django.urls import reverse
+
+    from reports.services import report_submit
+
+    submission = report_submit(unit=commune_a, period="2023-Q1", by=leader_a, narrative={"assessment": "Hoàn thành."})
+    assert submission.signed_pdf
+    client.force_login(district_office)
+    page = client.get(reverse("reports:submission", args=[submission.pk]))
+    assert 'data-state="valid"' in page.content.decode() and page.context["signature"].signer == "UBND xã Ngọc Kỳ"
+    download = client.get(reverse("reports:submission-pdf", args=[submission.pk]))
+    assert download.status_code == 200
+    assert verify_pdf(b"".join(download.streaming_content)).state == VALID
+    client.force_login(leader_b)  # another commune: neither the page nor the file
+    assert client.get(reverse("reports:submission-pdf", args=[submission.pk])).status_code == 404

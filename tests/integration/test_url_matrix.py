@@ -123,6 +123,13 @@ MATRIX: dict[str, Case] = {
     "dossiers:queue": Case(expect="scoped"),
     "dossiers:detail": Case(kwargs=lambda w: {"code": w.dossier.code}),
     "dossiers:action": Case(kwargs=lambda w: {"code": w.dossier.code, "action": "resolve"}, method="post"),
+    # the components and files (every file, of A's and B's, in tests/integration/test_dossier_files.py)
+    "dossiers:component": Case(kwargs=lambda w: {"code": w.dossier.code, "pk": 1}, method="post"),
+    "dossiers:result-file": Case(kwargs=lambda w: {"code": w.dossier.code}, method="post"),
+    "dossiers:file-reuse": Case(kwargs=lambda w: {"code": w.dossier.code}, method="post"),
+    "dossiers:file": Case(kwargs=lambda w: {"code": w.dossier.code, "pk": 1}),
+    "lookup:result-files": Case(expect="public", query=lambda w: {"code": w.dossier.code, "phone4": SECRET_PHONE[-4:]}),
+    "lookup:result-file": Case(kwargs=lambda w: {"token": "not-a-pass"}, expect="public"),
     "forms:register": Case(query=lambda w: {**unit_query(w), "from": "01/01/2020", "to": "31/12/2030"}),
     "forms:register-xlsx": Case(query=lambda w: {**unit_query(w), "from": "01/01/2020", "to": "31/12/2030"}),
     "forms:register-pdf": Case(query=lambda w: {**unit_query(w), "from": "01/01/2020", "to": "31/12/2030"}),
@@ -168,6 +175,7 @@ MATRIX: dict[str, Case] = {
     "reports:submissions": Case(expect="scoped"),
     "reports:submit": Case(method="post", data=lambda w: {**unit_query(w), "period": "2026-Q1"}),
     "reports:submission": Case(kwargs=lambda w: {"pk": w.submission.pk}),
+    "reports:submission-pdf": Case(kwargs=lambda w: {"pk": w.submission.pk}),  # the signed PDF (test_signatures)
     "reports:dashboard": Case(query=lambda w: {**unit_query(w), "period": "2026-Q1"}),
     "reports:index-detail": Case(kwargs=lambda w: {"key": "tien-do"}, query=lambda w: {**unit_query(w), "period": "2026-Q1"}),
     "reports:warnings": Case(query=unit_query),
