@@ -120,6 +120,10 @@ class IntakeForm(forms.Form):
     applicant_address = forms.CharField(label=_("Address"), required=False, max_length=300, widget=forms.TextInput(attrs={"autocomplete": "off"}))
     applicant_email = forms.EmailField(label=_("E-mail"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "off"}))
     applicant_kind = forms.ChoiceField(label=_("Applicant"), choices=ApplicantKind.choices, initial=ApplicantKind.PERSON)
+    notify_opt_out = forms.BooleanField(
+        label=_("The applicant does not want SMS or e-mail about this dossier"), required=False,
+        help_text=_("Otherwise the applicant is told at the phone and e-mail given when the dossier moves."),
+    )
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.DIRECT)
     components_digitised = forms.ChoiceField(label=_("Components digitised"), choices=Digitisation.choices, initial=Digitisation.NONE)
     paid_online = forms.BooleanField(label=_("Fee paid online"), required=False)

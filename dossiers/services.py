@@ -30,7 +30,7 @@ from procedures.services import procedure_terms_at
 from . import forms
 from .models import Apology, Channel, Digitisation, Dossier, DossierEvent, Outcome, Pause, ReturnChannel, Status
 from .numbering import allocate_code
-from .steps import Step, StepTable
+from .steps import Step, StepTable, step_recorded
 
 PENDING = frozenset(Status.pending())
 
@@ -76,6 +76,7 @@ class Applicant:
     address: str = ""
     email: str = ""
     kind: str = "person"
+    notify_opt_out: bool = False  # asked at intake not to be told by SMS or e-mail (notices)
 
 
 def snapshot_fields(terms) -> dict:
@@ -125,6 +126,7 @@ def dossier_receive(
         applicant_phone=applicant.phone,
         applicant_address=applicant.address,
         applicant_email=applicant.email,
+        notify_opt_out=applicant.notify_opt_out,
         channel=channel,
         received_at=received_at,
         counting_from=start,
@@ -133,7 +135,8 @@ def dossier_receive(
         paid_online=paid_online,
         notes=notes,
     )
-    _record(dossier, action="receive", from_status="", by=by, at=received_at, unit=unit)
+    event = _record(dossier, action="receive", from_status="", by=by, at=received_at, unit=unit)
+    step_recorded.send(sender=Dossier, event=event)  # the applicant is told (notices), as after every step
     return dossier
 
 

@@ -18,11 +18,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import models, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from motcua.permissions import can
 
-__all__ = ["Step", "StepTable"]
+__all__ = ["Step", "StepTable", "step_recorded"]
+
+# Sent in the step's transaction once its event is recorded (``event``: the DossierEvent or TicketEvent;
+# ``sender``: the model): the applicant's messages (notices) are written then and sent on commit. Also
+# sent by ``dossiers.services.dossier_receive``, the first step, taken outside a table.
+step_recorded = Signal()
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,7 @@ class StepTable:
                  error: type[Exception], refused: str, touch: tuple[str, ...] = ()):
         self.model = model
         self.steps: dict[str, Step] = {step.name: step for step in steps}
-        self.record = record  # record(obj, action=…, from_status=…, by=…, at=…, note=…, **event)
+        self.record = record  # record(obj, action=…, from_status=…, by=…, at=…, note=…, **event) → the event
         self.error = error
         self.refused = refused  # "“%(action)s” is not possible for a … that is “%(status)s”."
         self.touch = touch  # fields saved with every change (``updated_at``)
@@ -106,6 +112,7 @@ class StepTable:
                 fields.append("status")
             if fields:
                 locked.save(update_fields=list(dict.fromkeys([*fields, *self.touch])))
-            self.record(locked, action=name, from_status=old, by=by, at=at, note=note,
-                        **(event(locked) if event is not None else {}))
+            recorded = self.record(locked, action=name, from_status=old, by=by, at=at, note=note,
+                                   **(event(locked) if event is not None else {}))
+            step_recorded.send(sender=self.model, event=recorded)
             return locked

@@ -48,6 +48,7 @@ def _applicant(data: dict) -> Applicant:
     return Applicant(
         name=data["applicant_name"], id_number=data["applicant_id_number"], phone=data["applicant_phone"],
         address=data["applicant_address"], email=data["applicant_email"], kind=data["applicant_kind"],
+        notify_opt_out=data.get("notify_opt_out", False),
     )
 
 

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "procedures",
     "dossiers",
     "reports",
+    "notices",
 ]
 
 MIDDLEWARE = [
@@ -204,6 +205,9 @@ if REPORT_STALE_AFTER_SECONDS < 2 * REPORT_HEARTBEAT_SECONDS:
     raise ImproperlyConfigured("REPORT_STALE_AFTER_SECONDS must be at least twice REPORT_HEARTBEAT_SECONDS")
 # Beat: draft every unit's quarterly report when a window closes; remind on the 17th.
 from reports.schedule import CELERY_BEAT_SCHEDULE  # noqa: E402,F401
+from notices.schedule import NOTICES_BEAT_SCHEDULE  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = {**CELERY_BEAT_SCHEDULE, **NOTICES_BEAT_SCHEDULE}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -321,7 +325,20 @@ TRUST_X_FORWARDED_FOR = TRUSTED_PROXY_COUNT > 0  # the older switch, derived; TR
 # The portal's public address, for links in e-mails (the daily digest) and on printed QR codes.
 MOTCUA_SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 # Where SMS go: a class with send(phone, text); the default prints them on the console.
-MOTCUA_SMS_BACKEND = os.environ.get("SMS_BACKEND", "reports.notify.ConsoleSMSBackend")
+MOTCUA_SMS_BACKEND = os.environ.get("SMS_BACKEND", "motcua.sms.ConsoleSMSBackend")
+# The HTTP gateway (SMS_BACKEND=motcua.sms.HTTPSMSBackend): {phone, text} posted as JSON (or a form)
+# with basic authentication; an answer other than 2xx is a failure, its reason kept in the delivery log.
+SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")
+SMS_HTTP_USER = os.environ.get("SMS_HTTP_USER", "")
+SMS_HTTP_PASSWORD = os.environ.get("SMS_HTTP_PASSWORD", "")
+SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
+SMS_HTTP_FORMAT = os.environ.get("SMS_HTTP_FORMAT", "json").strip().lower()
+if SMS_HTTP_FORMAT not in ("json", "form"):
+    raise ImproperlyConfigured(f"SMS_HTTP_FORMAT must be 'json' or 'form', not {SMS_HTTP_FORMAT!r}")
+# The applicants' SMS without diacritics (most gateways take plain ASCII: 160 characters a message).
+SMS_ASCII = env_bool("SMS_ASCII", True)
+# Nothing is sent to applicants in these hours (Vietnam time): held until their end (notices).
+NOTICE_QUIET_HOURS = env_sessions("NOTICE_QUIET_HOURS", "21:00-07:00")[0]
 
 ADMINS = [("Admin", a) for a in env_list("ADMIN_EMAILS", [])]
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -10,10 +10,8 @@ has no warning receives nothing.
 from __future__ import annotations
 
 import logging
-import sys
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -21,20 +19,19 @@ from django.core.mail import EmailMessage, get_connection
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from dossiers.models import Dossier
 from motcua.models import AdministrativeUnit, StaffMembership
 from motcua.periods import VN_TZ, local_day
 from motcua.selectors import work_calendar
+from motcua.sms import DEFAULT_SMS_BACKEND, ConsoleSMSBackend, HTTPSMSBackend, SMSBackend, get_sms_backend  # noqa: F401
 from motcua.text import person_name
 
 from .warnings import WARNINGS, Check, warning_counts
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_SMS_BACKEND = "reports.notify.ConsoleSMSBackend"
 # Dossiers listed per warning in one e-mail (the count always says how many there are).
 ROWS_PER_WARNING = 25
 
@@ -42,23 +39,8 @@ ROWS_PER_WARNING = 25
 # -- SMS ------------------------------------------------------------------------------------------
 
 
-class SMSBackend(Protocol):
-    def send(self, phone: str, text: str) -> None: ...
-
-
-class ConsoleSMSBackend:
-    """Writes each SMS to the console (standard output), as Django's console e-mail backend does."""
-
-    def __init__(self, stream=None):
-        self.stream = stream or sys.stdout
-
-    def send(self, phone: str, text: str) -> None:
-        self.stream.write(f"SMS to {phone}: {text}\n")
-        self.stream.flush()
-
-
-def get_sms_backend() -> SMSBackend:
-    return import_string(getattr(settings, "MOTCUA_SMS_BACKEND", DEFAULT_SMS_BACKEND))()
+# The gateways live in motcua.sms (the applicants' messages use them too); their names stay importable
+# from here (imported above), so that SMS_BACKEND=reports.notify.ConsoleSMSBackend keeps working.
 
 
 def phone_of(membership: StaffMembership) -> str:

@@ -27,8 +27,8 @@ from motcua.selectors import work_calendar
 TICKET_WORKING_DAYS = 10
 
 
-def _ticket_event(ticket: FeedbackTicket, *, action: str, from_status: str, by, at: datetime, note: str = "") -> None:
-    TicketEvent.objects.create(
+def _ticket_event(ticket: FeedbackTicket, *, action: str, from_status: str, by, at: datetime, note: str = "") -> TicketEvent:
+    return TicketEvent.objects.create(
         ticket=ticket, action=action, from_status=from_status, to_status=ticket.status, at=at,
         by=by if getattr(by, "pk", None) else None, note=note,
     )
