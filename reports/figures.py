@@ -25,7 +25,7 @@ to run on every core (a correlated EXISTS forbids the parallel partial aggregati
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from operator import add
 
@@ -111,15 +111,46 @@ def dossiers_counted(unit: AdministrativeUnit, period: Period):
     return _in_window(period).filter(Scope.below(unit, on=period.last_day).q("handling_unit"))
 
 
+NO_AGENCY = "none"  # the dossiers_behind ``agency`` of the dossiers no agency holds
+
+
 def dossiers_behind(unit: AdministrativeUnit, period: Period, figure: str, *, field_code: str | None = None,
-                    child: AdministrativeUnit | None = None):
-    """The dossiers a figure counts, so a reader can check any number (KeyError for an unknown figure)."""
+                    child: AdministrativeUnit | None = None, agency: int | str | None = None):
+    """The dossiers a figure counts, so a reader can check any number (KeyError for an unknown figure);
+    ``agency`` (an id, or NO_AGENCY) narrows to a by_agency row."""
     scope = child if child is not None else unit
     period = counted(period)
     dossiers = dossiers_counted(scope, period).filter(conditions(period.start, period.end)[figure])
     if field_code:
         dossiers = dossiers.filter(procedure__field__code=field_code)
+    if agency == NO_AGENCY:
+        dossiers = dossiers.filter(agency__isnull=True)
+    elif agency is not None:
+        dossiers = dossiers.filter(agency_id=agency)
     return dossiers
+
+
+def received_for_others(unit: AdministrativeUnit, period: Period) -> dict[str, int]:
+    """The receiving desk's own work for other units (one query): dossiers its desks received in the
+    window for a unit outside its subtree, results of such dossiers it returned in the window, and
+    those whose result is back and waiting at its desk at the end. Never part of the official table,
+    which counts a dossier at its handling unit only, so no dossier is counted twice."""
+    period = counted(period)
+    terms = others_conditions(unit, period)
+    return Dossier.objects.order_by().aggregate(**{key: Count("id", filter=q) for key, q in terms.items()})
+
+
+def others_conditions(unit: AdministrativeUnit, period: Period) -> dict[str, Q]:
+    """Each figure of ``received_for_others`` as its condition (the counts and the lists behind them)."""
+    scope = Scope.below(unit, on=period.last_day)
+    for_others = scope.q("receiving_unit") & ~scope.q("handling_unit") & ~Q(status=Status.REFUSED)
+    return {
+        "received_for_others": for_others & Q(received_at__gte=period.start, received_at__lt=period.end),
+        "returned_for_others": for_others & Q(returned_at__gte=period.start, returned_at__lt=period.end),
+        "waiting_to_return": for_others & Q(resolved_at__lt=period.end)
+        & (Q(returned_at__isnull=True) | Q(returned_at__gte=period.end)) & Q(received_at__lt=period.end)
+        & Q(status__in=[Status.RESOLVED, Status.RETURNED]),
+    }
 
 
 def shape(counts: dict) -> dict:
@@ -199,6 +230,9 @@ class Figures:
     totals: dict
     by_field: list[dict]
     by_unit: list[dict]
+    # The handling units' figures by the agency holding each dossier (phòng chuyên môn, vertical-sector
+    # agency at the desk), "" for the dossiers no agency holds: the rows add up to the totals.
+    by_agency: list[dict] = field(default_factory=list)
 
 
 def compute_figures(unit: AdministrativeUnit, period: Period) -> Figures:
@@ -220,14 +254,19 @@ def compute_figures(unit: AdministrativeUnit, period: Period) -> Figures:
     counts = _counts(period.start, period.end)
     rows = (
         _in_window(period).filter(handling_unit_id__in=list(heir)).order_by()
-        .values_list("handling_unit_id", "procedure__field_id").annotate(**counts)
+        .values_list("handling_unit_id", "procedure__field_id", "agency_id", "agency__name", "agency__unit__name")
+        .annotate(**counts)
     )
     per_unit: dict[int, list[int]] = {}
     per_field: dict[int, list[int]] = {}
+    per_agency: dict[int | None, list[int]] = {}
+    agency_names: dict[int | None, tuple[str, str]] = {}
     zero = [0] * len(COUNT_KEYS)
-    for unit_id, field_id, *values in rows:
+    for unit_id, field_id, agency_id, agency_name, agency_unit, *values in rows:
         per_unit[unit_id] = list(map(add, per_unit.get(unit_id, zero), values))
         per_field[field_id] = list(map(add, per_field.get(field_id, zero), values))
+        per_agency[agency_id] = list(map(add, per_agency.get(agency_id, zero), values))
+        agency_names[agency_id] = (agency_name or "", agency_unit or "")
 
     # Roll the per-unit rows up into the unit's own row and one row per direct child in force (their
     # subtrees, with what they took over), by name.
@@ -255,5 +294,11 @@ def compute_figures(unit: AdministrativeUnit, period: Period) -> Figures:
         {"field_code": code, "field_name": name, **shape(flat(per_field[field_id]))}
         for field_id, code, name in fields
     ]
+    by_agency = [
+        {"agency_id": agency_id, "agency_name": agency_names[agency_id][0], "agency_unit": agency_names[agency_id][1],
+         **shape(flat(values))}
+        for agency_id, values in sorted(per_agency.items(), key=lambda item: (item[0] is None, agency_names[item[0]]))
+    ]
     totals = _sum(per_unit.values())
-    return Figures(unit=unit, period=period, totals=shape(flat(totals)), by_field=by_field, by_unit=by_unit)
+    return Figures(unit=unit, period=period, totals=shape(flat(totals)), by_field=by_field, by_unit=by_unit,
+                   by_agency=by_agency)

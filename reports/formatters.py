@@ -625,6 +625,41 @@ def _review_and_late_sheet(out: _Sheet, data: ReportData) -> None:
     out.print_setup(landscape=False)
 
 
+def _agency_sheet(out: _Sheet, data: ReportData) -> None:
+    """The official table's columns by the agency holding each dossier, and the desk's work for others."""
+    last = 2 + len(BREAKDOWN_AGENCY_HEADINGS)
+    _titled(out, data, "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT HỒ SƠ THEO CƠ QUAN GIẢI QUYẾT", last)
+    row = 4
+    _headings_row(out, row, ["STT", "Cơ quan giải quyết", *BREAKDOWN_AGENCY_HEADINGS])
+    for number, figures in enumerate(data.figures.by_agency, start=1):
+        row += 1
+        name = figures["agency_name"] or "Bộ phận một cửa, đơn vị trực tiếp giải quyết"
+        if figures["agency_unit"] and has_child_units(data):
+            name = f"{name} ({figures['agency_unit']})"
+        out.put(row, 1, number, align="center", border=True)
+        out.put(row, 2, name, border=True)
+        values = [figures["received"]["total"], figures["resolved"]["total"], figures["resolved"]["early"],
+                  figures["resolved"]["on_time"], figures["resolved"]["late"], figures["pending"]["total"],
+                  figures["pending"]["overdue"]]
+        for column, value in enumerate(values, start=3):
+            out.put(row, column, value, align="right", border=True, number_format=INT_FORMAT)
+    others = data.for_others or {}
+    row += 2
+    out.line(row, 1, last, "Hồ sơ tiếp nhận cho đơn vị khác (không tính vào số liệu giải quyết của đơn vị)", font=out.bold)
+    for text, key in (("Tiếp nhận hồ sơ thuộc thẩm quyền của đơn vị khác", "received_for_others"),
+                      ("Trả kết quả của đơn vị khác", "returned_for_others"),
+                      ("Kết quả của đơn vị khác đã có, chờ trả", "waiting_to_return")):
+        row += 1
+        out.put(row, 2, text, border=True)
+        out.put(row, 3, others.get(key, 0), align="right", border=True, number_format=INT_FORMAT)
+    out.widths([6, 48] + [12] * len(BREAKDOWN_AGENCY_HEADINGS))
+    out.print_setup(landscape=True)
+
+
+BREAKDOWN_AGENCY_HEADINGS = ["Tổng số tiếp nhận", "Đã giải quyết", "Trước hạn", "Đúng hạn", "Quá hạn",
+                             "Đang giải quyết", "Đang giải quyết quá hạn"]
+
+
 def to_xlsx(data: ReportData, *, narrative: dict | None = None, **options) -> bytes:
     """The workbook: Biểu 06 by field, the same by unit, the rates, satisfaction and feedback; the
     official tables end with the outcome rule, the place and date and the signer (``narrative``'s
@@ -645,6 +680,7 @@ def to_xlsx(data: ReportData, *, narrative: dict | None = None, **options) -> by
     _rates_sheet(_Sheet(workbook.create_sheet("Tỷ lệ")), data)
     _satisfaction_sheet(_Sheet(workbook.create_sheet("Hài lòng - PAKN")), data)
     _review_and_late_sheet(_Sheet(workbook.create_sheet("Rà soát - Quá hạn")), data)
+    _agency_sheet(_Sheet(workbook.create_sheet("Theo cơ quan")), data)
 
     buffer = BytesIO()
     workbook.save(buffer)
@@ -770,6 +806,27 @@ def digitisation_sentences(data: ReportData) -> list[str]:
         f"{_ratio(digitized['results'], resolved['total'], rates['results_digitized'])}.",
         f"Số hồ sơ thanh toán phí, lệ phí trực tuyến: {_ratio(totals['paid_online'], new, rates['paid_online'])}.",
     ]
+
+
+def agency_sentences(data: ReportData) -> list[str]:
+    """The handling units' figures by agency (late ones first named), and the desk's work for others."""
+    lines = []
+    rows = [row for row in data.figures.by_agency if row["resolved"]["total"] or row["pending"]["total"]]
+    if any(row["agency_id"] for row in rows):
+        parts = []
+        for row in rows:
+            name = row["agency_name"] or "bộ phận một cửa, đơn vị trực tiếp"
+            parts.append(f"{name}: đã giải quyết {vn_int(row['resolved']['total'])} hồ sơ (quá hạn "
+                         f"{vn_int(row['resolved']['late'])}), đang giải quyết quá hạn {vn_int(row['pending']['overdue'])}")
+        lines.append("Theo cơ quan giải quyết: " + "; ".join(parts) + ".")
+    others = data.for_others
+    if others and any(others.values()):
+        lines.append(
+            f"Tiếp nhận hồ sơ thuộc thẩm quyền của đơn vị khác: {vn_int(others['received_for_others'])} hồ sơ; trả kết quả "
+            f"của đơn vị khác: {vn_int(others['returned_for_others'])} hồ sơ; kết quả đã có, chờ trả: "
+            f"{vn_int(others['waiting_to_return'])} hồ sơ (không tính vào số liệu giải quyết của đơn vị)."
+        )
+    return lines
 
 
 def review_sentences(data: ReportData) -> list[str]:
@@ -908,6 +965,7 @@ def pdf_context(data: ReportData, *, narrative: dict | None = None, today: date 
         "digitisation": digitisation_sentences(data),
         "satisfaction": satisfaction_sentences(data),
         "review": review_sentences(data),
+        "agencies": agency_sentences(data),
         "late": late_sentences(data),
         "tables": tables,
         "as_of": as_of,

@@ -22,7 +22,7 @@ from motcua.scope import Scope
 from procedures.models import Procedure, ReviewRound
 from procedures.selectors import review_totals
 
-from .figures import Figures, compute_figures, counted
+from .figures import Figures, compute_figures, counted, received_for_others
 from .models import TargetKey
 from .targets import target_values
 
@@ -47,6 +47,8 @@ class ReportData:
     # reasons of the late dossiers, from the apologies issued in the window.
     review: dict = field(default_factory=dict)
     late_reasons: list = field(default_factory=list)
+    # The receiving desks' work for units outside the subtree (reports.figures.received_for_others).
+    for_others: dict = field(default_factory=dict)
     # A consolidated report's sources (reports.consolidation.Consolidation): which units' figures are
     # as they sent them and which as the records give them now. None for a report of the records.
     consolidation: object | None = None
@@ -109,6 +111,7 @@ def build_report(unit: AdministrativeUnit, period: Period, *, now: datetime | No
         apologies=apologies_in(unit, period).count(),
         targets=targets,
         review=review_figures(unit, period),
+        for_others=received_for_others(unit, period),
         late_reasons=late_reasons(unit, period),
     )
 
@@ -124,6 +127,8 @@ def report_as_dict(data: ReportData) -> dict:
         "totals": figures.totals,
         "by_field": figures.by_field,
         "by_unit": figures.by_unit,
+        "by_agency": figures.by_agency,
+        "for_others": data.for_others,
         "satisfaction": data.satisfaction,
         "feedback": data.feedback,
         "procedures": data.procedures,

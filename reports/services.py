@@ -34,7 +34,9 @@ from motcua.permissions import RULES
 from motcua.scope import Scope, reference_day
 from motcua.signing import identity_of, sign_pdf, verify_pdf
 
-from .figures import conditions, counted, dossiers_behind, dossiers_counted
+from .figures import conditions, counted, dossiers_behind, dossiers_counted, others_conditions
+
+OTHERS_FIGURES = ("received_for_others", "returned_for_others", "waiting_to_return")
 from .models import ReportFormat, ReportRun, ReportSubmission, RunStatus, period_slug
 from .report import ReportData, apologies_in, build_report, to_json
 
@@ -423,7 +425,7 @@ def report_draft_quarter(*, today: date) -> list[ReportRun]:
 # The figures a screen can list the dossiers of: the keys of reports.figures.conditions, plus the
 # official table's "direct and postal" column, the resolved-in-time share and the apologies issued.
 FIGURE_UNIONS = {"direct_postal": ("new_direct", "new_postal"), "early_on_time": ("early", "on_time")}
-EXTRA_FIGURES = ("apologies",)
+EXTRA_FIGURES = ("apologies", "received_for_others", "returned_for_others", "waiting_to_return")
 
 
 def figure_names() -> set[str]:
@@ -431,7 +433,8 @@ def figure_names() -> set[str]:
 
 
 def figure_dossiers(unit: AdministrativeUnit, period: Period, figure: str, *, field_code: str | None = None,
-                    child: AdministrativeUnit | None = None, own: bool = False, reason: str | None = None):
+                    child: AdministrativeUnit | None = None, own: bool = False, reason: str | None = None,
+                    agency: int | str | None = None):
     """The dossiers behind one number of the report page (KeyError for an unknown figure).
 
     ``child`` narrows to a unit's subtree (a by-unit row), ``own`` to the dossiers the unit handles
@@ -439,6 +442,8 @@ def figure_dossiers(unit: AdministrativeUnit, period: Period, figure: str, *, fi
     table of late reasons, reports.report.late_reasons)."""
     period = counted(period)
     scope = child or unit
+    if figure in OTHERS_FIGURES:  # the receiving desk's work for other units (reports.figures.received_for_others)
+        return Dossier.objects.filter(others_conditions(scope, period)[figure])
     if figure == "apologies":
         dossiers = Dossier.objects.filter(pk__in=apologies_in(scope, period).values("dossier_id"))
         if reason:
@@ -452,7 +457,7 @@ def figure_dossiers(unit: AdministrativeUnit, period: Period, figure: str, *, fi
         for other in others:
             dossiers = dossiers | dossiers_behind(unit, period, other, field_code=field_code, child=child)
     else:
-        dossiers = dossiers_behind(unit, period, figure, field_code=field_code, child=child)
+        dossiers = dossiers_behind(unit, period, figure, field_code=field_code, child=child, agency=agency)
     if own:
         dossiers = dossiers.filter(handling_unit_id__in=[scope.pk, *scope.taken_over])
     return dossiers

@@ -35,6 +35,7 @@ from .forms import ChosenPeriod, chosen_period
 from .models import ReportFormat, ReportRun, ReportSubmission, RunStatus
 from motcua.signing import SigningError
 
+from .figures import NO_AGENCY
 from .consolidation import NOW, SENT, consolidate, format_sources, parse_sources
 from .report import build_report, report_as_dict
 from .services import (
@@ -93,6 +94,9 @@ FIGURE_LABELS = {
     "results": gettext_lazy("Results digitised"),
     "paid_online": gettext_lazy("Fee paid online"),
     "apologies": gettext_lazy("Apology letters issued"),
+    "received_for_others": gettext_lazy("Received here for other units"),
+    "returned_for_others": gettext_lazy("Results of other units returned here"),
+    "waiting_to_return": gettext_lazy("Results of other units waiting here to be returned"),
 }
 
 # The rates: (label, numerator's figure and value path, denominator's figure and value path, rate key).
@@ -400,6 +404,14 @@ def _posted_period(request: HttpRequest) -> ChosenPeriod:
                          quarter_containing(timezone.localdate()), today=timezone.localdate())
 
 
+def _agency_param(request: HttpRequest) -> int | str | None:
+    """?agency=<id> or ?agency=none (the dossiers no agency holds); anything else is no filter."""
+    value = request.GET.get("agency", "").strip()
+    if value == NO_AGENCY:
+        return NO_AGENCY
+    return int(value) if value.isdigit() else None
+
+
 @login_required
 @require_GET
 def dossiers(request: HttpRequest) -> HttpResponse:
@@ -424,7 +436,7 @@ def dossiers(request: HttpRequest) -> HttpResponse:
     own = request.GET.get("own") == "1"
     rows = (
         figure_dossiers(unit, period, figure, field_code=field_code, child=child, own=own,
-                        reason=request.GET.get("reason", "")[:2000] or None)
+                        reason=request.GET.get("reason", "")[:2000] or None, agency=_agency_param(request))
         .select_related("procedure", "procedure__field", "handling_unit")
         .order_by("received_at", "id")
     )
@@ -435,6 +447,7 @@ def dossiers(request: HttpRequest) -> HttpResponse:
         "figure": figure,
         "figure_label": FIGURE_LABELS.get(figure, figure),
         "reason": request.GET.get("reason", "")[:2000],
+        "agency": _agency_param(request),
         "child": child,
         "own": own,
         "field_code": field_code,
