@@ -67,3 +67,12 @@ def test_every_report_states_the_rule_it_was_counted_under(settings, commune_a, 
     data = build_report(commune_a, parse_period("2022"))
     assert report_as_dict(data)["outcome_rule"] == rule
     assert words in pdf_context(data)["outcome_rule_note"]
+
+
+def test_the_report_page_states_the_rule(client, settings, leader_a, commune_a, certifications):
+    from django.urls import reverse
+
+    client.force_login(leader_a)
+    settings.OUTCOME_RULE = "moment"
+    page = client.get(reverse("reports:index"), {"unit": commune_a.code, "period": "2022"}).content.decode()
+    assert 'data-testid="outcome-rule"' in page and "tính đến phút" in page
