@@ -179,6 +179,13 @@ class IntakeForm(forms.Form):
                     _("No procedure posted at your unit matches “%(text)s”."), code="unknown", params={"text": text}
                 )
         self.resolved_procedure = procedure
+        # Where this procedure may be handled (selectors.handling_units_for: up the tree for liên thông,
+        # across the province when location-independent) joins the choices before the field is cleaned.
+        allowed = handling_units_for(self.unit, procedure)
+        extra = [u for u in allowed if u not in self.unit_choices]
+        if extra:
+            self.unit_choices = self.unit_choices + extra
+            self.fields["handling_unit"].queryset = AdministrativeUnit.objects.filter(pk__in=[u.pk for u in self.unit_choices])
         return procedure
 
     def clean_applicant_name(self) -> str:

@@ -25,12 +25,13 @@ from motcua.deadlines import compute_due
 from motcua.periods import day_bounds, local_day
 from motcua.calendar import VN_TZ
 from motcua.db import SearchKey
-from motcua.models import LEVEL_RANK, AdministrativeUnit, Agency, StaffMembership
+from motcua.models import LEVEL_RANK, AdministrativeUnit, Agency, StaffMembership, in_force_q
 from motcua.permissions import RULES, handled_by
+from motcua.scope import Scope
 from motcua.selectors import work_calendar
 from motcua.text import search_key
 
-from procedures.models import Procedure
+from procedures.models import Posting, Procedure
 from procedures.services import procedure_terms_at
 
 from .models import Apology, Dossier, Outcome, Pause, PauseKind, Status, overdue_condition
@@ -259,12 +260,34 @@ def my_dossiers(user) -> QuerySet[Dossier]:
 # -- intake ------------------------------------------------------------------------------------------
 
 
+def _province_of(unit: AdministrativeUnit) -> AdministrativeUnit:
+    return unit.ancestors().first() or unit
+
+
 def intake_procedures(unit: AdministrativeUnit | None) -> QuerySet[Procedure]:
-    """The procedures a desk may take in: posted at its unit (or below) and in force."""
+    """The procedures a desk may take in, in force: posted at its unit (or below); posted at a unit above
+    it and inter-connected with its level (liên thông: a commune's desk takes in the district's or the
+    province's dossier and sends it up); or location-independent (không phụ thuộc địa giới hành chính)
+    and posted anywhere in its province, to be handled by a unit that posts it (Nghị định 118/2025)."""
     procedures = Procedure.objects.in_force()
-    if unit is not None:
-        procedures = procedures.posted_in(unit)
-    return procedures
+    if unit is None:
+        return procedures
+    ancestors = list(unit.ancestors())
+    above = Posting.objects.in_force().filter(unit__in=ancestors).values("procedure_id")
+    province = ancestors[0] if ancestors else unit
+    return procedures.filter(
+        Q(pk__in=Procedure.objects.posted_in(unit).values("pk"))
+        | Q(interconnected_with=unit.level, pk__in=above)
+        | Q(location_independent=True, pk__in=Procedure.objects.posted_in(province).values("pk"))
+    )
+
+
+def competent_units(unit: AdministrativeUnit, procedure: Procedure) -> list[AdministrativeUnit]:
+    """For a location-independent procedure: the units of the desk's province in force that post it,
+    the desk's own unit first, then by name (the desk chooses from the applicant's address)."""
+    posting = Posting.objects.in_force().filter(procedure=procedure).values("unit_id")
+    units = Scope.below(_province_of(unit), taken_over=False).units().filter(in_force_q(), pk__in=posting)
+    return sorted(units, key=lambda u: (u.pk != unit.pk, u.name))
 
 
 def procedure_options(unit: AdministrativeUnit | None) -> list[tuple[str, str]]:
@@ -285,6 +308,10 @@ def handling_units_for(unit: AdministrativeUnit, procedure: Procedure | None) ->
     units = [unit]
     if procedure is None:
         return units
+    if procedure.location_independent:
+        competent = competent_units(unit, procedure)
+        if competent and competent != [unit]:
+            return competent
     top = _top_rank(procedure)
     if procedure.interconnected_with or top < LEVEL_RANK[unit.level]:
         units += [a for a in reversed(list(unit.ancestors())) if LEVEL_RANK[a.level] >= top]
@@ -294,6 +321,8 @@ def handling_units_for(unit: AdministrativeUnit, procedure: Procedure | None) ->
 def default_handling_unit(unit: AdministrativeUnit, procedure: Procedure, units: list[AdministrativeUnit] | None = None):
     """The user's unit; the parent unit for an inter-connected procedure (liên thông)."""
     units = units if units is not None else handling_units_for(unit, procedure)
+    if unit not in units:  # a location-independent procedure the desk's unit does not handle
+        return units[0]
     if procedure.interconnected_with and len(units) > 1:
         return units[1]
     if len(units) > 1 and LEVEL_RANK[procedure.level] < LEVEL_RANK[unit.level]:
