@@ -108,6 +108,16 @@ RULES: dict[str, Rule] = {
         _("Watch the units below: service index, late and missing reports, overdue without an apology"),
         {LEADER, OFFICE, ADMIN},
     ),
+    # The administrative-reform index (cchc): the unit above owns the scheme and appraises; a unit scores itself
+    "cchc.scheme.edit": _rule(_("Set up, open and publish the reform index of the units below"), {OFFICE, LEADER, ADMIN}),
+    "cchc.appraise": _rule(_("Appraise the units' reform index scores"), {OFFICE, LEADER, ADMIN}),
+    "cchc.export": _rule(_("Export the reform index results"), {OFFICE, LEADER, FOCAL, ADMIN}),
+    "cchc.self_score": _rule(_("Score the unit's own reform index, with evidence"), {FOCAL, LEADER}, OWN_UNIT),
+    # Inspections and self-checks: the inspecting unit plans and records; the inspected unit reports its fixes
+    "cchc.inspect": _rule(_("Plan inspections and self-checks, record findings, close them"), {OFFICE, LEADER, FOCAL, ADMIN}),
+    "cchc.fix": _rule(_("Report what the unit fixed after an inspection"), {FOCAL, LEADER}, OWN_UNIT),
+    "cchc.register.edit": _rule(_("Record focal officers and the desk's duty roster, with their decisions"),
+                                {OFFICE, LEADER, ADMIN}, new=True),
 }
 
 

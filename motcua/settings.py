@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "dossiers",
     "reports",
     "notices",
+    "cchc",
 ]
 
 MIDDLEWARE = [

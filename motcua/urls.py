@@ -55,6 +55,7 @@ urlpatterns = [
     path("danh-gia/", include("dossiers.ratings.urls")),
     path("phan-anh/", include("dossiers.tickets.urls")),
     path("bao-cao/", include("reports.urls")),
+    path("chi-so-cchc/", include("cchc.urls")),
     path(
         "dang-nhap/",
         auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm, redirect_authenticated_user=True),

@@ -33,6 +33,7 @@ from reports.models import ReportRun
 from motcua.periods import parse_period
 from reports.services import report_submit
 from tests.factories import PASSWORD, MembershipFactory
+from tests.integration.test_cchc_index import cchc_of_a
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +55,7 @@ class World:
     ticket: object
     device: object
     kiosk_token: str
+    cchc: object = None  # commune A's objects of the reform index and inspections (cchc_of_a)
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,35 @@ MATRIX: dict[str, Case] = {
     "reports:index-detail": Case(kwargs=lambda w: {"key": "tien-do"}, query=lambda w: {**unit_query(w), "period": "2026-Q1"}),
     "reports:warnings": Case(query=unit_query),
     "reports:quality": Case(query=lambda w: {**unit_query(w), "period": "2026-Q1"}),
+    # the reform index and inspections (cchc): the district's scheme also scores commune B, so its pages answer
+    "cchc:index": Case(expect="scoped"),
+    "cchc:scheme-create": Case(method="post", data=lambda w: {"year": 2031}, expect="scoped"),
+    "cchc:scheme-template": Case(expect="scoped"),  # an example file, no unit's data
+    "cchc:scheme-detail": Case(kwargs=lambda w: {"pk": cchc_of_a(w).scheme.pk}, expect="scoped"),
+    "cchc:scheme-import": Case(kwargs=lambda w: {"pk": cchc_of_a(w).scheme.pk}, method="post"),
+    "cchc:bands-edit": Case(kwargs=lambda w: {"pk": cchc_of_a(w).scheme.pk}, method="post"),
+    "cchc:scheme-step": Case(kwargs=lambda w: {"pk": cchc_of_a(w).scheme.pk, "step": "compute"}, method="post"),
+    "cchc:results": Case(kwargs=lambda w: {"pk": cchc_of_a(w).scheme.pk}),
+    "cchc:results-xlsx": Case(kwargs=lambda w: {"pk": cchc_of_a(w).scheme.pk}),
+    "cchc:results-pdf": Case(kwargs=lambda w: {"pk": cchc_of_a(w).scheme.pk}),
+    "cchc:scorecard": Case(kwargs=lambda w: {"pk": cchc_of_a(w).scorecard.pk}),
+    "cchc:scorecard-submit": Case(kwargs=lambda w: {"pk": cchc_of_a(w).scorecard.pk}, method="post"),
+    "cchc:score-self": Case(kwargs=lambda w: {"pk": cchc_of_a(w).scorecard.pk, "score_id": cchc_of_a(w).score.pk}, method="post"),
+    "cchc:score-appraise": Case(kwargs=lambda w: {"pk": cchc_of_a(w).scorecard.pk, "score_id": cchc_of_a(w).score.pk},
+                                method="post"),
+    "cchc:evidence": Case(kwargs=lambda w: {"pk": cchc_of_a(w).evidence.pk}),
+    "cchc:plan-list": Case(expect="scoped"),
+    "cchc:plan-create": Case(method="post", data=lambda w: {"year": 2031}, expect="scoped"),
+    "cchc:overdue": Case(expect="scoped"),
+    "cchc:plan-detail": Case(kwargs=lambda w: {"pk": cchc_of_a(w).plan.pk}),
+    "cchc:inspection-add": Case(kwargs=lambda w: {"pk": cchc_of_a(w).plan.pk}, method="post"),
+    "cchc:inspection": Case(kwargs=lambda w: {"pk": cchc_of_a(w).inspection.pk}),
+    "cchc:finding-add": Case(kwargs=lambda w: {"pk": cchc_of_a(w).inspection.pk}, method="post"),
+    "cchc:fix-report": Case(kwargs=lambda w: {"pk": cchc_of_a(w).inspection.pk, "fix_id": cchc_of_a(w).fix.pk}, method="post"),
+    "cchc:fix-accept": Case(kwargs=lambda w: {"pk": cchc_of_a(w).inspection.pk, "fix_id": cchc_of_a(w).fix.pk}, method="post"),
+    "cchc:inspection-close": Case(kwargs=lambda w: {"pk": cchc_of_a(w).inspection.pk}, method="post"),
+    "cchc:register": Case(query=lambda w: {"unit": w.unit_a.code}),
+    "cchc:register-add": Case(query=lambda w: {"unit": w.unit_a.code}, method="post", data=lambda w: {"unit": w.unit_a.code}),
 }
 
 

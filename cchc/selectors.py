@@ -1,0 +1,165 @@
+"""Reads of the index: the results of a scheme (each unit's points per field of reform, total, rank,
+classification with the field that held it back, last year's result) and what a person sees."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+
+from motcua.scope import Scope
+
+from .models import FixRequest, Inspection, InspectionPlan, ReformArea, Scheme, SchemeStatus, Score, Scorecard
+from .rules import BandRule, Classification, classify, share
+
+
+@dataclass
+class AreaResult:
+    area: ReformArea
+    points: Decimal
+    percent: Decimal
+
+
+@dataclass
+class UnitResult:
+    scorecard: Scorecard
+    points: Decimal
+    percent: Decimal
+    areas: list[AreaResult]
+    classification: Classification
+    rank: int = 0
+    previous: UnitResult | None = None
+    previous_scheme: Scheme | None = field(default=None, repr=False)
+
+    @property
+    def unit(self):
+        return self.scorecard.unit
+
+    @property
+    def band_name(self) -> str:
+        return self.classification.band.name if self.classification.band else ""
+
+    @property
+    def held_back_area(self) -> AreaResult | None:
+        code = self.classification.held_back_by
+        return next((area for area in self.areas if area.area.code == code), None) if code else None
+
+    @property
+    def change(self) -> Decimal | None:
+        return self.percent - self.previous.percent if self.previous else None
+
+
+def band_rules(scheme: Scheme) -> list[BandRule]:
+    return [BandRule(b.name, b.min_total, b.min_total_included, b.field_floor) for b in scheme.bands.order_by("position")]
+
+
+def results(scheme: Scheme, *, with_previous: bool = True) -> list[UnitResult]:
+    """Every scored unit of ``scheme``, best first, with its rank (ties share it). Four queries: the
+    fields, the bands, the scorecards, and the points summed per scorecard and field in SQL."""
+    areas = list(scheme.areas.order_by("position"))
+    bands = band_rules(scheme)
+    scorecards = {s.pk: s for s in scheme.scorecards.select_related("unit")}
+    sums = (Score.objects.filter(scorecard__scheme=scheme).order_by()
+            .values_list("scorecard_id", "criterion__area_id")
+            .annotate(points=Sum(Coalesce("points", "self_points"))))
+    per_card: dict[int, dict[int, Decimal]] = {pk: {} for pk in scorecards}
+    for scorecard_id, area_id, points in sums:
+        per_card[scorecard_id][area_id] = points or Decimal(0)
+    maximum = sum((area.max_points for area in areas), Decimal(0))
+    rows = []
+    for pk, scorecard in scorecards.items():
+        area_rows = [AreaResult(area, per_card[pk].get(area.pk, Decimal(0)), share(per_card[pk].get(area.pk, Decimal(0)), area.max_points))
+                     for area in areas]
+        total = sum((row.points for row in area_rows), Decimal(0))
+        percent = share(total, maximum)
+        classification = classify(bands, percent, {row.area.code: row.percent for row in area_rows if row.area.max_points})
+        rows.append(UnitResult(scorecard, total, percent, area_rows, classification))
+    rows.sort(key=lambda row: (-row.percent, row.unit.name))
+    for index, row in enumerate(rows):
+        row.rank = rows[index - 1].rank if index and rows[index - 1].percent == row.percent else index + 1
+    if with_previous:
+        previous = Scheme.objects.filter(unit=scheme.unit, year=scheme.year - 1, status=SchemeStatus.PUBLISHED).first()
+        if previous is not None:
+            before = {row.unit.code: row for row in results(previous, with_previous=False)}
+            for row in rows:
+                row.previous = before.get(row.unit.code)
+                row.previous_scheme = previous
+    return rows
+
+
+def class_counts(rows: list[UnitResult], scheme: Scheme) -> list[tuple[str, int]]:
+    names = [band.name for band in scheme.bands.order_by("position")]
+    return [(name, sum(1 for row in rows if row.band_name == name)) for name in names]
+
+
+# -- what a person sees ----------------------------------------------------------------------------------
+
+
+def schemes_for(user) -> QuerySet[Scheme]:
+    """The schemes a person sees: those of their subtree's units, and those that score their unit."""
+    scope = Scope.of(user)
+    if scope.everything:
+        return Scheme.objects.all()
+    if scope.is_empty:
+        return Scheme.objects.none()
+    scored = Scope.of(user).filter(Scorecard.objects.all(), "unit").values("scheme_id")
+    return Scheme.objects.filter(scope.q("unit") | Q(pk__in=scored))
+
+
+def scorecards_for(user, scheme: Scheme) -> QuerySet[Scorecard]:
+    """The scorecards of ``scheme`` a person sees: all of them at the scheme's unit or above, their own unit's below."""
+    scorecards = scheme.scorecards.select_related("unit")
+    if Scope.of(user).contains(scheme.unit):
+        return scorecards
+    return Scope.of(user).filter(scorecards, "unit")
+
+
+def plans_for(user) -> QuerySet[InspectionPlan]:
+    """Plans by units of the person's subtree, and plans that inspect a unit of it."""
+    scope = Scope.of(user)
+    if scope.is_empty:
+        return InspectionPlan.objects.none()
+    inspected = scope.filter(Inspection.objects.all(), "unit").values("plan_id")
+    return InspectionPlan.objects.filter(scope.q("unit") | Q(pk__in=inspected)).distinct()
+
+
+def inspections_for(user, plan: InspectionPlan) -> QuerySet[Inspection]:
+    inspections = plan.inspections.select_related("unit")
+    if Scope.of(user).contains(plan.unit):
+        return inspections
+    return Scope.of(user).filter(inspections, "unit")
+
+
+def overdue_fixes(user, at) -> QuerySet[FixRequest]:
+    """Requests to fix past due with nothing reported, in inspections by or of the person's subtree."""
+    scope = Scope.of(user)
+    return (FixRequest.objects.overdue(at)
+            .filter(scope.q("finding__inspection__plan__unit") | scope.q("finding__inspection__unit"))
+            .select_related("finding__inspection__unit", "finding__inspection__plan__unit").order_by("due_at"))
+
+
+# -- the focal officers' register ----------------------------------------------------------------------------
+
+
+@dataclass
+class RegisterRow:
+    unit: object
+    focal: list
+    desk: list
+
+
+def register_rows(unit, day) -> list[RegisterRow]:
+    """``unit`` and its children in force on ``day``, each with its focal officer(s) and this week's desk duty
+    (two queries)."""
+    from motcua.db import VietnameseOrder
+    from motcua.models import AdministrativeUnit
+
+    from .models import DutyAssignment, DutyKind
+
+    units = [unit, *AdministrativeUnit.objects.children_in_force(unit, day).order_by(VietnameseOrder("name"))]
+    current = DutyAssignment.objects.current(day).filter(unit__in=units).order_by("starts_on", "id")
+    rows = {u.pk: RegisterRow(u, [], []) for u in units}
+    for assignment in current:
+        (rows[assignment.unit_id].focal if assignment.kind == DutyKind.FOCAL else rows[assignment.unit_id].desk).append(assignment)
+    return list(rows.values())
