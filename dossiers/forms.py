@@ -23,11 +23,13 @@ from procedures.models import Procedure
 from .models import (
     ApplicantKind,
     Channel,
-    Digitisation,
     Dossier,
     PauseKind,
+    ReceivedComponent,
+    ReceivedForm,
     ReturnChannel,
 )
+from .files import FileRefused, expected_form, prepare, prepare_result
 from .selectors import default_handling_unit, handling_units_for, normalise_phone
 
 # The first three digits of a CCCD are the province code of the place of birth registration: 001–096.
@@ -36,6 +38,10 @@ PHONE_PATTERN = re.compile(r"^0\d{9}$")
 # How far ahead of the server's clock a typed moment may be (two clocks never agree exactly).
 CLOCK_TOLERANCE = timedelta(minutes=2)
 MOMENT_HELP = _("dd/mm/yyyy hh:mm, e.g. 16/01/2026 15:45")
+# What a received component may be (``not received`` is the box left unticked) and how many at most.
+RECEIVED_AS = [ReceivedForm.ORIGINAL, ReceivedForm.CERTIFIED_COPY, ReceivedForm.COPY]
+MAX_COPIES = 99
+FILE_ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 
 
 def _nfc(value: str) -> str:
@@ -125,7 +131,6 @@ class IntakeForm(forms.Form):
         help_text=_("Otherwise the applicant is told at the phone and e-mail given when the dossier moves."),
     )
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.DIRECT)
-    components_digitised = forms.ChoiceField(label=_("Components digitised"), choices=Digitisation.choices, initial=Digitisation.NONE)
     paid_online = forms.BooleanField(label=_("Fee paid online"), required=False)
     handling_unit = HandlingUnitField(
         label=_("Handling unit"), required=False, queryset=AdministrativeUnit.objects.none(),
@@ -222,6 +227,10 @@ class IntakeForm(forms.Form):
                 self.add_error("refusal_reason", forms.ValidationError(_("Give the reason for the refusal."), code="required"))
             return data
         if isinstance(procedure, Procedure):
+            try:
+                data["components_received"] = self.received_components()
+            except forms.ValidationError as error:
+                self.add_error(None, error)
             allowed = handling_units_for(self.unit, procedure)
             chosen = data.get("handling_unit")
             if chosen is None:
@@ -238,6 +247,34 @@ class IntakeForm(forms.Form):
         return data
 
     # -- what the template needs ----------------------------------------------------------------
+
+    def received_components(self) -> dict[int, tuple[str, int]]:
+        """What the desk ticked as received, per component of the procedure: component id → (form, number).
+        A component ticked without a form chosen (the list the page drew itself) is taken as the procedure
+        asks for it; one not ticked was not received."""
+        procedure = self.resolved_procedure
+        if procedure is None or not self.is_bound:
+            return {}
+        ticked = set(self.data.getlist("components")) if hasattr(self.data, "getlist") else set()
+        received = {}
+        for component in procedure.components.all():
+            key = str(component.pk)
+            if key not in ticked:
+                continue
+            form, copies = expected_form(component)
+            chosen = self.data.get(f"form-{key}", "")
+            if chosen in RECEIVED_AS:
+                form = chosen
+            typed = (self.data.get(f"copies-{key}") or "").strip()
+            if typed:
+                if not typed.isdigit() or not 1 <= int(typed) <= MAX_COPIES:
+                    raise forms.ValidationError(
+                        _("The number received of “%(name)s” is a whole number from 1 to %(max)s."),
+                        code="copies", params={"name": component.name, "max": MAX_COPIES},
+                    )
+                copies = int(typed)
+            received[component.pk] = (form, copies)
+        return received
 
     def procedure_for_display(self) -> Procedure | None:
         """The procedure the form names, if it is known: resolved on a bound form or the initial code."""
@@ -315,8 +352,21 @@ class PauseForm(StepForm):
 
 
 class ResolveForm(StepForm):
-    result_digitised = forms.BooleanField(label=_("Result digitised"), required=False)
+    result_file = forms.FileField(
+        label=_("Result file"), required=False,
+        help_text=_("The signed decision, certificate or reply: one PDF (or JPEG/PNG image), kept as it is."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
+    )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_result_file(self):
+        upload = self.cleaned_data.get("result_file")
+        if not upload:
+            return None
+        try:
+            return prepare_result([upload])  # checked by its content; stored by the step
+        except FileRefused as error:
+            raise forms.ValidationError(str(error), code="file") from None
 
 
 class ReturnForm(StepForm):
@@ -339,3 +389,73 @@ class ApologyForm(StepForm):
         if moment <= timezone.now():
             raise forms.ValidationError(_("The new appointment must be later than now."), code="past")
         return moment
+
+
+# -- the components and files of a dossier ------------------------------------------------------------
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (the pages of a scan); each is checked by ``dossiers.files``."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": FILE_ACCEPT}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class ComponentForm(forms.Form):
+    """One component of a dossier: what was received of it, and the pages scanned for it (joined into one
+    PDF when there are several)."""
+
+    received_as = forms.ChoiceField(label=_("Received as"), choices=ReceivedForm.choices)
+    copies = forms.IntegerField(label=_("Number"), min_value=0, max_value=MAX_COPIES, initial=1)
+    pages = MultipleFileField(
+        label=_("Scanned pages"), required=False,
+        help_text=_("PDF, JPEG or PNG; several pages are joined into one PDF in the order chosen."),
+    )
+
+    def __init__(self, *args, component: ReceivedComponent, **kwargs):
+        kwargs.setdefault("prefix", f"c{component.pk}")
+        kwargs.setdefault("initial", {"received_as": component.form, "copies": component.copies})
+        super().__init__(*args, **kwargs)
+        self.component = component
+
+    def clean(self):
+        data = super().clean()
+        uploads = data.get("pages") or []
+        if uploads and data.get("received_as") == ReceivedForm.NOT_RECEIVED:
+            raise forms.ValidationError(
+                _("A component not received cannot carry a file: record what was received first."), code="not-received"
+            )
+        data["prepared"] = None
+        if uploads:
+            try:
+                data["prepared"] = prepare(uploads)  # checked by content and joined; stored by the service
+            except FileRefused as error:
+                self.add_error("pages", forms.ValidationError(str(error), code="file"))
+        return data
+
+
+class ResultFileForm(forms.Form):
+    """The result attached after the dossier was resolved (when it was not attached then)."""
+
+    result_file = forms.FileField(
+        label=_("Result file"),
+        help_text=_("The signed decision, certificate or reply: one PDF (or JPEG/PNG image), kept as it is."),
+        widget=forms.ClearableFileInput(attrs={"accept": FILE_ACCEPT}),
+    )
+
+    def clean_result_file(self):
+        try:
+            return prepare_result([self.cleaned_data["result_file"]])
+        except FileRefused as error:
+            raise forms.ValidationError(str(error), code="file") from None

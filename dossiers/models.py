@@ -457,3 +457,134 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+# -- The electronic dossier: what was received per component, and the files ----------------------------
+
+
+class ReceivedForm(models.TextChoices):
+    """What the desk received of one component (printed on the receipt slip, Mẫu số 01)."""
+
+    ORIGINAL = "original", _("Original")
+    CERTIFIED_COPY = "certified_copy", _("Certified copy")
+    COPY = "copy", _("Copy")
+    NOT_RECEIVED = "not_received", _("Not received")
+
+
+class ReceivedComponent(models.Model):
+    """One component of the procedure version a dossier was received under, and what the citizen handed
+    in of it. The name is kept as the version named it: the catalogue's rows are replaced when a
+    procedure's components change (procedures.services.procedure_save), and ``component`` is then None."""
+
+    audited = True  # every change recorded by the audit trigger (motcua.audit)
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="received_components")
+    component = models.ForeignKey(
+        "procedures.ProcedureComponent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    name = models.TextField(_("name"))
+    required = models.BooleanField(_("required"), default=True)
+    form = models.CharField(_("received as"), max_length=16, choices=ReceivedForm.choices, default=ReceivedForm.ORIGINAL)
+    copies = models.PositiveSmallIntegerField(_("number"), default=1)
+
+    class Meta:
+        verbose_name = _("component received")
+        verbose_name_plural = _("components received")
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "position"], name="received_component_unique_position"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def received(self) -> bool:
+        return self.form != ReceivedForm.NOT_RECEIVED
+
+
+class FileRole(models.TextChoices):
+    COMPONENT = "component", _("Dossier component")
+    RESULT = "result", _("Result")
+
+
+class SignatureStatus(models.TextChoices):
+    """The seam for signed files (pyHanko): ``dossiers.files.verify_signature`` sets it; until signatures
+    are verified every file stays "not checked". The other values are motcua.signing's states."""
+
+    NOT_CHECKED = "not_checked", _("Not checked")
+    UNSIGNED = "unsigned", _("Not signed")
+    VALID = "valid", _("Valid")
+    UNTRUSTED = "untrusted", _("Signed, certificate not trusted")
+    INVALID = "invalid", _("Invalid")
+
+
+def dossier_file_name(instance: DossierFile, filename: str) -> str:
+    """Where a file is stored: a random name under the month of upload, never the dossier code, the
+    citizen's name or anything guessable (the files are never served from MEDIA_URL anyway)."""
+    import uuid
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    extension = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(instance.content_type, "")
+    return f"dossiers/{now:%Y/%m}/{uuid.uuid4().hex}{extension}"
+
+
+class DossierFile(models.Model):
+    """A file of a dossier: a scanned or received component, or the result. Stored through Django's
+    storage (``STORAGES["default"]``); read only through ``dossiers.files`` and the download views."""
+
+    audited = True  # every change recorded by the audit trigger (motcua.audit)
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="files")
+    role = models.CharField(_("role"), max_length=10, choices=FileRole.choices)
+    component = models.ForeignKey(
+        ReceivedComponent, null=True, blank=True, on_delete=models.CASCADE, related_name="files"
+    )
+    file = models.FileField(_("file"), upload_to=dossier_file_name, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=40)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    pages = models.PositiveIntegerField(_("pages"), default=1)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+    # Attached from an earlier dossier of the same citizen without scanning again (tái sử dụng): the same
+    # stored file, the same checksum.
+    reused_from = models.ForeignKey(
+        "self", verbose_name=_("reused from"), null=True, blank=True, on_delete=models.SET_NULL, related_name="reuses"
+    )
+    signature = models.CharField(
+        _("signature"), max_length=12, choices=SignatureStatus.choices, default=SignatureStatus.NOT_CHECKED
+    )
+    signature_detail = models.JSONField(_("signature details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("dossier file")
+        verbose_name_plural = _("dossier files")
+        ordering = ["uploaded_at", "id"]
+        indexes = [models.Index(fields=["dossier", "role"], name="dossier_file_dossier_role_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(role="component") & Q(component__isnull=False)) | (Q(role="result") & Q(component__isnull=True)),
+                name="dossier_file_component_xor_result",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def signature_check(self):
+        """The stored verification as motcua.signing.SignatureCheck (for partials/signature.html)."""
+        from datetime import datetime
+
+        from motcua.signing import SignatureCheck
+
+        at = (self.signature_detail or {}).get("signed_at")
+        return SignatureCheck(self.signature, (self.signature_detail or {}).get("signer", ""),
+                              datetime.fromisoformat(at) if at else None)

@@ -27,6 +27,7 @@ from motcua.selectors import work_calendar
 from procedures.models import Procedure
 from procedures.services import procedure_terms_at
 
+from . import files as dossier_files
 from . import forms
 from .models import Apology, Channel, Digitisation, Dossier, DossierEvent, Outcome, Pause, ReturnChannel, Status
 from .numbering import allocate_code
@@ -106,8 +107,11 @@ def dossier_receive(
     components_digitised: str = Digitisation.NONE,
     paid_online: bool = False,
     notes: str = "",
+    components_received: dict[int, tuple[str, int]] | None = None,
 ) -> Dossier:
-    """Take in a dossier: its code, the procedure's terms in force now, its due moment, the first event."""
+    """Take in a dossier: its code, the procedure's terms in force now, its due moment, the first event.
+    ``components_received`` (catalogue component id → (form, number); absent: not received) records
+    what the desk received of each component (dossiers.files.components_record)."""
     received_at = received_at or timezone.now()
     terms = procedure_terms_at(procedure=procedure, moment=received_at)
     cutoff = time.fromisoformat(terms.cutoff_time) if terms.cutoff_applies else None
@@ -135,6 +139,8 @@ def dossier_receive(
         paid_online=paid_online,
         notes=notes,
     )
+    if components_received is not None:
+        dossier_files.components_record(dossier=dossier, received=components_received)
     event = _record(dossier, action="receive", from_status="", by=by, at=received_at, unit=unit)
     step_recorded.send(sender=Dossier, event=event)  # the applicant is told (notices), as after every step
     return dossier
@@ -240,15 +246,24 @@ def _close(dossier: Dossier, *, at: datetime) -> list[str]:
     return ["resolved_at", "outcome"]
 
 
-def dossier_resolve(*, dossier: Dossier, by, at: datetime | None = None, result_digitised: bool = False, note: str = "") -> Dossier:
-    """The result is ready; the outcome (early / on time / late) is fixed against the due moment."""
+def dossier_resolve(
+    *, dossier: Dossier, by, at: datetime | None = None, result_digitised: bool = False, note: str = "",
+    result_file: dossier_files.Prepared | None = None,
+) -> Dossier:
+    """The result is ready; the outcome (early / on time / late) is fixed against the due moment.
+
+    ``result_file`` (checked by ``dossiers.files.prepare_result``) is stored as the result and makes the
+    result digitised (measured); ``result_digitised`` without a file is for demo data and imports only."""
 
     def change(dossier: Dossier, at: datetime) -> list[str]:
         _check_moment(dossier, at)
-        dossier.result_digitised = result_digitised
+        if result_file is not None:
+            dossier_files.store_result(dossier=dossier, prepared=result_file, by=by)
+        dossier.result_digitised = result_digitised or result_file is not None
         return [*_close(dossier, at=at), "result_digitised"]
 
-    return STEPS.take(dossier, "resolve", by=by, at=at, note=note, change=change)
+    with dossier_files.removed_on_error():
+        return STEPS.take(dossier, "resolve", by=by, at=at, note=note, change=change)
 
 
 def dossier_return(*, dossier: Dossier, by, channel: str = ReturnChannel.DESK, at: datetime | None = None) -> Dossier:

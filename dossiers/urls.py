@@ -14,4 +14,9 @@ urlpatterns = [
     path("xu-ly/", views.queue, name="queue"),
     path("<dossier_code:code>/", views.detail, name="detail"),
     re_path(rf"^(?P<code>{converters.CODE_PATH})/(?P<action>{_ACTIONS})/$", views.dossier_action, name="action"),
+    # The components and files: never a public address; every download checks access and is logged.
+    path("<dossier_code:code>/thanh-phan/<int:pk>/", views.component_save, name="component"),
+    path("<dossier_code:code>/ket-qua/", views.result_attach, name="result-file"),
+    path("<dossier_code:code>/tai-su-dung/", views.file_reuse, name="file-reuse"),
+    path("<dossier_code:code>/tep/<int:pk>/", views.file_download, name="file"),
 ]

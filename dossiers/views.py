@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,8 +30,9 @@ from procedures.services import CatalogueError
 
 from . import selectors
 from .access import get_dossier_for_user
-from .forms import IntakeForm, MomentField, StepForm
-from .models import Dossier, PauseKind, Status
+from . import files as dossier_files
+from .forms import ComponentForm, IntakeForm, MomentField, ResultFileForm, StepForm
+from .models import Dossier, DossierFile, FileRole, PauseKind, ReceivedComponent, ReceivedForm, Status
 from .numbering import NumberingError
 from .services import STEPS, Applicant, TransitionError, dossier_receive, dossier_refuse
 
@@ -79,8 +80,8 @@ def intake(request: HttpRequest) -> HttpResponse:
                 dossier = dossier_receive(
                     unit=unit, procedure=data["procedure"], applicant=_applicant(data), by=request.user,
                     channel=data["channel"], received_at=data["received_at"] or now,
-                    handling_unit=data["handling_unit"], components_digitised=data["components_digitised"],
-                    paid_online=data["paid_online"], notes=data["notes"].strip(),
+                    handling_unit=data["handling_unit"], paid_online=data["paid_online"], notes=data["notes"].strip(),
+                    components_received=data.get("components_received", {}),
                 )
             except (TransitionError, NumberingError, CatalogueError) as error:
                 form.add_error(None, str(error))
@@ -108,12 +109,19 @@ def _intake_context(request, form: IntakeForm, unit: AdministrativeUnit) -> dict
             preview = selectors.due_preview(procedure=procedure, received_at=moment or timezone.now(), unit=unit)
         except CatalogueError:
             preview = None
+    for component in (preview or {}).get("components", []):
+        # What was typed per component (received as, number), kept when the form comes back with an error.
+        key = str(component["id"])
+        component["received_as"] = request.POST.get(f"form-{key}", "")
+        component["copies_typed"] = request.POST.get(f"copies-{key}", "")[:3]
     return {
         "form": form,
         "unit": unit,
         "options": selectors.procedure_options(unit),
         "preview": preview,
         "checked_components": set(request.POST.getlist("components")),
+        "received_typed": any(value for key, value in request.POST.items() if key.startswith(("form-", "copies-"))),
+        "received_choices": [(value, label) for value, label in ReceivedForm.choices if value != ReceivedForm.NOT_RECEIVED],
         "handling_units": form.unit_choices,
     }
 
@@ -189,12 +197,12 @@ def _transfer_kwargs(dossier: Dossier) -> dict:
     return {"units": units, "agencies": selectors.agencies_of(units), "officers": selectors.officers_of(units)}
 
 
-def _action_form(action: str, dossier: Dossier, data=None) -> StepForm:
+def _action_form(action: str, dossier: Dossier, data=None, files=None) -> StepForm:
     kwargs = _transfer_kwargs(dossier) if action == "transfer" else {}
-    return STEPS[action].form(data, dossier=dossier, prefix=action, **kwargs)
+    return STEPS[action].form(data, files, dossier=dossier, prefix=action, **kwargs)
 
 
-def _detail_context(request, dossier: Dossier, *, bound: StepForm | None = None) -> dict:
+def _detail_context(request, dossier: Dossier, *, bound: StepForm | None = None, files: dict | None = None) -> dict:
     now = timezone.now()
     apology = selectors.dossier_apology(dossier)
     home = Scope.of(request.user).root
@@ -218,6 +226,7 @@ def _detail_context(request, dossier: Dossier, *, bound: StepForm | None = None)
         "refused": dossier.status == Status.REFUSED,
         "can_receive": home is not None and can(request.user, "dossier.receive", home),
         "now": now,
+        **_files_context(request, dossier, **(files or {})),
     }
 
 
@@ -253,7 +262,7 @@ def dossier_action(request: HttpRequest, code: str, action: str) -> HttpResponse
     if action not in STEPS:
         raise Http404
     dossier = get_dossier_for_user(request.user, code, action=action)
-    form = _action_form(action, dossier, request.POST)
+    form = _action_form(action, dossier, request.POST, request.FILES)
     if not form.is_valid():
         return render(request, "dossiers/detail.html", _detail_context(request, dossier, bound=form), status=400)
     step = STEPS[action]
@@ -267,3 +276,136 @@ def dossier_action(request: HttpRequest, code: str, action: str) -> HttpResponse
         if action in PRINT_AFTER:
             return redirect(f"{reverse('dossiers:detail', kwargs={'code': dossier.code})}?{urlencode({'printed': action})}")
     return redirect("dossiers:detail", code=dossier.code)
+
+
+# -- the components and files of a dossier ------------------------------------------------------------
+
+
+def _files_context(request, dossier: Dossier, *, bound_component: ComponentForm | None = None,
+                   bound_result: ResultFileForm | None = None) -> dict:
+    """The components received with their files, the result's files, and what the user may do with them."""
+    may_edit = dossier.status != Status.REFUSED and can(request.user, "dossier.files", dossier)
+    files = list(dossier.files.select_related("uploaded_by", "reused_from__dossier").order_by("uploaded_at", "pk"))
+    components = []
+    for component in dossier.received_components.all():
+        form = None
+        if may_edit:
+            form = bound_component if bound_component is not None and bound_component.component.pk == component.pk \
+                else ComponentForm(component=component)
+        components.append({
+            "component": component, "form": form, "open": form is not None and form is bound_component,
+            "files": [f for f in files if f.component_id == component.pk],
+        })
+    results = [f for f in files if f.role == FileRole.RESULT]
+    may_attach_result = (
+        not results and dossier.status in (Status.RESOLVED, Status.RETURNED) and can(request.user, "dossier.resolve", dossier)
+    )
+    reusable = dossier_files.reusable_files(dossier, request.user) if may_edit and components else []
+    return {
+        "components": components,
+        "result_files": results,
+        "result_form": (bound_result or ResultFileForm()) if may_attach_result else None,
+        "reusable": reusable,
+        "reuse_targets": [c["component"] for c in components],
+        "file_limit": dossier_files.max_bytes_text(),
+    }
+
+
+@login_required
+@require_POST
+def component_save(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """Record what was received of one component and attach the pages scanned for it."""
+    dossier = get_dossier_for_user(request.user, code, action="files")
+    if dossier.status == Status.REFUSED:
+        raise PermissionDenied
+    component = ReceivedComponent.objects.filter(dossier=dossier, pk=pk).first()
+    if component is None:
+        raise Http404
+    form = ComponentForm(request.POST, request.FILES, component=component)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            dossier_files.component_update(
+                dossier=dossier, component=component, form=data["received_as"], copies=data["copies"] or 0,
+                prepared=data["prepared"], by=request.user,
+            )
+        except dossier_files.FileRefused as error:
+            form.add_error(None, str(error))
+        else:
+            if data["prepared"] is not None:
+                messages.success(request, _("The file of “%(name)s” is kept (%(pages)s pages).")
+                                 % {"name": component.name, "pages": data["prepared"].pages})
+            else:
+                messages.success(request, _("“%(name)s” is recorded.") % {"name": component.name})
+            return redirect(reverse("dossiers:detail", kwargs={"code": dossier.code}) + "#components")
+    context = _detail_context(request, dossier, files={"bound_component": form})
+    return render(request, "dossiers/detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def result_attach(request: HttpRequest, code: str) -> HttpResponse:
+    """Attach the result file of a dossier resolved without one."""
+    dossier = get_dossier_for_user(request.user, code, action="resolve")
+    if dossier.status not in (Status.RESOLVED, Status.RETURNED):
+        raise PermissionDenied
+    if dossier.files.filter(role=FileRole.RESULT).exists():
+        messages.error(request, _("This dossier already has its result file."))
+        return redirect("dossiers:detail", code=dossier.code)
+    form = ResultFileForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "dossiers/detail.html", _detail_context(request, dossier, files={"bound_result": form}), status=400)
+    dossier_files.result_file_add(dossier=dossier, prepared=form.cleaned_data["result_file"], by=request.user)
+    messages.success(request, _("The result file of dossier %(code)s is kept.") % {"code": dossier.code})
+    return redirect(reverse("dossiers:detail", kwargs={"code": dossier.code}) + "#files")
+
+
+@login_required
+@require_POST
+def file_reuse(request: HttpRequest, code: str) -> HttpResponse:
+    """Attach one of the citizen's earlier files to a component without scanning it again."""
+    dossier = get_dossier_for_user(request.user, code, action="files")
+    if dossier.status == Status.REFUSED:
+        raise PermissionDenied
+    component = ReceivedComponent.objects.filter(dossier=dossier, pk=_int(request.POST.get("component"))).first()
+    offered = {f.pk: f for f in dossier_files.reusable_files(dossier, request.user)}
+    source = offered.get(_int(request.POST.get("file")))
+    if component is None or source is None:
+        messages.error(request, _("Choose one of the citizen's earlier files and the component it is for."))
+        return redirect(reverse("dossiers:detail", kwargs={"code": dossier.code}) + "#reuse")
+    try:
+        dossier_files.file_reuse(dossier=dossier, component=component, source=source, by=request.user)
+    except dossier_files.FileRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("“%(file)s” from dossier %(from)s is attached to “%(name)s” without scanning again.")
+                         % {"file": source.original_name, "from": source.dossier.code, "name": component.name})
+    return redirect(reverse("dossiers:detail", kwargs={"code": dossier.code}) + "#components")
+
+
+def _int(value) -> int | None:
+    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 12 else None
+
+
+def stream_file(dossier_file: DossierFile) -> FileResponse:
+    """The stored file as a download: its own type, the citizen's file name, never cached."""
+    response = FileResponse(
+        dossier_files.open_file(dossier_file), as_attachment=True, filename=dossier_file.original_name,
+        content_type=dossier_file.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def file_download(request: HttpRequest, code: str, pk: int) -> FileResponse:
+    """One file of a dossier the user sees (dossiers.access), logged as a view of personal data."""
+    dossier = get_dossier_for_user(request.user, code)
+    dossier_file = DossierFile.objects.filter(dossier=dossier, pk=pk).first()
+    if dossier_file is None:
+        raise Http404
+    log_access(request=request, table=DossierFile._meta.db_table, row_id=dossier_file.pk, action="export",
+               detail={"dossier": dossier.code, "sha256": dossier_file.sha256})
+    return stream_file(dossier_file)

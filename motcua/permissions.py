@@ -93,6 +93,9 @@ RULES: dict[str, Rule] = {
         _("Return a dossier without resolution"), {DESK, PROCESSING, LEADER, ADMIN}, HANDLING
     ),
     "dossier.withdraw": _rule(_("Record a withdrawal"), {DESK, PROCESSING, LEADER, ADMIN}, DOSSIER_SIDES),
+    "dossier.files": _rule(
+        _("Record a dossier's components received and attach their files"), {DESK, PROCESSING, LEADER, ADMIN}, DOSSIER_SIDES
+    ),
     "dossier.hold": _rule(_("Be assigned a dossier to process"), {PROCESSING, LEADER}, HANDLING),
     "dossier.apologise": _rule(_("Apologise and set a new appointment"), {DESK, PROCESSING, LEADER, ADMIN}, DOSSIER_SIDES),
     # Satisfaction and feedback

@@ -270,6 +270,14 @@ if REQUEST_MAX_BYTES <= 0:
 # A catalogue file up to this size (a few hundred rows) is checked and written within the request;
 # a larger one by a Celery job, its page refreshing until the check is ready (procedures.import_jobs).
 CATALOGUE_IMPORT_INLINE_BYTES = env_int("CATALOGUE_IMPORT_INLINE_BYTES", 64 * 1024)
+# The largest file (or set of scanned pages joined into one) a dossier takes (dossiers.files): larger is
+# refused with a message. It must stay below REQUEST_MAX_BYTES, or the upload gets the bare 413 first.
+DOSSIER_FILE_MAX_BYTES = env_int("DOSSIER_FILE_MAX_BYTES", 5 * 1024 * 1024)
+if not 0 < DOSSIER_FILE_MAX_BYTES <= REQUEST_MAX_BYTES - 256 * 1024:
+    raise ImproperlyConfigured(
+        f"DOSSIER_FILE_MAX_BYTES ({DOSSIER_FILE_MAX_BYTES}) must be positive and at least 256 KiB below "
+        f"REQUEST_MAX_BYTES ({REQUEST_MAX_BYTES}); raise REQUEST_MAX_BYTES with it"
+    )
 
 # django-import-export: every import runs in one transaction (all rows or none); CSV and Excel only.
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -79,6 +79,13 @@ def outcome_rule_note(data: ReportData) -> str:
     return OUTCOME_RULE_NOTES[data.outcome_rule]
 
 
+# Digitisation is measured from the files the portal holds (dossiers.files), not declared.
+DIGITISATION_NOTE = (
+    "Tỷ lệ số hoá thành phần hồ sơ và kết quả giải quyết được tính theo tệp lưu trên Hệ thống (thành phần hồ sơ "
+    "có tệp; kết quả có tệp); hồ sơ nhập từ phần mềm trước đây giữ nguyên chỉ tiêu số hoá đã ghi nhận."
+)
+
+
 _SUBMISSION_WORDS = {"on_time": "gửi đúng hạn", "late": "gửi muộn", "missing": "chưa gửi báo cáo"}
 
 
@@ -442,7 +449,7 @@ def _official_table(out: _Sheet, data: ReportData, *, title: str, first_heading:
         out.put(row, column, value, font=out.bold, align="right", border=True, number_format=INT_FORMAT,
                 fill=out.total_fill)
 
-    for note in [outcome_rule_note(data), *consolidation_notes(data)]:
+    for note in [outcome_rule_note(data), DIGITISATION_NOTE, *consolidation_notes(data)]:
         row += 1
         out.line(row, 1, COLUMNS, note, font=out.italic)
         out.sheet.row_dimensions[row].height = 30
@@ -970,6 +977,7 @@ def pdf_context(data: ReportData, *, narrative: dict | None = None, today: date 
         "tables": tables,
         "as_of": as_of,
         "outcome_rule_note": outcome_rule_note(data),
+        "digitisation_note": DIGITISATION_NOTE,
         "consolidation_notes": consolidation_notes(data),
         "unit_assessments": unit_assessments(data),
         "source_note": (

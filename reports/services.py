@@ -31,7 +31,7 @@ from motcua.db import VietnameseOrder
 from motcua.models import AdministrativeUnit, StaffMembership, in_force_q
 from motcua.periods import VN_TZ, Period, parse_period, quarter_containing
 from motcua.permissions import RULES
-from motcua.scope import Scope, reference_day
+from motcua.scope import reference_day
 from motcua.signing import identity_of, sign_pdf, verify_pdf
 
 from .figures import conditions, counted, dossiers_behind, dossiers_counted, others_conditions

@@ -39,7 +39,7 @@ from motcua.text import person_name
 from procedures.exports import processing_time_text
 
 from motcua import deadlines
-from dossiers.models import Apology, ApplicantKind, Dossier, DossierEvent, PauseKind, Status
+from dossiers.models import Apology, ApplicantKind, Dossier, DossierEvent, PauseKind, ReceivedForm, Status
 
 LOOKUP_PATH = "/tra-cuu/"
 LOOKUP_LINE = "Tra cứu tình trạng hồ sơ: quét mã QR hoặc nhập mã hồ sơ và 4 số cuối điện thoại"
@@ -175,6 +175,34 @@ def register_number(dossier: Dossier) -> tuple[int, int]:
     return received.year, rank
 
 
+@dataclass(frozen=True)
+class SlipComponent:
+    """One line of the slip's table: what the desk actually received of a component."""
+
+    name: str
+    originals: int
+    copies: int
+    certified: bool = False
+    received: bool = True
+
+
+def slip_components(dossier: Dossier) -> list[SlipComponent]:
+    """The components as received (dossiers.ReceivedComponent); a dossier received before they were
+    recorded prints the procedure's components as the catalogue lists them."""
+    received = list(dossier.received_components.all())
+    if not received:
+        return [SlipComponent(c.name, c.originals, c.copies) for c in dossier.procedure.components.all()]
+    lines = []
+    for row in received:
+        if row.form == ReceivedForm.NOT_RECEIVED:
+            lines.append(SlipComponent(row.name, 0, 0, received=False))
+        elif row.form == ReceivedForm.ORIGINAL:
+            lines.append(SlipComponent(row.name, row.copies, 0))
+        else:
+            lines.append(SlipComponent(row.name, 0, row.copies, certified=row.form == ReceivedForm.CERTIFIED_COPY))
+    return lines
+
+
 def receipt_context(dossier: Dossier, *, request=None) -> dict:
     """Giấy tiếp nhận hồ sơ và hẹn trả kết quả (Mẫu số 01)."""
     if dossier.status == Status.REFUSED:
@@ -187,7 +215,7 @@ def receipt_context(dossier: Dossier, *, request=None) -> dict:
         **_base(dossier, day),
         "header": _desk_header(dossier, day, f"{number}/{book}"),
         "desk_name": desk,
-        "components": list(dossier.procedure.components.all()),
+        "components": slip_components(dossier),
         "dossier_count": "01",
         "processing_time": processing_time_text(dossier.processing_days),
         "collect_at": desk,
@@ -199,6 +227,17 @@ def receipt_context(dossier: Dossier, *, request=None) -> dict:
         "lookup_page": url.split("?", 1)[0],
         "qr": qr_svg(url),
     }
+
+
+def supplement_items(dossier: Dossier, pause) -> list[str]:
+    """What the request asks for: the required components recorded as not received at intake (and not
+    received since), then the officer's own lines."""
+    typed = [line.strip(" -•\t") for line in pause.reason.splitlines() if line.strip(" -•\t")]
+    missing = [
+        f"{row.name} (chưa nộp khi tiếp nhận hồ sơ)" for row in dossier.received_components.filter(form=ReceivedForm.NOT_RECEIVED, required=True)
+        if not any(row.name.casefold() in line.casefold() for line in typed)
+    ]
+    return missing + typed
 
 
 def supplement_context(dossier: Dossier) -> dict:
@@ -216,7 +255,7 @@ def supplement_context(dossier: Dossier) -> dict:
         "header": _processing_header(dossier, day),
         "pause": pause,
         "requested_words": moment_words(pause.started_at),
-        "items": [line.strip(" -•\t") for line in pause.reason.splitlines() if line.strip(" -•\t")],
+        "items": supplement_items(dossier, pause),
         "guide_name": person_name(guide),
         "guide_body": processing_body(dossier, day),
     }

@@ -202,8 +202,12 @@ def lookup(request: HttpRequest) -> HttpResponse:
             context["countdown"] = {**left._asdict(), "text": countdown_text(left)} if left else None
             context["pause"] = _open_pause(pk) if found["is_paused"] else None
             if not found["is_pending"]:
-                # The digits were just checked: the rating opens for this dossier without them.
+                # The digits were just checked: the rating opens for this dossier without them, and the
+                # electronic result (dossiers.public.files) downloads through its own short-lived links.
                 context["rating_pass"] = passes.issue(found["code"])
+                from .files import result_links  # files builds on this module's lookup
+
+                context["result_files"] = result_links(pk, found["code"])
     # Rendered without the request: no session, no CSRF token, nothing about a signed-in officer.
     return _private(HttpResponse(render_to_string("dossiers/public/lookup.html", context)))
 

@@ -183,12 +183,30 @@
       item.appendChild(label);
       componentList.appendChild(item);
     });
+    showReceivedAs(components);
     if (!components.length) {
       var none = document.createElement("li");
       none.className = "muted";
       none.textContent = componentList.getAttribute("data-empty") || "";
       componentList.appendChild(none);
     }
+  }
+
+  function showReceivedAs(components) {
+    // What was received of each component (original, certified copy, copy) and how many, kept out of the
+    // checklist's keyboard path: the rows of the template in the "Receipt" box.
+    var list = document.getElementById("component-received-list");
+    var template = document.getElementById("component-received-template");
+    if (!list || !template || !template.content) return;
+    list.textContent = "";
+    components.forEach(function (component) {
+      var row = template.content.firstElementChild.cloneNode(true);
+      row.querySelector(".component-name").textContent = component.name;
+      Array.prototype.forEach.call(row.querySelectorAll("[data-name]"), function (field) {
+        field.name = field.getAttribute("data-name") + "-" + String(component.id);
+      });
+      list.appendChild(row);
+    });
   }
 
   function showHandlingUnits(units, fallback) {

@@ -57,3 +57,16 @@ def page(browser, live_server, request):
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
     assert outside == [], f"the page asked for outside resources: {outside}"
+
+
+@pytest.fixture
+def signed_decision_pdf(tmp_path):
+    """The result as the processing officer attaches it: a one-page PDF (the signed decision's scan)."""
+    from pypdf import PdfWriter
+
+    path = tmp_path / "quyet-dinh.pdf"
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    with path.open("wb") as handle:
+        writer.write(handle)
+    return path

@@ -79,7 +79,7 @@ def take_in(page, name, id_number, phone, *, received_at=None):
 
 
 def test_a_desk_officer_takes_in_five_dossiers_in_a_row_and_sees_one_through(
-    page, desk_officer_a, agency_a, processing_a, birth_registration
+    page, desk_officer_a, agency_a, processing_a, birth_registration, signed_decision_pdf
 ):
     sign_in(page, "desk.a")
     page.locator("nav.nav a[href=\"/ho-so/\"]").click()
@@ -137,7 +137,7 @@ def test_a_desk_officer_takes_in_five_dossiers_in_a_row_and_sees_one_through(
     page.goto("/ho-so/xu-ly/")
     page.get_by_role("link", name=code).click()
     page.get_by_test_id("step-resolve").locator("summary").click()
-    page.locator("#id_resolve-result_digitised").check()
+    page.locator("#id_resolve-result_file").set_input_files(str(signed_decision_pdf))  # the result, as a file
     page.get_by_test_id("do-resolve").click()
     expect(page.get_by_test_id("dossier-status")).to_have_attribute("data-status", Status.RESOLVED)
     expect(page.get_by_test_id("outcome").locator("[data-state]")).to_have_attribute("data-state", "early")

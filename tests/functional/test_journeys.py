@@ -115,7 +115,7 @@ def birth_registration(commune_a):
 
 
 def test_journey_from_the_desk_to_the_citizen_who_rates_it_online(
-    page, browser, live_server, trust, desk_officer_a, agency_a, processing_a, birth_registration,
+    page, browser, live_server, trust, desk_officer_a, agency_a, processing_a, birth_registration, signed_decision_pdf,
 ):
     journey = Journey("desk→citizen", trust)
 
@@ -178,7 +178,7 @@ def test_journey_from_the_desk_to_the_citizen_who_rates_it_online(
 
     # … and resolves it.
     page.get_by_test_id("step-resolve").locator("summary").click()
-    page.locator("#id_resolve-result_digitised").check()
+    page.locator("#id_resolve-result_file").set_input_files(str(signed_decision_pdf))  # the result, as a file
     page.get_by_test_id("do-resolve").click()
     expect(page.get_by_test_id("dossier-status")).to_have_attribute("data-status", Status.RESOLVED)
     sign_out(page)

@@ -360,7 +360,7 @@ def act(client, dossier, action, **fields):
     return client.post(reverse("dossiers:action", kwargs={"code": dossier.code, "action": action}), data)
 
 
-def test_every_step_of_the_journey_calls_its_service_and_records_who(client, desk, processing_a, agency_a, dossier_a):
+def test_every_step_of_the_journey_calls_its_service_and_records_who(client, desk, processing_a, agency_a, dossier_a, settings, tmp_path):
     login(client, desk)
     membership = StaffMembership.objects.get(user=processing_a)
     response = act(client, dossier_a, "transfer", to_unit=agency_a.unit.pk, agency=agency_a.pk, officer=membership.pk, note="Chuyển xử lý")
@@ -377,7 +377,10 @@ def test_every_step_of_the_journey_calls_its_service_and_records_who(client, des
     assert dossier_a.status == Status.PAUSED
     assert Pause.objects.get(dossier=dossier_a).reason == "Thiếu giấy chứng sinh"
     assert act(client, dossier_a, "resume").status_code == 302
-    assert act(client, dossier_a, "resolve", result_digitised="on", note="Đã ký").status_code == 302
+    from tests.integration.test_dossier_files import pdf_bytes, upload  # the result is digitised when it has a file
+
+    settings.MEDIA_ROOT = tmp_path
+    assert act(client, dossier_a, "resolve", result_file=upload("kq.pdf", pdf_bytes()), note="Đã ký").status_code == 302
     dossier_a.refresh_from_db()
     assert (dossier_a.status, dossier_a.result_digitised, dossier_a.outcome) == (Status.RESOLVED, True, Outcome.EARLY)
 

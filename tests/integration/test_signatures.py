@@ -176,3 +176,42 @@ def test_a_commune_sends_its_report_signed_and_the_district_reads_that_version_v
     assert verify_pdf(b"".join(download.streaming_content)).state == VALID
     client.force_login(leader_b)  # another commune: neither the page nor the file
     assert client.get(reverse("reports:submission-pdf", args=[submission.pk])).status_code == 404
+
+
+def test_a_file_stored_with_a_dossier_is_verified_as_it_is_stored(token_identity, trusted, report_pdf):
+    """dossiers.files.verify_signature, asked for every stored file: a signed result is valid with its
+    signer, a changed copy invalid, a scanned image unsigned."""
+    from dossiers.files import verify_signature
+    from dossiers.models import DossierFile
+
+    signed = sign_pdf(report_pdf, token_identity)
+    state, detail = verify_signature(DossierFile(), signed)
+    assert (state, detail["signer"]) == (VALID, "UBND xã Ngọc Kỳ")
+    tampered = bytearray(signed)
+    tampered[len(report_pdf) // 2] ^= 0x01
+    assert verify_signature(DossierFile(), bytes(tampered))[0] == INVALID
+    assert verify_signature(DossierFile(), b"\xff\xd8\xff\xe0 a scanned page")[0] == UNSIGNED
+
+
+def test_the_citizen_downloads_the_signed_result_and_sees_its_signature(
+        client, token_identity, trusted, commune_a, report_pdf):
+    """The lookup lists the electronic result of a finished dossier with its signature's check."""
+    from django.core.files.base import ContentFile
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from dossiers.files import verify_signature
+    from dossiers.models import DossierFile, FileRole
+    from tests.factories import make_dossier, procedure_make, vn
+
+    birth = procedure_make("1.001193", "Đăng ký khai sinh", post_at=[commune_a])
+    dossier = make_dossier(procedure=birth, unit=commune_a, received_at=vn(2026, 3, 2, 9), due_at=vn(2026, 3, 5, 9),
+                           resolved_at=vn(2026, 3, 4, 9), outcome="early", status="resolved", applicant_phone="0912345678")
+    signed = sign_pdf(report_pdf, token_identity)
+    row = DossierFile(dossier=dossier, role=FileRole.RESULT, original_name="ket-qua.pdf", content_type="application/pdf",
+                      size=len(signed), sha256="0" * 64, uploaded_at=timezone.now())
+    row.signature, row.signature_detail = verify_signature(row, signed)
+    row.file.save("ket-qua.pdf", ContentFile(signed), save=True)
+    page = client.get(reverse("lookup:lookup"), {"code": dossier.code, "phone4": "5678"}).content.decode()
+    assert 'data-testid="lookup-result-files"' in page and 'data-state="valid"' in page
+    assert "UBND xã Ngọc Kỳ" in page
