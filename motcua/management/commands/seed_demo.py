@@ -3,7 +3,7 @@ from importlib.util import find_spec
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from motcua.demo import DEFAULT_TREE, DEMO_PASSWORD, TREES, demo_tree_refusal, demo_user_table
 
@@ -34,6 +34,10 @@ class Command(BaseCommand):
             if find_spec(config.name) and find_spec(module_name):
                 summary = import_module(module_name).demo_seed(tree=tree)
                 self.stdout.write(self.style.SUCCESS(f"{config.label}: {summary}"))
+        # Tens of thousands of rows just bulk-loaded: give the planner their statistics now, or its first
+        # joins over them (a data check, a report) guess "empty table" and loop row by row for minutes.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         self.stdout.write(f"Demo users (password for all, demo only: {DEMO_PASSWORD}):")
         for user in demo_user_table(tree):
             self.stdout.write(f"  {user.username:<20} {user.role:<16} {user.unit_code}")
