@@ -149,7 +149,7 @@ class Dossier(models.Model):
     applicant_address = models.CharField(_("address"), max_length=300, blank=True)
     applicant_email = models.EmailField(_("e-mail"), blank=True)
     # Asked at intake not to be told by SMS or e-mail when the dossier moves (notices sends nothing).
-    notify_opt_out = models.BooleanField(_("no SMS or e-mail"), default=False)
+    notify_opt_out = models.BooleanField(_("no SMS or e-mail"), default=False, db_default=False)  # raw inserts (bench) too
 
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.DIRECT)
     received_at = models.DateTimeField(_("received at"))

@@ -82,7 +82,7 @@ def outcome_rule_note(data: ReportData) -> str:
 # Digitisation is measured from the files the portal holds (dossiers.files), not declared.
 DIGITISATION_NOTE = (
     "Tỷ lệ số hoá thành phần hồ sơ và kết quả giải quyết được tính theo tệp lưu trên Hệ thống (thành phần hồ sơ "
-    "có tệp; kết quả có tệp); hồ sơ nhập từ phần mềm trước đây giữ nguyên chỉ tiêu số hoá đã ghi nhận."
+    "có tệp; kết quả có tệp); hồ sơ nhập từ phần mềm trước đây giữ nguyên thông tin số hoá đã ghi nhận."
 )
 
 

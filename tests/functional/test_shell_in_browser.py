@@ -10,7 +10,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def sign_in(page, username):
-    page.goto("/")
+    page.goto("/")  # the office's public front door: staff sign in from it
+    page.get_by_role("link", name="Đăng nhập (cán bộ)").first.click()
     expect(page).to_have_url(re.compile(r"/dang-nhap/"))
     page.get_by_label("Tên đăng nhập").fill(username)
     page.get_by_label("Mật khẩu").fill(PASSWORD)

@@ -82,10 +82,13 @@ def test_a_user_without_a_unit_sees_no_unit(user_without_unit, commune_a):
 
 
 def test_pages_need_a_signed_in_user(client, commune_a):
-    for url in [reverse("motcua:home"), reverse("motcua:unit-list"), reverse("motcua:unit-detail", args=["11089"])]:
+    for url in [reverse("motcua:unit-list"), reverse("motcua:unit-detail", args=["11089"])]:
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
+    # "/" is the office's public front door for someone not signed in, with the staff's way in.
+    home = client.get(reverse("motcua:home"))
+    assert home.status_code == 200 and reverse("login") in home.content.decode()
 
 
 def test_the_unit_list_costs_the_same_few_queries_for_a_big_district(client, district_officer, district, django_assert_max_num_queries):
