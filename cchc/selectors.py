@@ -163,3 +163,57 @@ def register_rows(unit, day) -> list[RegisterRow]:
     for assignment in current:
         (rows[assignment.unit_id].focal if assignment.kind == DutyKind.FOCAL else rows[assignment.unit_id].desk).append(assignment)
     return list(rows.values())
+
+
+# -- what the reports show of inspections (registered in cchc.apps through reports.extensions) ------------
+
+
+def inspection_figures(unit, period) -> dict[str, int]:
+    """The inspections and self-checks of the unit's subtree (as of the window's last day) that ran in the
+    window, their findings and requests to fix: accepted, and past due with nothing reported at the
+    window's end (an open window: now). Two queries."""
+    from django.db.models import Count
+
+    from reports.figures import counted
+
+    from .models import FixStatus, InspectionStatus, PlanKind
+
+    period = counted(period)
+    ran = Inspection.objects.filter(Scope.below(unit, on=period.last_day).q("unit"),
+                                    starts_on__lte=period.last_day, ends_on__gte=period.first_day)
+    figures = ran.aggregate(
+        inspections=Count("id", filter=Q(plan__kind=PlanKind.INSPECTION), distinct=True),
+        self_checks=Count("id", filter=Q(plan__kind=PlanKind.SELF_CHECK), distinct=True),
+        closed=Count("id", filter=Q(status=InspectionStatus.CLOSED), distinct=True),
+        findings=Count("findings", distinct=True),
+    )
+    figures.update(FixRequest.objects.filter(finding__inspection__in=ran).aggregate(
+        fixes=Count("id"),
+        fixes_accepted=Count("id", filter=Q(status=FixStatus.ACCEPTED)),
+        fixes_overdue=Count("id", filter=Q(status=FixStatus.OPEN, due_at__lt=period.end)),
+    ))
+    return figures
+
+
+def inspection_section(unit, period) -> dict:
+    """The periodic report's section on inspection (reports.extensions.ReportSection)."""
+    f = inspection_figures(unit, period)
+
+    def n(value: int) -> str:
+        return f"{value:,}".replace(",", ".")
+
+    line = (f"Kiểm tra công tác cải cách hành chính, kiểm soát thủ tục hành chính: {n(f['inspections'])} cuộc kiểm tra, "
+            f"{n(f['self_checks'])} cuộc tự kiểm tra (đã kết thúc {n(f['closed'])}); phát hiện {n(f['findings'])} tồn tại, "
+            f"yêu cầu khắc phục {n(f['fixes'])} nội dung, đã khắc phục {n(f['fixes_accepted'])}, quá hạn chưa khắc phục "
+            f"{n(f['fixes_overdue'])}.")
+    labels = {"inspections": "Số cuộc kiểm tra", "self_checks": "Số cuộc tự kiểm tra", "closed": "Đã kết thúc",
+              "findings": "Tồn tại phát hiện", "fixes": "Nội dung yêu cầu khắc phục", "fixes_accepted": "Đã khắc phục",
+              "fixes_overdue": "Quá hạn chưa khắc phục"}
+    return {"lines": [line], "figures": {labels[key]: value for key, value in f.items()}}
+
+
+def overdue_fix_count(unit, now) -> int:
+    """Requests to fix past due with nothing reported, in inspections by or of the unit's subtree."""
+    scope = Scope.below(unit)
+    return FixRequest.objects.overdue(now).filter(
+        scope.q("finding__inspection__plan__unit") | scope.q("finding__inspection__unit")).count()

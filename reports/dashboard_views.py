@@ -35,6 +35,7 @@ from .dashboard import (
 from .models import TargetKey
 from .services import monthly_counts, submission_deadline
 from .targets import target_for, target_rows
+from .extensions import pending_work
 from .views import PAGE_SIZE, _chosen_period, _chosen_unit
 from .warnings import QUALITY_CHECKS, WARNINGS, quality_check, quality_counts, warning_check, warning_counts
 
@@ -203,6 +204,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "groups": _present(index),
         "targets": target_rows(index),
         "warnings": _check_rows(WARNINGS, warning_counts(unit, now=now), None),
+        "pending_work": pending_work(unit, now),  # what other apps count as overdue (reports.extensions)
         "quality": _check_rows(QUALITY_CHECKS, quality_counts(unit, period, now=now), None),
         "deadline": submission_deadline(period),
         "trend": trend_chart(months),

@@ -663,6 +663,25 @@ def _agency_sheet(out: _Sheet, data: ReportData) -> None:
     out.print_setup(landscape=True)
 
 
+def _sections_sheet(out: _Sheet, data: ReportData) -> None:
+    """The sections other apps add (reports.extensions): each title, its figures, its sentences."""
+    _titled(out, data, "CÁC NỘI DUNG KHÁC CỦA BÁO CÁO", 3)
+    row = 3
+    for section in data.sections.values():
+        row += 1
+        out.line(row, 1, 3, section["title"], font=out.bold)
+        for name, value in (section.get("figures") or {}).items():
+            row += 1
+            out.put(row, 2, name, border=True)
+            out.put(row, 3, value, align="right", border=True, number_format=INT_FORMAT)
+        for line in section.get("lines") or []:
+            row += 1
+            out.line(row, 1, 3, line)
+        row += 1
+    out.widths([6, 70, 14])
+    out.print_setup(landscape=False)
+
+
 BREAKDOWN_AGENCY_HEADINGS = ["Tổng số tiếp nhận", "Đã giải quyết", "Trước hạn", "Đúng hạn", "Quá hạn",
                              "Đang giải quyết", "Đang giải quyết quá hạn"]
 
@@ -688,6 +707,8 @@ def to_xlsx(data: ReportData, *, narrative: dict | None = None, **options) -> by
     _satisfaction_sheet(_Sheet(workbook.create_sheet("Hài lòng - PAKN")), data)
     _review_and_late_sheet(_Sheet(workbook.create_sheet("Rà soát - Quá hạn")), data)
     _agency_sheet(_Sheet(workbook.create_sheet("Theo cơ quan")), data)
+    if data.sections:
+        _sections_sheet(_Sheet(workbook.create_sheet("Kiểm tra - Khác")), data)
 
     buffer = BytesIO()
     workbook.save(buffer)
@@ -974,6 +995,7 @@ def pdf_context(data: ReportData, *, narrative: dict | None = None, today: date 
         "review": review_sentences(data),
         "agencies": agency_sentences(data),
         "late": late_sentences(data),
+        "sections": list(data.sections.values()),
         "tables": tables,
         "as_of": as_of,
         "outcome_rule_note": outcome_rule_note(data),

@@ -28,6 +28,7 @@ from motcua.selectors import work_calendar
 from motcua.sms import DEFAULT_SMS_BACKEND, ConsoleSMSBackend, HTTPSMSBackend, SMSBackend, get_sms_backend  # noqa: F401
 from motcua.text import person_name
 
+from .extensions import pending_work
 from .warnings import WARNINGS, Check, warning_counts
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,8 @@ class Digest:
     membership: StaffMembership
     at: datetime
     sections: list[Section]
+    # Other work past its deadline at the unit (reports.extensions: overdue requests to fix, …).
+    others: list[dict] = field(default_factory=list)
 
     @property
     def unit(self) -> AdministrativeUnit:
@@ -79,7 +82,8 @@ def _mine_first(rows: QuerySet[Dossier], user) -> QuerySet[Dossier]:
     return rows.annotate(mine=mine).order_by("mine", *rows.query.order_by)
 
 
-def officer_digest(membership: StaffMembership, *, now: datetime, counts: dict[str, int] | None = None) -> Digest:
+def officer_digest(membership: StaffMembership, *, now: datetime, counts: dict[str, int] | None = None,
+                   others: list[dict] | None = None) -> Digest:
     """The warnings of the officer's unit, the dossiers assigned to them first (one query per
     warning with rows, plus the counts when not given)."""
     unit = membership.unit
@@ -90,7 +94,8 @@ def officer_digest(membership: StaffMembership, *, now: datetime, counts: dict[s
         rows = list(_mine_first(check.rows(unit, now=now), membership.user)[:ROWS_PER_WARNING]) if count else []
         sections.append(Section(check=check, count=count, rows=rows,
                                 mine=sum(1 for row in rows if row.officer_id == membership.user_id)))
-    return Digest(membership=membership, at=now, sections=sections)
+    return Digest(membership=membership, at=now, sections=sections,
+                  others=others if others is not None else pending_work(unit, now))
 
 
 def _site_url() -> str:
@@ -132,6 +137,8 @@ def digest_text(digest: Digest) -> str:
             lines.append(f"    {base}{reverse('dossiers:detail', args=[dossier.code])}")
         if section.count > len(section.rows):
             lines.append("  " + _("… and %(more)s more.") % {"more": section.count - len(section.rows)})
+    for work in digest.others:
+        lines += ["", f"{work['label']}: {work['count']}", f"  {base}{work['url']}"]
     lines += [
         "",
         _("All the warnings: %(url)s") % {
@@ -161,19 +168,23 @@ def digest_recipients() -> QuerySet[StaffMembership]:
 
 def digest_send_all(*, now: datetime | None = None, force: bool = False) -> int:
     """Send every officer their digest; returns the number of e-mails sent. Nothing on a day off
-    (unless ``force``). The warnings are counted once per unit; a unit without any is skipped."""
+    (unless ``force``). The warnings and the other pending work (reports.extensions) are counted once per
+    unit; a unit without any is skipped."""
     now = now or timezone.now()
     if not force and not work_calendar().is_working_day(local_day(now)):
         return 0
     counts_by_unit: dict[int, dict[str, int]] = {}
+    others_by_unit: dict[int, list[dict]] = {}
     messages, texts = [], []
     for membership in digest_recipients():
         counts = counts_by_unit.get(membership.unit_id)
         if counts is None:
             counts = counts_by_unit[membership.unit_id] = warning_counts(membership.unit, now=now)
-        if not any(counts.values()):
+            others_by_unit[membership.unit_id] = pending_work(membership.unit, now)
+        others = others_by_unit[membership.unit_id]
+        if not any(counts.values()) and not others:
             continue
-        digest = officer_digest(membership, now=now, counts=counts)
+        digest = officer_digest(membership, now=now, counts=counts, others=others)
         messages.append(EmailMessage(digest_subject(digest), digest_text(digest), settings.DEFAULT_FROM_EMAIL,
                                      [membership.user.email]))
         phone = phone_of(membership)

@@ -22,6 +22,7 @@ from motcua.scope import Scope
 from procedures.models import Procedure, ReviewRound
 from procedures.selectors import review_totals
 
+from .extensions import report_sections
 from .figures import Figures, compute_figures, counted, received_for_others
 from .models import TargetKey
 from .targets import target_values
@@ -49,6 +50,8 @@ class ReportData:
     late_reasons: list = field(default_factory=list)
     # The receiving desks' work for units outside the subtree (reports.figures.received_for_others).
     for_others: dict = field(default_factory=dict)
+    # The sections other apps add (reports.extensions: the inspections of cchc), by key.
+    sections: dict = field(default_factory=dict)
     # A consolidated report's sources (reports.consolidation.Consolidation): which units' figures are
     # as they sent them and which as the records give them now. None for a report of the records.
     consolidation: object | None = None
@@ -112,6 +115,7 @@ def build_report(unit: AdministrativeUnit, period: Period, *, now: datetime | No
         targets=targets,
         review=review_figures(unit, period),
         for_others=received_for_others(unit, period),
+        sections=report_sections(unit, period),
         late_reasons=late_reasons(unit, period),
     )
 
@@ -135,6 +139,7 @@ def report_as_dict(data: ReportData) -> dict:
         "apologies": data.apologies,
         "review": {key: (float(value) if isinstance(value, Decimal) else value) for key, value in data.review.items()},
         "late_reasons": data.late_reasons,
+        "sections": data.sections,
         "generated_at": data.generated_at.isoformat(),
         "outcome_rule": data.outcome_rule,
         "consolidated_from": [

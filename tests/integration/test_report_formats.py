@@ -97,7 +97,7 @@ def rows_of(sheet, first_row: int = 10) -> list[list]:
 
 def test_the_workbook_holds_the_official_table_and_its_companions(workbook):
     assert workbook.sheetnames == ["Biểu 06", "Theo đơn vị", "Tỷ lệ", "Hài lòng - PAKN", "Rà soát - Quá hạn",
-                                  "Theo cơ quan"]
+                                  "Theo cơ quan", "Kiểm tra - Khác"]
 
 
 def test_biểu_06_names_the_reporting_and_receiving_units_and_the_window(workbook):
