@@ -17,8 +17,7 @@ from django.urls import path
 from django.views.decorators.http import require_safe
 
 from dossiers.models import DossierFile, FileRole, Status
-from dossiers.public.ratelimit import LOOKUP_PER_ADDRESS, LOOKUP_PER_CODE, client_address, hit
-from dossiers.public.views import CODE_MAX_LENGTH, LookupForm, _private, _public_dossier, _too_many
+from dossiers.public.views import _private, checked_lookup
 from motcua.audit import log_access
 
 SALT = "dossiers.public.result-file"
@@ -58,23 +57,17 @@ def result_links(dossier_pk: int, code: str) -> list[dict]:
 @require_safe
 def result_files(request: HttpRequest) -> HttpResponse:
     """The form (code and phone digits), and the result files of the dossier they open."""
-    submitted = "phone4" in request.GET
-    prefill = request.GET.get("code", "").strip()[:CODE_MAX_LENGTH]
-    form = LookupForm(request.GET if submitted else None, initial={"code": prefill})
-    context = {"form": form, "searched": False, "dossier": None, "files": [], "nav": "lookup"}
-    if submitted and form.is_valid():
-        code, phone4 = form.cleaned_data["code"], form.cleaned_data["phone4"]
-        retry_after = hit(LOOKUP_PER_ADDRESS, client_address(request)) or hit(LOOKUP_PER_CODE, code.upper())
-        if retry_after:
-            return _too_many(retry_after)
-        found = _public_dossier(code, phone4)
-        context["searched"] = True
-        if found is not None:
-            pk = found.pop("pk")
-            context["dossier"] = found
-            context["finished"] = found["status"] in FINISHED
-            if context["finished"]:
-                context["files"] = result_links(pk, found["code"])
+    checked = checked_lookup(request)
+    if checked.refusal is not None:
+        return checked.refusal
+    context = {"form": checked.form, "searched": checked.searched, "dossier": None, "files": [], "nav": "lookup"}
+    found = checked.found
+    if found is not None:
+        pk = found.pop("pk")
+        context["dossier"] = found
+        context["finished"] = found["status"] in FINISHED
+        if context["finished"]:
+            context["files"] = result_links(pk, found["code"])
     # Rendered without the request, as the lookup: no session, no CSRF token.
     return _private(HttpResponse(render_to_string("dossiers/public/files.html", context)))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import math
 import re
+from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
@@ -180,34 +181,53 @@ def _too_many(retry_after: int) -> HttpResponse:
     return _private(response)
 
 
-@require_safe
-def lookup(request: HttpRequest) -> HttpResponse:
-    """The lookup form, and the dossier when the code and the phone digits match one."""
+@dataclass
+class CheckedLookup:
+    """What the lookup's one check of a code and the phone digits gave (``checked_lookup``)."""
+
+    form: LookupForm
+    searched: bool = False
+    found: dict | None = None  # _public_dossier's fields, with "pk"
+    refusal: HttpResponse | None = None  # 429 when the rate limits say so
+
+
+def checked_lookup(request: HttpRequest) -> CheckedLookup:
+    """The form (code and the last phone digits) and, when sent and valid, the rate limits (per address,
+    per code) and the dossier they open: the one check every public page of a dossier goes through."""
     submitted = "phone4" in request.GET
     prefill = request.GET.get("code", "").strip()[:CODE_MAX_LENGTH]
     form = LookupForm(request.GET if submitted else None, initial={"code": prefill})
-    context = {"form": form, "searched": False, "dossier": None, "steps": [], "nav": "lookup"}
-    if submitted and form.is_valid():
-        code, phone4 = form.cleaned_data["code"], form.cleaned_data["phone4"]
-        retry_after = hit(LOOKUP_PER_ADDRESS, client_address(request)) or hit(LOOKUP_PER_CODE, code.upper())
-        if retry_after:
-            return _too_many(retry_after)
-        found = _public_dossier(code, phone4)
-        context["searched"] = True
-        if found is not None:
-            pk = found.pop("pk")
-            context["steps"] = _public_steps(pk)
-            context["dossier"] = found
-            left = countdown(found)
-            context["countdown"] = {**left._asdict(), "text": countdown_text(left)} if left else None
-            context["pause"] = _open_pause(pk) if found["is_paused"] else None
-            if not found["is_pending"]:
-                # The digits were just checked: the rating opens for this dossier without them, and the
-                # electronic result (dossiers.public.files) downloads through its own short-lived links.
-                context["rating_pass"] = passes.issue(found["code"])
-                from .files import result_links  # files builds on this module's lookup
+    if not (submitted and form.is_valid()):
+        return CheckedLookup(form)
+    code, phone4 = form.cleaned_data["code"], form.cleaned_data["phone4"]
+    retry_after = hit(LOOKUP_PER_ADDRESS, client_address(request)) or hit(LOOKUP_PER_CODE, code.upper())
+    if retry_after:
+        return CheckedLookup(form, refusal=_too_many(retry_after))
+    return CheckedLookup(form, searched=True, found=_public_dossier(code, phone4))
 
-                context["result_files"] = result_links(pk, found["code"])
+
+@require_safe
+def lookup(request: HttpRequest) -> HttpResponse:
+    """The lookup form, and the dossier when the code and the phone digits match one."""
+    checked = checked_lookup(request)
+    if checked.refusal is not None:
+        return checked.refusal
+    context = {"form": checked.form, "searched": checked.searched, "dossier": None, "steps": [], "nav": "lookup"}
+    found = checked.found
+    if found is not None:
+        pk = found.pop("pk")
+        context["steps"] = _public_steps(pk)
+        context["dossier"] = found
+        left = countdown(found)
+        context["countdown"] = {**left._asdict(), "text": countdown_text(left)} if left else None
+        context["pause"] = _open_pause(pk) if found["is_paused"] else None
+        if not found["is_pending"]:
+            # The digits were just checked: the rating opens for this dossier without them, and the
+            # electronic result (dossiers.public.files) downloads through its own short-lived links.
+            context["rating_pass"] = passes.issue(found["code"])
+            from .files import result_links  # files builds on this module's lookup
+
+            context["result_files"] = result_links(pk, found["code"])
     # Rendered without the request: no session, no CSRF token, nothing about a signed-in officer.
     return _private(HttpResponse(render_to_string("dossiers/public/lookup.html", context)))
 
