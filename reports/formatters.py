@@ -836,17 +836,20 @@ def digitisation_sentences(data: ReportData) -> list[str]:
     ]
 
 
+AGENCIES_NAMED = 10  # in the PDF's sentence; the workbook lists them all
+
+
 def agency_sentences(data: ReportData) -> list[str]:
-    """The handling units' figures by agency (late ones first named), and the desk's work for others."""
+    """Where the late dossiers sat: the agencies with dossiers resolved late or pending overdue, most first
+    (the full table by agency is the workbook's sheet), and the desk's work for others."""
     lines = []
-    rows = [row for row in data.figures.by_agency if row["resolved"]["total"] or row["pending"]["total"]]
-    if any(row["agency_id"] for row in rows):
-        parts = []
-        for row in rows:
-            name = row["agency_name"] or "bộ phận một cửa, đơn vị trực tiếp"
-            parts.append(f"{name}: đã giải quyết {vn_int(row['resolved']['total'])} hồ sơ (quá hạn "
-                         f"{vn_int(row['resolved']['late'])}), đang giải quyết quá hạn {vn_int(row['pending']['overdue'])}")
-        lines.append("Theo cơ quan giải quyết: " + "; ".join(parts) + ".")
+    late = sorted((row for row in data.figures.by_agency if row["resolved"]["late"] or row["pending"]["overdue"]),
+                  key=lambda row: (-(row["resolved"]["late"] + row["pending"]["overdue"]), row["agency_name"]))
+    if late:
+        shown = [f"{row['agency_name'] or 'bộ phận một cửa, đơn vị trực tiếp'}: quá hạn {vn_int(row['resolved']['late'])}"
+                 f", đang giải quyết quá hạn {vn_int(row['pending']['overdue'])}" for row in late[:AGENCIES_NAMED]]
+        more = f"; và {vn_int(len(late) - AGENCIES_NAMED)} cơ quan khác" if len(late) > AGENCIES_NAMED else ""
+        lines.append("Hồ sơ quá hạn theo cơ quan giải quyết (chi tiết tại biểu theo cơ quan): " + "; ".join(shown) + more + ".")
     others = data.for_others
     if others and any(others.values()):
         lines.append(
