@@ -32,6 +32,7 @@ from operator import add
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from dossiers.files import reuse_condition
 from dossiers.models import Channel, Digitisation, Dossier, Outcome, Status, overdue_condition
 from motcua.db import VietnameseOrder
 from motcua.models import PATH_SEPARATOR, AdministrativeUnit, UnitLineage
@@ -45,7 +46,7 @@ COUNT_KEYS = (
     "new", "new_online", "new_direct", "new_postal", "carried_over",
     "resolved", "early", "on_time", "late", "returned_unresolved", "withdrawn",
     "pending", "within_time", "overdue",
-    "components_any", "components_full", "results", "paid_online",
+    "components_any", "components_full", "results", "paid_online", "reused",
 )
 
 
@@ -79,6 +80,8 @@ def conditions(start: datetime, end: datetime) -> dict[str, Q]:
         "components_full": new & Q(components_digitised=Digitisation.FULL),
         "results": resolved & Q(result_digitised=True),
         "paid_online": new & Q(paid_online=True),
+        # Took in a file the citizen had given before instead of scanning it again (tái sử dụng).
+        "reused": new & reuse_condition(),
     }
 
 
@@ -180,6 +183,7 @@ def shape(counts: dict) -> dict:
             "results": c["results"],
         },
         "paid_online": c["paid_online"],
+        "reused": c["reused"],
         "rates": {
             "online": percent(c["new_online"], c["new"]),
             "components_digitized": percent(c["components_any"], c["new"]),
@@ -187,6 +191,7 @@ def shape(counts: dict) -> dict:
             "results_digitized": percent(c["results"], c["resolved"]),
             "paid_online": percent(c["paid_online"], c["new"]),
             "resolved_on_time": percent(c["early"] + c["on_time"], c["resolved"]),
+            "reused": percent(c["reused"], c["new"]),
         },
     }
 
@@ -200,7 +205,7 @@ SHAPED_AT = {
     "withdrawn": ("resolved", "withdrawn"), "pending": ("pending", "total"),
     "within_time": ("pending", "within_time"), "overdue": ("pending", "overdue"),
     "components_any": ("digitized", "components_any"), "components_full": ("digitized", "components_full"),
-    "results": ("digitized", "results"), "paid_online": ("paid_online",),
+    "results": ("digitized", "results"), "paid_online": ("paid_online",), "reused": ("reused",),
 }
 
 

@@ -833,6 +833,7 @@ def digitisation_sentences(data: ReportData) -> list[str]:
         f"Số hồ sơ có số hoá kết quả giải quyết: "
         f"{_ratio(digitized['results'], resolved['total'], rates['results_digitized'])}.",
         f"Số hồ sơ thanh toán phí, lệ phí trực tuyến: {_ratio(totals['paid_online'], new, rates['paid_online'])}.",
+        f"Số hồ sơ tái sử dụng thành phần hồ sơ đã số hoá: {_ratio(totals.get('reused', 0), new, rates.get('reused'))}.",
     ]
 
 

@@ -93,6 +93,7 @@ FIGURE_LABELS = {
     "components_full": gettext_lazy("Components fully digitised"),
     "results": gettext_lazy("Results digitised"),
     "paid_online": gettext_lazy("Fee paid online"),
+    "reused": gettext_lazy("Reusing papers the citizen gave before"),
     "apologies": gettext_lazy("Apology letters issued"),
     "received_for_others": gettext_lazy("Received here for other units"),
     "returned_for_others": gettext_lazy("Results of other units returned here"),
@@ -106,6 +107,7 @@ RATES = [
     (gettext_lazy("Dossiers fully digitised"), "components_full", ("digitized", "components_full"), "new", ("received", "new"), "components_fully_digitized"),
     (gettext_lazy("Results digitised"), "results", ("digitized", "results"), "resolved", ("resolved", "total"), "results_digitized"),
     (gettext_lazy("Fees paid online"), "paid_online", ("paid_online",), "new", ("received", "new"), "paid_online"),
+    (gettext_lazy("Dossiers reusing papers the citizen gave before"), "reused", ("reused",), "new", ("received", "new"), "reused"),
     (gettext_lazy("Resolved early or on time"), "early_on_time", None, "resolved", ("resolved", "total"), "resolved_on_time"),
 ]
 
