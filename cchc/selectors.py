@@ -197,11 +197,9 @@ def inspection_figures(unit, period) -> dict[str, int]:
 
 def inspection_section(unit, period) -> dict:
     """The periodic report's section on inspection (reports.extensions.ReportSection)."""
+    from reports.numbers import vn_int as n
+
     f = inspection_figures(unit, period)
-
-    def n(value: int) -> str:
-        return f"{value:,}".replace(",", ".")
-
     line = (f"Kiểm tra công tác cải cách hành chính, kiểm soát thủ tục hành chính: {n(f['inspections'])} cuộc kiểm tra, "
             f"{n(f['self_checks'])} cuộc tự kiểm tra (đã kết thúc {n(f['closed'])}); phát hiện {n(f['findings'])} tồn tại, "
             f"yêu cầu khắc phục {n(f['fixes'])} nội dung, đã khắc phục {n(f['fixes_accepted'])}, quá hạn chưa khắc phục "

@@ -108,8 +108,8 @@ def consolidate(unit: AdministrativeUnit, period: Period, *, sources: dict[str, 
         submission = submission_row.latest if submission_row else None
         sent = submission.figures.get("totals") if submission else None
         source = NOW if sent is None else (sources.get(code) if sources.get(code) in SOURCES else SENT)
-        now_flat = flatten(row)
-        differences = [key for key in COUNT_KEYS if sent is not None and flatten(sent)[key] != now_flat[key]]
+        now_flat, sent_flat = flatten(row), flatten(sent) if sent is not None else None
+        differences = [key for key in COUNT_KEYS if sent_flat is not None and sent_flat[key] != now_flat[key]]
         state = submission_row.state if submission_row else SubmissionState.MISSING
         lines.append(ConsolidatedUnit(code=code, name=row["unit_name"], state=state, submission=submission,
                                       source=source, now=row, sent=sent, differences=differences))

@@ -317,7 +317,8 @@ def posting_conditions() -> dict[str, Q]:
 
 
 def _at(period: Period, now: datetime) -> datetime:
-    return min(period.end, now)
+    """The moment the window is counted up to (reports.figures.counted: its end, or now while it runs)."""
+    return counted(period, now).end
 
 
 def _since(period: Period, now: datetime, calendar: WorkCalendar) -> datetime:

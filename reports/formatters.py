@@ -35,7 +35,7 @@ from motcua.pdf import render_pdf
 from procedures.parsing import escape_formula
 from procedures.review_exports import totals_sentence
 
-from .numbers import as_of_line, period_label, period_range, vn_date, vn_int, vn_percent
+from .numbers import as_of_line, as_of_moment, period_label, period_range, vn_date, vn_int, vn_percent
 from .models import TargetKey
 from .report import ReportData, to_json
 
@@ -972,7 +972,7 @@ def pdf_context(data: ReportData, *, narrative: dict | None = None, today: date 
     window = label if period.kind == "custom" else f"{label} ({period_range(period)})"
     as_of = as_of_line(period)
     if as_of:
-        window = f"{window}, số liệu tính đến {as_of.removeprefix('Số liệu tính đến ')}"
+        window = f"{window}, số liệu tính đến {as_of_moment(period)}"
     committee = committee_name(unit)
     tables = [
         _html_table("Biểu 1. Tình hình, kết quả giải quyết thủ tục hành chính theo lĩnh vực", "Lĩnh vực giải quyết",

@@ -125,7 +125,11 @@ def period_title(period: Period) -> str:
 def as_of_line(period: Period) -> str:
     """'Số liệu tính đến 14:05 ngày 04/12/2026' for a window counted before it ended (Period.until),
     '' for a window counted whole: under the title of every screen, PDF and workbook of a report."""
+    return f"Số liệu tính đến {as_of_moment(period)}" if period.as_of is not None else ""
+
+
+def as_of_moment(period: Period) -> str:
+    """'14:05 ngày 04/12/2026': the moment an open window is counted up to ('' for a closed one)."""
     if period.as_of is None:
         return ""
-    moment = period.as_of.astimezone(VN_TZ)
-    return f"Số liệu tính đến {moment:%H:%M} ngày {moment:%d/%m/%Y}"
+    return f"{period.as_of.astimezone(VN_TZ):%H:%M} ngày {vn_date(period.as_of)}"
