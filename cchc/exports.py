@@ -16,6 +16,8 @@ from motcua.models import today
 from motcua.pdf import render_pdf
 from procedures.parsing import escape_formula
 
+from reports.numbers import vn_decimal
+
 from .models import Scheme
 from .selectors import UnitResult, class_counts
 
@@ -25,13 +27,6 @@ _THIN = Side(style="thin", color="808080")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 TITLE = "KẾT QUẢ XÁC ĐỊNH CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM {year}"
 BLANK = "\u00a0" * 8  # the number left blank until the decision is signed, as the seed's "Số:         /BC-UBND"
-
-
-def vn_decimal(value: Decimal | None, places: int = 2) -> str:
-    """Decimal('83.3') → '83,30' (the Vietnamese decimal comma)."""
-    if value is None:
-        return "—"
-    return f"{Decimal(value):,.{places}f}".replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
 def results_filename(scheme: Scheme, extension: str) -> str:

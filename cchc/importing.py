@@ -23,7 +23,7 @@ from motcua.text import search_key
 
 from .metrics import METRICS
 from .models import Criterion, Method, ReformArea, Scheme, Score
-from .rules import FULL, ZERO, parse_rule
+from .rules import FULL, ZERO, parse_rule, vn_plain
 
 COLUMNS = ("code", "name", "max_points", "method", "metric", "rule", "no_data")
 REQUIRED = ("code", "name", "max_points")
@@ -160,17 +160,13 @@ def _check(rows) -> tuple[list[_Row], list[tuple[int, str]]]:
                 if total != row.max_points:
                     errors.append((row.line, _message(row.line, [
                         _("its maximum %(max)s is not the sum of its %(count)s criteria below (%(sum)s)")
-                        % {"max": _vn(row.max_points), "count": len(row.children), "sum": _vn(total)}])))
+                        % {"max": vn_plain(row.max_points), "count": len(row.children), "sum": vn_plain(total)}])))
             elif "." not in row.code:
                 errors.append((row.line, _message(row.line, [_("the field of reform %(code)s has no criterion")
                                                              % {"code": row.code}])))
         if not any("." not in row.code for row in ordered):
             errors.append((0, _("The file holds no field of reform (rows coded 1, 2, 3 …).")))
     return ordered, errors
-
-
-def _vn(number: Decimal) -> str:
-    return f"{number.normalize():f}".replace(".", ",")
 
 
 def scheme_import(*, scheme: Scheme, source: str | BinaryIO, filename: str | None = None) -> ImportReport:

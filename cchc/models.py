@@ -361,7 +361,7 @@ class FixStatus(models.TextChoices):
 
 class FixRequestQuerySet(models.QuerySet):
     def overdue(self, at) -> FixRequestQuerySet:
-        """Requests past their due moment at ``at`` with no fix reported."""
+        """Requests past their due moment at ``at`` with no fix reported (FixRequest.is_overdue_at, one rule)."""
         return self.filter(status=FixStatus.OPEN, due_at__lt=at)
 
 
@@ -393,6 +393,10 @@ class FixRequest(models.Model):
             # The overdue list of a district reads open requests by due moment.
             models.Index(fields=["status", "due_at"], name="cchc_fix_status_due_idx"),
         ]
+
+    def is_overdue_at(self, at) -> bool:
+        """Past its due moment at ``at`` with no fix reported (FixRequestQuerySet.overdue, row by row)."""
+        return self.status == FixStatus.OPEN and self.due_at < at
 
     def __str__(self) -> str:
         return self.request[:80]

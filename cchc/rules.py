@@ -105,9 +105,6 @@ def _number(text: str) -> Decimal:
     return number
 
 
-RULE_HELP = "“100” / “≥ 95”: full points from that percentage, proportional below; “95=1; 80=0,5”: a share of the points per threshold"
-
-
 def parse_rule(text: str, *, no_data: str = ZERO) -> dict:
     """A rule from the form a scheme's spreadsheet writes it in: ``"95"`` or ``"≥ 95 %"`` (a target),
     ``"95=1; 80=0,5"`` (bands: threshold = share of the maximum). ValueError when it reads as neither."""
@@ -139,16 +136,17 @@ def rule_text(rule: Mapping) -> str:
     if not rule:
         return ""
     if rule.get("kind") == "bands":
-        parts = [f"≥ {_vn(b[0])} %: {_vn(Decimal(str(b[1])) * 100)} %" for b in rule.get("bands", [])]
+        parts = [f"≥ {vn_plain(b[0])} %: {vn_plain(Decimal(str(b[1])) * 100)} %" for b in rule.get("bands", [])]
         text = _("%(bands)s of the points") % {"bands": "; ".join(parts)}
     else:
-        text = _("full points from %(target)s %%, proportional below") % {"target": _vn(rule.get("target", 100))}
+        text = _("full points from %(target)s %%, proportional below") % {"target": vn_plain(rule.get("target", 100))}
     if rule.get("no_data") == FULL:
         text += " · " + _("full points when there is nothing to count")
     return text
 
 
-def _vn(value) -> str:
+def vn_plain(value) -> str:
+    """Decimal('2.50') → '2,5': points and percentages as a scheme writes them (no grouping, no trailing zeros)."""
     number = Decimal(str(value)).normalize()
     text = f"{number:f}"
     return text.replace(".", ",")

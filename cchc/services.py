@@ -23,7 +23,7 @@ from .models import (
     Band, Criterion, DutyAssignment, DutyKind, Evidence, Finding, FixRequest, FixStatus, Inspection, InspectionPlan,
     InspectionStatus, Method, PlanKind, Scheme, SchemeStatus, Score, ScoreChange, Scorecard, ScorecardStatus, Stage,
 )
-from .rules import DEFAULT_BANDS, points_for
+from .rules import DEFAULT_BANDS, points_for, vn_plain
 
 # Below the request limit (settings.REQUEST_MAX_BYTES), so that a larger file gets this message rather than a bare 413.
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
@@ -36,7 +36,7 @@ class CchcError(ValueError):
 
 def units_scored(scheme: Scheme):
     """The units a scheme scores: the children of its unit in force in the year's window (on its last day)."""
-    return AdministrativeUnit.objects.children_in_force(scheme.unit, year_period(scheme.year).last_day)
+    return units_scored_for(scheme.unit, scheme.year)
 
 
 # -- the scheme ------------------------------------------------------------------------------------------
@@ -63,6 +63,7 @@ def scheme_create(*, unit: AdministrativeUnit, year: int, by, title: str = "", d
 
 
 def units_scored_for(unit: AdministrativeUnit, year: int):
+    """The units a scheme of ``unit`` for ``year`` scores (units_scored)."""
     return AdministrativeUnit.objects.children_in_force(unit, year_period(year).last_day)
 
 
@@ -119,7 +120,7 @@ def _record(score: Score, stage: str, before: Decimal | None, after: Decimal | N
 def _check_points(criterion: Criterion, points: Decimal) -> Decimal:
     if points is None or points < 0 or points > criterion.max_points:
         raise CchcError(_("The points of %(code)s must be between 0 and %(max)s.")
-                        % {"code": criterion.code, "max": f"{criterion.max_points.normalize():f}".replace(".", ",")})
+                        % {"code": criterion.code, "max": vn_plain(criterion.max_points)})
     return Decimal(points).quantize(Decimal("0.01"))
 
 

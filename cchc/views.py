@@ -424,9 +424,10 @@ def _inspection_page(request: HttpRequest, inspection, forms: dict | None = None
     may_fix = can(request.user, "cchc.fix", inspection)
     is_closed = inspection.status == InspectionStatus.CLOSED
     findings = list(inspection.findings.prefetch_related("fixes", "dossiers", "procedures", "postings__unit"))
+    now = timezone.now()
     for finding in findings:
         for fix in finding.fixes.all():
-            fix.is_overdue = fix.status == FixStatus.OPEN and fix.due_at < timezone.now()
+            fix.is_overdue = fix.is_overdue_at(now)
             if may_fix and not is_closed and fix.status != FixStatus.ACCEPTED:
                 fix.report_form = forms.get(("fix", fix.pk)) or FixReportForm(initial={"report": fix.report}, prefix=f"f{fix.pk}")
             fix.may_accept = may_inspect and fix.status == FixStatus.REPORTED and not is_closed

@@ -355,7 +355,7 @@ class ResolveForm(StepForm):
     result_file = forms.FileField(
         label=_("Result file"), required=False,
         help_text=_("The signed decision, certificate or reply: one PDF (or JPEG/PNG image), kept as it is."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
+        widget=forms.ClearableFileInput(attrs={"accept": FILE_ACCEPT}),
     )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -260,8 +260,10 @@ def my_dossiers(user) -> QuerySet[Dossier]:
 # -- intake ------------------------------------------------------------------------------------------
 
 
-def _province_of(unit: AdministrativeUnit) -> AdministrativeUnit:
-    return unit.ancestors().first() or unit
+def _province_of(unit: AdministrativeUnit, ancestors: list[AdministrativeUnit] | None = None) -> AdministrativeUnit:
+    """The top of the unit's tree (the province): the first of its ancestors, root first, or itself."""
+    ancestors = ancestors if ancestors is not None else list(unit.ancestors()[:1])
+    return ancestors[0] if ancestors else unit
 
 
 def intake_procedures(unit: AdministrativeUnit | None) -> QuerySet[Procedure]:
@@ -272,9 +274,9 @@ def intake_procedures(unit: AdministrativeUnit | None) -> QuerySet[Procedure]:
     procedures = Procedure.objects.in_force()
     if unit is None:
         return procedures
-    ancestors = list(unit.ancestors())
+    ancestors = list(unit.ancestors())  # root first
     above = Posting.objects.in_force().filter(unit__in=ancestors).values("procedure_id")
-    province = ancestors[0] if ancestors else unit
+    province = _province_of(unit, ancestors)
     return procedures.filter(
         Q(pk__in=Procedure.objects.posted_in(unit).values("pk"))
         | Q(interconnected_with=unit.level, pk__in=above)

@@ -315,9 +315,6 @@ class Posting(models.Model):
     def __str__(self) -> str:
         return f"{self.unit} – {self.procedure.code}"
 
-    def in_force_on(self, day: date) -> bool:
-        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
-
 
 class ReviewRound(models.Model):
     """A unit's yearly review of its procedures (rà soát, đánh giá TTHC)."""

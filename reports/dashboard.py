@@ -40,7 +40,7 @@ from motcua.db import VietnameseOrder
 from motcua.models import AdministrativeUnit, in_force_q
 from motcua.numbers import percent, round_half_up
 from motcua.periods import Period, day_bounds, local_day
-from motcua.scope import Scope
+from motcua.scope import Scope, reference_day
 from motcua.selectors import work_calendar
 from procedures.models import OnlineLevel, Posting, Procedure, ProcedureFee
 
@@ -231,13 +231,18 @@ class ServiceIndex:
 def posted_in(unit: AdministrativeUnit, on: date | None = None) -> Exists:
     """The procedure (OuterRef "pk") has an active posting at the unit or a unit below it (as it stood
     ``on`` that day, with the units they took over, when given)."""
-    return Exists(Posting.objects.in_force(on).filter(Scope.below(unit, on=on, taken_over=False).q("unit"),
-                                                      procedure=OuterRef("pk")))
+    scope = Scope.below(unit, on=on, taken_over=False)  # its ``on``: the unit's own last day if it ended before
+    return Exists(Posting.objects.in_force(scope.on).filter(scope.q("unit"), procedure=OuterRef("pk")))
+
+
+def _day_of(unit: AdministrativeUnit, on: date | None) -> date | None:
+    """The day the unit's postings are read as of, as the report reads them (motcua.scope.reference_day)."""
+    return reference_day(unit, on) if on is not None else None
 
 
 def procedures_in_scope(unit: AdministrativeUnit, on: date | None = None) -> QuerySet[Procedure]:
     """The procedures in force that the unit or a unit below it handles and posts."""
-    return Procedure.objects.in_force(on).filter(posted_in(unit, on))
+    return Procedure.objects.in_force(_day_of(unit, on)).filter(posted_in(unit, on))
 
 
 def procedure_conditions(unit: AdministrativeUnit, period: Period, *, counted: QuerySet | None = None) -> dict[str, Q]:
@@ -284,8 +289,9 @@ def ticket_conditions(at: datetime) -> dict[str, Q]:
 
 
 def postings_in_scope(unit: AdministrativeUnit, on: date | None = None) -> QuerySet[Posting]:
-    return Posting.objects.in_force(on).filter(Scope.below(unit, on=on, taken_over=False).q("unit")).filter(
-        procedure__in=Procedure.objects.in_force(on)
+    scope = Scope.below(unit, on=on, taken_over=False)
+    return Posting.objects.in_force(scope.on).filter(scope.q("unit")).filter(
+        procedure__in=Procedure.objects.in_force(scope.on)
     )
 
 
@@ -404,8 +410,8 @@ def _procedures_by_child(unit: AdministrativeUnit, children: list[Administrative
     on = period.last_day
     counted = dossiers_counted(unit, period).annotate(child_unit=_child_of("handling_unit", children, on))
     terms = procedure_conditions(unit, period, counted=counted.filter(child_unit=OuterRef("child_unit")))
-    posted = Procedure.objects.in_force(on).filter(Scope.below(unit, on=on, taken_over=False).q("postings__unit"),
-                                                   in_force_q(on, "postings__"))
+    scope = Scope.below(unit, on=on, taken_over=False)
+    posted = Procedure.objects.in_force(scope.on).filter(scope.q("postings__unit"), in_force_q(scope.on, "postings__"))
     counts = {key: Count("id", filter=q, distinct=True) for key, q in terms.items()}
     return _count_by_child(posted, "postings__unit", children, counts, on)
 

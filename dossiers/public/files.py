@@ -49,7 +49,7 @@ def result_links(dossier_pk: int, code: str) -> list[dict]:
     rows = DossierFile.objects.filter(dossier_id=dossier_pk, role=FileRole.RESULT, dossier__status__in=FINISHED)
     return [
         {"name": row.original_name, "pages": row.pages, "size": row.size, "token": issue(row, code),
-         "signature": row.signature, "signature_check": row.signature_check}
+         "signature_check": row.signature_check}
         for row in rows.order_by("uploaded_at", "pk")
     ]
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hmac
 import math
-import re
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -43,6 +42,8 @@ from dossiers.ratings.services import FeedbackError
 from dossiers.tickets.services import STEPS, ticket_figures, ticket_receive, ticket_step, tickets_in
 from dossiers.models import FeedbackTicket, TicketChannel, TicketEvent, TicketStatus
 from dossiers.public.ratelimit import LOOKUP_PER_ADDRESS, TICKET_LOOKUP_PER_CODE, client_address, hit
+from dossiers.public.views import _NO_DIGITS, CODE_MAX_LENGTH
+from dossiers.public.views import _last_four_digits as _phone_digits
 from dossiers.tickets.access import get_ticket_for_user, tickets_for_user
 from dossiers.tickets.forms import FiguresForm, PublicTicketForm, StaffTicketForm, TicketLookupForm, TicketStepForm
 
@@ -163,15 +164,10 @@ def submitted(request: HttpRequest) -> HttpResponse:
 
 # -- public: a sender follows a ticket ------------------------------------------------------------
 
-_NO_DIGITS = "\x00" * 4  # compared against when no ticket has the code, so both failures do the same work
-
-
 def _last_four_digits(contact: str) -> str:
-    """The phone's last 4 digits; a contact that is an e-mail address has none (it is never matched)."""
-    if "@" in (contact or ""):
-        return _NO_DIGITS
-    digits = re.sub(r"\D", "", contact or "")
-    return digits[-4:] if len(digits) >= 4 else _NO_DIGITS
+    """The phone's last 4 digits, as the dossier lookup reads them; a contact that is an e-mail address has
+    none (it is never matched)."""
+    return _NO_DIGITS if "@" in (contact or "") else _phone_digits(contact)
 
 
 def _public_ticket(code: str, phone4: str) -> dict | None:
@@ -207,7 +203,7 @@ def ticket_lookup(request: HttpRequest) -> HttpResponse:
     """The sender's follow-up: the ticket code and the phone digits, with the dossier lookup's rules (the
     same answer for "no such code" and "wrong digits", rate limits per address and per code)."""
     submitted_form = "phone4" in request.GET
-    prefill = request.GET.get("code", "").strip()[:48]
+    prefill = request.GET.get("code", "").strip()[:CODE_MAX_LENGTH]
     form = TicketLookupForm(request.GET if submitted_form else None, initial={"code": prefill})
     context = {"form": form, "searched": False, "ticket": None, "nav": "feedback"}
     if submitted_form and form.is_valid():
