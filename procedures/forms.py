@@ -15,20 +15,25 @@ from django.utils.translation import gettext_lazy as _
 from motcua.forms import EmptyChoiceMixin
 from motcua.models import AdministrativeUnit, UnitLevel
 from motcua.models import today as local_today
+from motcua.selectors import work_calendar
 
 from .models import Field, OnlineLevel, Posting, Procedure, ProcedureStatus, Sector
 from .parsing import (
     CellError,
     ComponentSpec,
     FeeSpec,
+    StageSpec,
+    check_stage_hours,
     format_components,
     format_days,
     format_fees,
+    format_stages,
     parse_components,
     parse_days,
     parse_fees,
+    parse_stages,
 )
-from .services import components_of, fees_of, procedure_edit_refusal
+from .services import components_of, fees_of, procedure_edit_refusal, stages_of
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
@@ -138,6 +143,17 @@ class ProcedureForm(EmptyChoiceMixin, forms.ModelForm):
         ),
     )
 
+    process = forms.CharField(
+        label=_("Internal process"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "placeholder": "Tiếp nhận hồ sơ [Bộ phận một cửa] 4 giờ"}),
+        help_text=_(
+            "One stage per line: its name, who holds it in brackets and its share of the processing time in "
+            "working hours, e.g. “Thẩm định [Phòng chuyên môn] 16 giờ”. The hours add up to the processing time. "
+            "Leave empty when the procedure has no internal process."
+        ),
+    )
+
     class Meta:
         model = Procedure
         fields = [
@@ -172,6 +188,7 @@ class ProcedureForm(EmptyChoiceMixin, forms.ModelForm):
         if not self.is_bound:
             self.initial["fees"] = "\n".join(format_fees([fee]) for fee in self.old_fees)
             self.initial["components"] = "\n".join(format_components([c]) for c in self.old_components)
+            self.initial["process"] = "\n".join(format_stages([stage]) for stage in stages_of(procedure))
             self.initial["replaced_by"] = procedure.replaced_by.code if procedure.replaced_by_id else ""
             if procedure.processing_days is not None:
                 self.initial["processing_days"] = format_days(Decimal(procedure.processing_days)).replace(".", ",")
@@ -193,6 +210,9 @@ class ProcedureForm(EmptyChoiceMixin, forms.ModelForm):
     def clean_components(self) -> list[ComponentSpec]:
         return self._parsed("components", parse_components)
 
+    def clean_process(self) -> list[StageSpec]:
+        return self._parsed("process", parse_stages)
+
     def clean_replaced_by(self):
         replacement = self.cleaned_data["replaced_by"]
         if replacement is not None and replacement.pk == self.instance.pk:
@@ -209,6 +229,14 @@ class ProcedureForm(EmptyChoiceMixin, forms.ModelForm):
         start, end = cleaned.get("effective_from"), cleaned.get("effective_until")
         if start and end and end < start:
             self.add_error("effective_until", _("The end of validity is before its start."))
+        stages, days = cleaned.get("process"), cleaned.get("processing_days")
+        if stages is not None and days is not None:
+            try:
+                check_stage_hours(stages, days, work_calendar().hours_per_day)
+            except CellError as error:
+                self.add_error("process", capfirst(str(error)) + ".")
+            else:
+                self.instance.stages = [stage.as_json() for stage in stages]
         fees = cleaned.get("fees")
         if fees is not None and "fee_text" in cleaned:
             # A posted wording generated from the fees follows them; one an officer wrote stays.

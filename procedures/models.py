@@ -61,6 +61,23 @@ LIVE_STATUSES = (ProcedureStatus.IN_FORCE, ProcedureStatus.AMENDED)
 LEVELS = (UnitLevel.PROVINCE, UnitLevel.DISTRICT, UnitLevel.COMMUNE)
 
 
+class StageHolder(models.TextChoices):
+    """Who holds a stage of a procedure's internal process (quy trình nội bộ), besides the agencies of the
+    handling unit (``motcua.models.AgencyKind``: a specialised office, the police, social insurance …)."""
+
+    DESK = "desk", _("One-stop desk of the receiving unit")
+    LEADER = "leader", _("Leader of the handling unit")
+    UNIT = "unit", _("The competent unit (another level)")
+
+
+def stage_holder_label(holder: str) -> str:
+    """The holder's name: one of StageHolder or an agency kind."""
+    from motcua.models import AgencyKind
+
+    labels = {**dict(StageHolder.choices), **dict(AgencyKind.choices)}
+    return str(labels.get(holder, holder))
+
+
 class ProcedureQuerySet(models.QuerySet):
     # The day ``posted_in`` counted the postings on (None: now): ``in_force()`` then reads the catalogue
     # on that same day, so that a report of a past window counts what stood on its last day.
@@ -163,6 +180,10 @@ class Procedure(models.Model):
         _("inter-connected with"), max_length=16, choices=UnitLevel.choices, blank=True
     )
     location_independent = models.BooleanField(_("location-independent"), default=False)
+    # The internal process (quy trình nội bộ): ordered stages, each {"name", "holder" (StageHolder or an
+    # AgencyKind), "hours" (its share of the processing time in working hours, as text)}; empty when the
+    # procedure has none. Read and written as text by procedures.parsing (parse_stages/format_stages).
+    stages = models.JSONField(_("internal process"), default=list, blank=True)
     decision_number = models.CharField(_("publication decision"), max_length=64, blank=True)
     decision_date = models.DateField(_("decision date"), null=True, blank=True)
     decision_issuer = models.CharField(_("issued by"), max_length=200, blank=True)

@@ -13,10 +13,10 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
-from motcua.models import UnitLevel
+from motcua.models import AgencyKind, UnitLevel
 from motcua.text import search_key
 
-from .models import OnlineLevel, ProcedureStatus, Sector
+from .models import OnlineLevel, ProcedureStatus, Sector, StageHolder, stage_holder_label
 
 
 class CellError(ValueError):
@@ -273,6 +273,102 @@ def format_components(components: list[ComponentSpec]) -> str:
         f"{c.name} ({c.originals} bản chính, {c.copies} bản sao)" + ("" if c.required else " [không bắt buộc]")
         for c in components
     )
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    """One stage of a procedure's internal process: its name, who holds it, its share in working hours."""
+
+    name: str
+    holder: str
+    hours: Decimal
+
+    @property
+    def holder_label(self) -> str:
+        return stage_holder_label(self.holder)
+
+    def as_json(self) -> dict:
+        return {"name": self.name, "holder": self.holder, "hours": format_days(self.hours)}
+
+    @classmethod
+    def from_json(cls, row: dict) -> StageSpec:
+        return cls(row["name"], row["holder"], Decimal(row["hours"]))
+
+
+# Who holds a stage, as officers write it (compared without diacritics or case).
+STAGE_HOLDERS = {
+    "desk": StageHolder.DESK, "bo phan mot cua": StageHolder.DESK, "mot cua": StageHolder.DESK,
+    "bo phan tiep nhan va tra ket qua": StageHolder.DESK, "trung tam phuc vu hanh chinh cong": StageHolder.DESK,
+    "one-stop desk of the receiving unit": StageHolder.DESK,
+    "leader": StageHolder.LEADER, "lanh dao": StageHolder.LEADER, "lanh dao ubnd": StageHolder.LEADER,
+    "lanh dao don vi": StageHolder.LEADER, "leader of the handling unit": StageHolder.LEADER,
+    "unit": StageHolder.UNIT, "cap co tham quyen": StageHolder.UNIT, "co quan cap tren": StageHolder.UNIT,
+    "co quan co tham quyen": StageHolder.UNIT, "don vi co tham quyen": StageHolder.UNIT,
+    "the competent unit (another level)": StageHolder.UNIT,
+    "phong chuyen mon": AgencyKind.SPECIALISED_OFFICE, "phong": AgencyKind.SPECIALISED_OFFICE,
+    "cong chuc chuyen mon": AgencyKind.SPECIALISED_OFFICE,
+    "cong an": AgencyKind.POLICE, "bao hiem xa hoi": AgencyKind.SOCIAL_INSURANCE, "bhxh": AgencyKind.SOCIAL_INSURANCE,
+    "quan su": AgencyKind.MILITARY, "ban chi huy quan su": AgencyKind.MILITARY,
+    "van phong dang ky dat dai": AgencyKind.LAND_REGISTRATION, "dang ky dat dai": AgencyKind.LAND_REGISTRATION,
+    "chi nhanh van phong dang ky dat dai": AgencyKind.LAND_REGISTRATION,
+    "ubnd": AgencyKind.PEOPLES_COMMITTEE, "uy ban nhan dan": AgencyKind.PEOPLES_COMMITTEE,
+}
+# The holder as the catalogue writes it back (read by STAGE_HOLDERS above).
+STAGE_HOLDER_WORDS = {
+    StageHolder.DESK: "Bộ phận một cửa", StageHolder.LEADER: "Lãnh đạo", StageHolder.UNIT: "Cấp có thẩm quyền",
+    AgencyKind.SPECIALISED_OFFICE: "Phòng chuyên môn", AgencyKind.POLICE: "Công an",
+    AgencyKind.SOCIAL_INSURANCE: "Bảo hiểm xã hội", AgencyKind.MILITARY: "Quân sự",
+    AgencyKind.LAND_REGISTRATION: "Văn phòng đăng ký đất đai", AgencyKind.PEOPLES_COMMITTEE: "UBND",
+}
+_STAGE = re.compile(r"^(?P<name>.+?)\s*\[(?P<holder>[^\]]+)\]\s*(?P<hours>\d+(?:[.,]\d+)?)\s*(?:giờ|gio|h)?\.?$",
+                    re.IGNORECASE)
+STAGE_NAME_MAX = 200
+
+
+def parse_stages(text: str) -> list[StageSpec]:
+    """``Tiếp nhận hồ sơ [Bộ phận một cửa] 4 giờ ; Thẩm định [Phòng chuyên môn] 16 giờ`` → the stages
+    in order (one per line or separated by ';'); empty → none."""
+    stages = []
+    for part in _split(text):
+        match = _STAGE.match(part)
+        if not match:
+            raise CellError(_("the stage “%(value)s” is not written as “Name [who holds it] hours giờ”, e.g. "
+                              "“Thẩm định [Phòng chuyên môn] 16 giờ”") % {"value": part[:100]})
+        name = match.group("name").strip(" :-")
+        if not name or len(name) > STAGE_NAME_MAX:
+            raise CellError(_("the stage “%(value)s” needs a name of at most %(max)s characters")
+                            % {"value": part[:100], "max": STAGE_NAME_MAX})
+        holder = _lookup(STAGE_HOLDERS, match.group("holder").strip(), _(
+            "“%(value)s” is not who may hold a stage: the one-stop desk, the leader, the competent unit, a "
+            "specialised office, the police, social insurance, the military or the land registration office"
+        ) % {"value": match.group("holder").strip()})
+        hours = Decimal(match.group("hours").replace(",", "."))
+        if hours <= 0 or hours > 99999:
+            raise CellError(_("the stage “%(value)s” must take more than 0 working hours") % {"value": name[:100]})
+        stages.append(StageSpec(name=name, holder=str(holder), hours=hours))
+    return stages
+
+
+def format_stages(stages: list[StageSpec]) -> str:
+    return " ; ".join(
+        f"{s.name} [{STAGE_HOLDER_WORDS.get(s.holder, stage_holder_label(s.holder))}] {format_days(s.hours).replace('.', ',')} giờ"
+        for s in stages
+    )
+
+
+def check_stage_hours(stages: list[StageSpec], days: Decimal, hours_per_day: Decimal) -> None:
+    """The stages share the processing time: their hours add up to ``days`` working days (a procedure
+    resolved within the day: at most one working day)."""
+    if not stages:
+        return
+    total = sum((s.hours for s in stages), Decimal(0))
+    whole = Decimal(days) * Decimal(hours_per_day)
+    if (days == 0 and total > hours_per_day) or (days != 0 and total != whole):
+        raise CellError(_(
+            "the stages add up to %(total)s working hours, but the processing time is %(days)s working days, "
+            "that is %(whole)s hours"
+        ) % {"total": format_days(total).replace(".", ","), "days": format_days(Decimal(days)).replace(".", ","),
+             "whole": format_days(whole if days else Decimal(hours_per_day)).replace(".", ",")})
 
 
 def format_days(days: Decimal) -> str:

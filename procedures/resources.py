@@ -19,6 +19,7 @@ from import_export.results import RowResult
 
 from motcua.models import today as local_today
 from motcua.permissions import can
+from motcua.selectors import work_calendar
 from motcua.tabular import cell_text
 from motcua.text import search_key
 
@@ -32,12 +33,13 @@ from .services import (
     field_get_or_create,
     posting_open,
     procedure_save,
+    stages_of,
 )
 
 REQUIRED_COLUMNS = ("code", "name", "field_code", "field_name", "level", "processing_days")
 OPTIONAL_COLUMNS = (
     "sector", "agency", "fee", "online_level", "interconnected", "location_independent", "cutoff",
-    "components", "result", "legal_basis", "decision_number", "decision_date", "status", "posted_on",
+    "components", "result", "legal_basis", "decision_number", "decision_date", "status", "posted_on", "process",
 )
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
@@ -66,6 +68,8 @@ HEADER_ALIASES = {
     "tình trạng": "status", "trạng thái": "status",
     "ngày niêm yết": "posted_on", "niêm yết từ ngày": "posted_on", "ngày niêm yết công khai": "posted_on",
     "thực hiện từ ngày": "posted_on",
+    "quy trình nội bộ": "process", "quy trình": "process", "quy trình giải quyết": "process",
+    "quy trình nội bộ giải quyết tthc": "process",
 }
 _ALIASES = {search_key(k): v for k, v in HEADER_ALIASES.items()}
 # A procedure code, like a dossier code, is made of characters that need no escaping anywhere.
@@ -78,7 +82,7 @@ COLUMN_LABELS = {
     "interconnected": "Liên thông", "location_independent": "Không phụ thuộc địa giới hành chính",
     "cutoff": "Giờ chốt", "components": "Thành phần hồ sơ", "result": "Kết quả", "legal_basis": "Căn cứ pháp lý",
     "decision_number": "Số quyết định", "decision_date": "Ngày quyết định", "status": "Tình trạng",
-    "posted_on": "Ngày niêm yết",
+    "posted_on": "Ngày niêm yết", "process": "Quy trình nội bộ",
 }
 
 
@@ -111,6 +115,8 @@ class ProcedureResource(resources.ModelResource):
     status = fields.Field(attribute="status", column_name="status")
     # The day the unit imported at posted the procedure (its posting's first day; empty: the import's day).
     posted_on = fields.Field(column_name="posted_on", readonly=True)
+    # The internal process (parsing.format_stages); a file without the column keeps the stored stages.
+    process = fields.Field(column_name="process", readonly=True)
 
     class Meta:
         model = Procedure
@@ -201,6 +207,12 @@ class ProcedureResource(resources.ModelResource):
         decision_date = read("decision_date", parsing.parse_date)
         status = read("status", parsing.parse_status)
         posted_on = read("posted_on", parsing.parse_date)
+        stages = read("process", parsing.parse_stages) if "process" in row else None
+        if stages and days is not None:
+            try:
+                parsing.check_stage_hours(stages, days, work_calendar().hours_per_day)
+            except parsing.CellError as exc:
+                errors.setdefault("process", []).append(str(exc))
         if posted_on is not None and posted_on > local_today():
             errors.setdefault("posted_on", []).append(
                 _("%(day)s is after today: a procedure is posted on today or an earlier day") % {"day": f"{posted_on:%d/%m/%Y}"})
@@ -223,6 +235,8 @@ class ProcedureResource(resources.ModelResource):
         instance.decision_number, instance.decision_date = cell["decision_number"], decision_date
         instance.status = status
         instance._fees, instance._components = fees, components
+        if stages is not None:
+            instance.stages = [stage.as_json() for stage in stages]
         instance._posted_on = posted_on
 
     def save_instance(self, instance, is_create, row, **kwargs):
@@ -262,6 +276,9 @@ class ProcedureResource(resources.ModelResource):
 
     def dehydrate_components(self, procedure):
         return parsing.format_components(components_of(procedure))
+
+    def dehydrate_process(self, procedure):
+        return parsing.format_stages(stages_of(procedure))
 
     def dehydrate_location_independent(self, procedure):
         return "yes" if procedure.location_independent else "no"

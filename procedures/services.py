@@ -26,7 +26,7 @@ from .models import (
     ReviewItem,
     ReviewRound,
 )
-from .parsing import ComponentSpec, FeeSpec, format_components, format_days, format_fees
+from .parsing import ComponentSpec, FeeSpec, StageSpec, format_components, format_days, format_fees, format_stages
 
 # The procedure's own columns that a version records (fees and components are added as text).
 TRACKED_FIELDS = [
@@ -57,6 +57,7 @@ def _state(procedure: Procedure, fees: list[FeeSpec], components: list[Component
     state = {name: _plain(getattr(procedure, name)) for name in TRACKED_FIELDS}
     state["fees"] = format_fees(fees)
     state["components"] = format_components(components)
+    state["stages"] = format_stages(stages_of(procedure))
     return state
 
 
@@ -68,6 +69,11 @@ def components_of(procedure: Procedure) -> list[ComponentSpec]:
     return [ComponentSpec(c.name, c.originals, c.copies, c.required) for c in procedure.components.all()]
 
 
+def stages_of(procedure: Procedure) -> list[StageSpec]:
+    """The procedure's internal process as it stands (empty: none)."""
+    return [StageSpec.from_json(row) for row in procedure.stages or []]
+
+
 def terms_of(procedure: Procedure, fees: list[FeeSpec]) -> dict:
     """What a dossier keeps of the procedure when it is received."""
     return {
@@ -77,6 +83,7 @@ def terms_of(procedure: Procedure, fees: list[FeeSpec]) -> dict:
         "fees": [{"name": f.name, "amount": f.amount, "note": f.note} for f in fees],
         "fee_total": sum(f.amount for f in fees),
         "fee_text": procedure.fee_text,
+        "stages": [stage.as_json() for stage in stages_of(procedure)],
     }
 
 
@@ -88,6 +95,7 @@ class ProcedureTerms:
     cutoff_time: str
     fees: list[dict] = field(default_factory=list)
     fee_total: int = 0
+    stages: list[StageSpec] = field(default_factory=list)
 
 
 def procedure_terms_at(*, procedure: Procedure, moment: datetime) -> ProcedureTerms:
@@ -106,6 +114,7 @@ def procedure_terms_at(*, procedure: Procedure, moment: datetime) -> ProcedureTe
         cutoff_time=terms["cutoff_time"],
         fees=terms["fees"],
         fee_total=terms["fee_total"],
+        stages=[StageSpec.from_json(row) for row in terms.get("stages", [])],
     )
 
 

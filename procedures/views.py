@@ -42,7 +42,7 @@ from .importing import ImportReport
 from .models import CatalogueImport, Field, ImportStage, ImportStatus, Posting, Procedure, ProcedureVersion
 from .resources import COLUMN_LABELS, COLUMNS, HEADER_ALIASES, REQUIRED_COLUMNS
 from .selectors import catalogue_counts
-from .services import TRACKED_FIELDS, CatalogueError, posting_set, procedure_save
+from .services import TRACKED_FIELDS, CatalogueError, posting_set, procedure_save, stages_of
 
 PAGE_SIZE = 50
 # The preview lists this many rows of a file (the counts cover them all).
@@ -197,6 +197,7 @@ def _detail_context(request: HttpRequest, procedure: Procedure, posting_form: Po
         "fees": fees,
         "fee_total": sum(fee.amount for fee in fees),
         "components": list(procedure.components.all()),
+        "stages": stages_of(procedure),
         "postings": postings,
         "unit": unit,
         "posting_form": posting_form if can_post else None,
