@@ -47,7 +47,7 @@ def get_score_for_user(user, scorecard: Scorecard, pk: int) -> Score:
 
 
 def get_evidence_for_user(user, pk: int) -> Evidence:
-    evidence = Evidence.objects.select_related("score__scorecard").filter(pk=pk).first()
+    evidence = Evidence.objects.select_related("score__scorecard__unit", "score__criterion").filter(pk=pk).first()
     if evidence is None:
         raise Http404
     get_scorecard_for_user(user, evidence.score.scorecard_id)

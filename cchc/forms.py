@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from motcua.models import AdministrativeUnit
 
-from .models import DutyKind, PlanKind
+from .models import DutyKind, Method, PlanKind
 
 
 def _current_year() -> int:
@@ -165,3 +165,34 @@ class BaseBandFormSet(forms.BaseFormSet):
 
 BandFormSet = forms.formset_factory(BandForm, formset=BaseBandFormSet, extra=0, min_num=2, max_num=8, validate_min=True,
                                     validate_max=True)
+
+
+class CriterionRowForm(forms.Form):
+    """One row of the on-screen criteria editor, in the columns of the import file: only carried here, checked
+    by the import's own checks (cchc.importing.criteria_replace), all rows or none."""
+
+    code = forms.CharField(label=_("Code"), required=False, max_length=16,
+                           widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 6}))
+    name = forms.CharField(label=_("Content"), required=False, max_length=500)
+    max_points = forms.CharField(label=_("Maximum points"), required=False, max_length=12,
+                                 widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 6}))
+    method = forms.ChoiceField(label=_("How it is scored"), required=False,
+                               choices=[("", _("(a field of reform, or scored by the unit)")), *Method.choices])
+    metric = forms.ChoiceField(label=_("Record it is computed from"), required=False, choices=())
+    rule = forms.CharField(label=_("Rule from value to points"), required=False, max_length=200,
+                           help_text=_("95 (a target) or 95=1; 80=0,5 (bands)."))
+    no_data = forms.ChoiceField(label=_("When there is nothing to count"), required=False,
+                                choices=[("", _("0 points")), ("full", _("Full points"))])
+
+    def __init__(self, *args, **kwargs):
+        from .metrics import metric_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["metric"].choices = [("", "—"), *metric_choices()]
+
+    def values(self) -> dict[str, str]:
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return {key: (data.get(key) or "").strip() for key in self.fields}
+
+
+CriteriaFormSet = forms.formset_factory(CriterionRowForm, extra=5, max_num=400, validate_max=True)

@@ -18,11 +18,11 @@ from typing import BinaryIO
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from motcua.tabular import MAX_NAMED_ROWS, TabularError, read_rows
+from motcua.tabular import MAX_NAMED_ROWS, Row, TabularError, read_rows
 from motcua.text import search_key
 
 from .metrics import METRICS
-from .models import Criterion, Method, ReformArea, Scheme, Score
+from .models import Criterion, Method, ReformArea, Scheme, SchemeStatus, Score
 from .rules import FULL, ZERO, parse_rule, vn_plain
 
 COLUMNS = ("code", "name", "max_points", "method", "metric", "rule", "no_data")
@@ -169,26 +169,46 @@ def _check(rows) -> tuple[list[_Row], list[tuple[int, str]]]:
     return ordered, errors
 
 
+def criteria_refusal(scheme: Scheme) -> str | None:
+    """Why the scheme's criteria can no longer be changed (on screen or by a file), or None: units score against
+    them from the moment the scheme is opened for self-scoring."""
+    if scheme.status != SchemeStatus.DRAFT or Score.objects.filter(scorecard__scheme=scheme).exists():
+        return _("Self-scoring has begun (the scheme was opened for scoring): the units score against these criteria, "
+                 "so they can no longer be changed.")
+    return None
+
+
 def scheme_import(*, scheme: Scheme, source: str | BinaryIO, filename: str | None = None) -> ImportReport:
     """Replace ``scheme``'s fields of reform and criteria with the file's, or change nothing.
 
-    Refused whole while any unit has a score on the scheme (re-importing would orphan them).
-    Raises TabularError when the file as a whole cannot be read."""
+    Refused whole once self-scoring has begun (criteria_refusal). Raises TabularError when the file as a
+    whole cannot be read."""
     rows = read_rows(source, filename=filename, required=REQUIRED, aliases=HEADER_ALIASES)
     if not rows:
         raise TabularError(_("The file has a header but no criterion below it."))
+    return criteria_replace(scheme=scheme, rows=rows)
+
+
+def criteria_replace(*, scheme: Scheme, rows: list[Row]) -> ImportReport:
+    """Replace ``scheme``'s fields of reform and criteria with ``rows`` (from a file, or typed on screen: the
+    same columns, the same checks), all of them or none, with one message per bad row."""
     report = ImportReport()
-    if Score.objects.filter(scorecard__scheme=scheme).exists():
-        report.errors.append(_("Units have already scored this scheme: its criteria can no longer be replaced."))
+    refusal = criteria_refusal(scheme)
+    if refusal:
+        report.errors.append(refusal)
         return report
     ordered, errors = _check(rows)
     if errors:
         messages = [message for _line, message in sorted(errors, key=lambda error: error[0])]
         if len(messages) > MAX_NAMED_ROWS:
             messages = messages[:MAX_NAMED_ROWS] + [_("… and %(count)s more row(s).") % {"count": len(messages) - MAX_NAMED_ROWS}]
-        report.errors = [_("Nothing was imported:"), *messages]
+        report.errors = [_("Nothing was saved:"), *messages]
         return report
     with transaction.atomic():
+        Scheme.objects.select_for_update().filter(pk=scheme.pk).first()
+        if criteria_refusal(scheme):  # opened meanwhile
+            report.errors.append(criteria_refusal(scheme))
+            return report
         scheme.criteria.all().delete()
         scheme.areas.all().delete()
         areas: dict[str, ReformArea] = {}
@@ -207,3 +227,20 @@ def scheme_import(*, scheme: Scheme, source: str | BinaryIO, filename: str | Non
             )
             report.criteria += 1
     return report
+
+
+def criteria_rows(scheme: Scheme) -> list[dict]:
+    """The scheme's fields of reform and criteria in the columns of the file (for the on-screen editor)."""
+    from .rules import rule_input
+
+    rows = [(area.position, {"code": area.code, "name": area.name, "max_points": vn_plain(area.max_points), "method": "",
+                             "metric": "", "rule": "", "no_data": ""}) for area in scheme.areas.all()]
+    for criterion in scheme.criteria.all():
+        computed = criterion.method == Method.COMPUTED
+        rows.append((criterion.position, {
+            "code": criterion.code, "name": criterion.name, "max_points": vn_plain(criterion.max_points),
+            "method": criterion.method if criterion.is_scored else "", "metric": criterion.metric if computed else "",
+            "rule": rule_input(criterion.rule) if computed else "",
+            "no_data": FULL if computed and criterion.rule.get("no_data") == FULL else "",
+        }))
+    return [values for _position, values in sorted(rows, key=lambda row: row[0])]

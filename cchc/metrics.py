@@ -13,11 +13,13 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.urls import reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from motcua.models import AdministrativeUnit
 from motcua.numbers import percent
 from motcua.periods import Period, parse_period
+from reports.dashboard import POSTING_WORKING_DAYS
 from reports.report import ReportData, build_report
 
 __all__ = ["METRICS", "Measure", "measure", "metric_choices", "year_period"]
@@ -36,6 +38,9 @@ class Metric:
     label: str
     read: Callable[[ReportData, dict], tuple[Decimal | None, dict]]
     figures: tuple[str, ...] = ()
+    # The records behind the value when they are not report figures: (unit, period) → [(label, url)].
+    links: Callable[[AdministrativeUnit, Period], list] | None = None
+    description: str = ""  # the rule, as the scheme's page states it
 
 
 def _rate(key: str, part: Callable[[dict], int], whole: Callable[[dict], int]):
@@ -73,6 +78,45 @@ def _fixes_on_time(data: ReportData, extra: dict):
     return percent(on_time, due), {"part": on_time, "whole": due}
 
 
+def postings_on_time(unit: AdministrativeUnit, period: Period) -> dict[str, int]:
+    """The unit's postings in force on the window's last day (its subtree's, as the service index reads them) and
+    how many were posted on time at the desk, on the website, and both: one aggregate in SQL over the postings
+    with their deadline (reports.dashboard: posted at most POSTING_WORKING_DAYS working days after the procedure
+    takes effect, ``effective_from``, else after its publication decision, ``decision_date``; a procedure with
+    neither date: posted with a date is enough)."""
+    from django.db.models import Count
+
+    from reports.dashboard import posting_conditions, records
+
+    terms = posting_conditions()
+    _kind, postings = records(unit, period, "postings")
+    return postings.order_by().aggregate(
+        postings=Count("id"),
+        desk=Count("id", filter=terms["postings_desk_on_time"]),
+        website=Count("id", filter=terms["postings_website_on_time"]),
+        both=Count("id", filter=terms["postings_desk_on_time"] & terms["postings_website_on_time"]),
+    )
+
+
+def _posted_on_time(data: ReportData, extra: dict):
+    counts = extra.get("postings") or postings_on_time(data.unit, data.period)
+    return percent(counts["both"], counts["postings"]), {
+        "part": counts["both"], "whole": counts["postings"], "desk": counts["desk"], "website": counts["website"]}
+
+
+def _posting_links(unit: AdministrativeUnit, period: Period) -> list[tuple[str, str]]:
+    """The postings behind the value, as the service index lists them (reports:index-detail)."""
+    def url(indicator: str, records_key: str) -> str:
+        query = urlencode({"unit": unit.code, "period": period.key, "input": records_key})
+        return f"{reverse('reports:index-detail', args=[indicator])}?{query}"
+
+    return [
+        (str(_("Postings of procedures in force")), url("transparency_desk", "postings")),
+        (str(_("Posted at the desk on time")), url("transparency_desk", "postings_desk_on_time")),
+        (str(_("Posted on the website on time")), url("transparency_website", "postings_website_on_time")),
+    ]
+
+
 METRICS: dict[str, Metric] = {
     "resolved_on_time": Metric(_("Dossiers resolved early or on time"),
                                _rate("resolved_on_time", lambda t: t["resolved"]["early"] + t["resolved"]["on_time"],
@@ -93,6 +137,15 @@ METRICS: dict[str, Metric] = {
     "reports_on_time": Metric(_("Quarterly reports sent by the 17th"), _reports_on_time),
     # From the index's own records (cchc.services.fixes_on_time): inspections' findings fixed by their deadline.
     "fixes_on_time": Metric(_("Inspection findings fixed by their deadline"), _fixes_on_time),
+    # From the catalogue's postings (procedures.Posting), counted in SQL by postings_on_time.
+    "posted_on_time": Metric(
+        _("Procedures posted on time"), _posted_on_time, links=_posting_links,
+        description=format_lazy(_(
+            "Share of the procedures in force that the unit handles (its postings on the window's last day) posted both "
+            "at the desk and on the website within {days} working days of the day the procedure takes effect (else of "
+            "its publication decision's date); a procedure with neither date counts as on time once both posting "
+            "dates are recorded."), days=POSTING_WORKING_DAYS),
+    ),
 }
 
 
@@ -143,4 +196,5 @@ def measure(key: str, unit: AdministrativeUnit, year: int, *, data: ReportData |
     data = data if data is not None else build_report(unit, period)
     value, inputs = metric.read(data, extra or {})
     inputs = {**inputs, "period": data.period.key}
-    return Measure(value=value, inputs=inputs, figures=metric.figures, links=links_for(unit, data.period, metric.figures))
+    links = metric.links(unit, data.period) if metric.links else links_for(unit, data.period, metric.figures)
+    return Measure(value=value, inputs=inputs, figures=metric.figures, links=links)

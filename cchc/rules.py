@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from motcua.numbers import percent, round_half_up
 
-__all__ = ["BandRule", "Classification", "classify", "points_for", "parse_rule", "rule_text", "DEFAULT_BANDS"]
+__all__ = ["BandRule", "Classification", "classify", "points_for", "parse_rule", "rule_input", "rule_text", "DEFAULT_BANDS"]
 
 FULL = "full"
 ZERO = "zero"
@@ -143,6 +143,15 @@ def rule_text(rule: Mapping) -> str:
     if rule.get("no_data") == FULL:
         text += " · " + _("full points when there is nothing to count")
     return text
+
+
+def rule_input(rule: Mapping) -> str:
+    """The rule in the form parse_rule reads (``"95"``, ``"95=1; 80=0,5"``): what the on-screen editor shows."""
+    if not rule:
+        return ""
+    if rule.get("kind") == "bands":
+        return "; ".join(f"{vn_plain(b[0])}={vn_plain(b[1])}" for b in rule.get("bands", []))
+    return vn_plain(rule.get("target", 100))
 
 
 def vn_plain(value) -> str:

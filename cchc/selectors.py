@@ -215,3 +215,45 @@ def overdue_fix_count(unit, now) -> int:
     scope = Scope.below(unit)
     return FixRequest.objects.overdue(now).filter(
         scope.q("finding__inspection__plan__unit") | scope.q("finding__inspection__unit")).count()
+
+
+# -- the desk's duty roster where the desk works (registered in cchc.apps) ------------------------------------
+
+
+def duty_of(unit, day) -> dict:
+    """Who sits at ``unit``'s counter the week of ``day`` (by counter) and its focal officer in force that day:
+    {"desk": [...], "focal": [...]}, one query."""
+    from .models import DutyAssignment, DutyKind
+
+    duty = {"desk": [], "focal": []}
+    for assignment in DutyAssignment.objects.current(day).filter(unit=unit).order_by("counter", "starts_on", "id"):
+        duty["desk" if assignment.kind == DutyKind.DESK else "focal"].append(assignment)
+    return duty
+
+
+def home_duty_block(user, unit, now) -> dict:
+    """The desk's home block (reports.extensions.HomeBlock): this week's desk duty and the focal officer."""
+    from motcua.periods import local_day
+
+    day = local_day(now)
+    return {"day": day, "unit": unit, **duty_of(unit, day)}
+
+
+def receipt_officer(unit, day, received_by) -> str:
+    """The "người tiếp nhận hồ sơ" printed on a receipt slip (dossiers.printing.extensions), the one rule:
+
+    - the receiving account's full name when the desk roster of the receipt's week names that person (or
+      names nobody: no roster kept that week);
+    - the roster's officer of that week when the roster names someone else, or when no account received the
+      dossier (an imported one): the counter is the rostered officer's that week. With several counters, the
+      first by counter.
+    ``""`` when neither says anything (the slip prints the account's name, if any)."""
+    from motcua.text import person_name, search_key
+
+    name = person_name(received_by)
+    desk = duty_of(unit, day)["desk"] if unit is not None else []
+    if not desk:
+        return name
+    if name and any(search_key(a.person) == search_key(name) for a in desk):
+        return name
+    return desk[0].person

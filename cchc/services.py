@@ -18,6 +18,7 @@ from motcua.models import AdministrativeUnit
 from motcua.selectors import work_calendar
 from reports.report import build_report
 
+from . import phases
 from .metrics import measure, reports_sent, year_period
 from .models import (
     Band, Criterion, DutyAssignment, DutyKind, Evidence, Finding, FixRequest, FixStatus, Inspection, InspectionPlan,
@@ -101,9 +102,13 @@ def scheme_open(*, scheme: Scheme, by, now: datetime | None = None) -> Scheme:
 
 @transaction.atomic
 def scheme_publish(*, scheme: Scheme, by, now: datetime | None = None) -> Scheme:
+    """Publish the results: on or after the planned day, once every unit's scorecard is appraised (cchc.phases)."""
     scheme = Scheme.objects.select_for_update().get(pk=scheme.pk)
-    if scheme.status != SchemeStatus.OPEN:
-        raise CchcError(_("Only an open scheme can be published."))
+    not_appraised = list(scheme.scorecards.exclude(status=ScorecardStatus.APPRAISED)
+                         .order_by("unit__name").values_list("unit__name", flat=True))
+    refusal = phases.publication_refusal(scheme, phases.day_of(now), not_appraised=not_appraised)
+    if refusal:
+        raise CchcError(refusal)
     scheme.status = SchemeStatus.PUBLISHED
     scheme.published_at = now or timezone.now()
     scheme.save(update_fields=["status", "published_at"])
@@ -172,11 +177,10 @@ def fixes_on_time(year: int, unit_ids: list[int], now: datetime) -> dict[int, tu
 
 
 def _check_self_scoring_open(scheme: Scheme, now: datetime | None) -> None:
-    """Self-scoring closes at the end of the scheme's ``self_scoring_until`` day (Vietnam time), when set."""
-    from motcua.periods import local_day
-
-    if scheme.self_scoring_until is not None and local_day(now or timezone.now()) > scheme.self_scoring_until:
-        raise CchcError(_("Self-scoring closed on %(day)s.") % {"day": f"{scheme.self_scoring_until:%d/%m/%Y}"})
+    """Self-scoring is accepted only in its window (cchc.phases: until the end of ``self_scoring_until``)."""
+    refusal = phases.self_scoring_refusal(scheme, phases.day_of(now))
+    if refusal:
+        raise CchcError(refusal)
 
 
 @transaction.atomic
@@ -201,6 +205,7 @@ def score_self(*, score: Score, points: Decimal, note: str, by, now: datetime | 
 def evidence_add(*, score: Score, upload: UploadedFile, by, now: datetime | None = None) -> Evidence:
     if score.scorecard.status != ScorecardStatus.DRAFT:
         raise CchcError(_("The scorecard has been submitted: the unit can no longer change it."))
+    _check_self_scoring_open(score.scorecard.scheme, now)
     name = (upload.name or "").rsplit("/", 1)[-1][-200:]
     if not name.lower().endswith(EVIDENCE_EXTENSIONS):
         raise CchcError(_("Evidence must be a PDF, an image, a Word or Excel document or a ZIP archive."))
@@ -236,8 +241,10 @@ def score_appraise(*, score: Score, points: Decimal | None, reason: str, by, now
     now = now or timezone.now()
     score = Score.objects.select_for_update().select_related("criterion", "scorecard__scheme").get(pk=score.pk)
     scheme = score.scorecard.scheme
-    if scheme.status == SchemeStatus.DRAFT:
-        raise CchcError(_("The scheme is not open yet."))
+    still_scoring = score.criterion.method == Method.SELF and score.scorecard.status == ScorecardStatus.DRAFT
+    refusal = phases.appraisal_refusal(scheme, phases.day_of(now), unit_still_scoring=still_scoring)
+    if refusal:
+        raise CchcError(refusal)
     reason = reason.strip()
     if points is None:
         if score.self_points is None:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("mau-bo-tieu-chi.xlsx", views.scheme_template, name="scheme-template"),
     path("<int:pk>/", views.scheme_detail, name="scheme-detail"),
     path("<int:pk>/nhap/", views.scheme_import_view, name="scheme-import"),
+    path("<int:pk>/tieu-chi/", views.criteria_edit, name="criteria-edit"),
     path("<int:pk>/buoc/<slug:step>/", views.scheme_step, name="scheme-step"),
     path("<int:pk>/muc-xep-loai/", views.bands_edit, name="bands-edit"),
     path("<int:pk>/ket-qua/", views.results_view, name="results"),

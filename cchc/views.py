@@ -21,11 +21,12 @@ from django.views.decorators.http import require_POST, require_safe
 
 from dossiers.models import Dossier
 from motcua.access import get_unit_for_user, staff_unit, workplace_of
+from motcua.audit import log_access
 from motcua.models import AdministrativeUnit, today
 from motcua.pdf import pdf_response
 from motcua.permissions import can, require
 from motcua.scope import Scope
-from motcua.tabular import TabularError
+from motcua.tabular import Row, TabularError
 from procedures.models import Posting, Procedure
 
 from . import services
@@ -35,12 +36,13 @@ from .access import (
 )
 from .exports import XLSX_CONTENT_TYPE, results_filename, results_pdf, results_workbook, scheme_template_workbook
 from .forms import (
-    AppraisalForm, BandFormSet, CloseForm, DutyForm, FindingForm, FixReportForm, InspectionForm, PlanForm, SchemeForm, SchemeImportForm,
+    AppraisalForm, BandFormSet, CloseForm, CriteriaFormSet, DutyForm, FindingForm, FixReportForm, InspectionForm, PlanForm, SchemeForm, SchemeImportForm,
     SelfScoreForm,
 )
-from .importing import scheme_import
+from . import phases
+from .importing import criteria_refusal, criteria_replace, criteria_rows, scheme_import
 from .metrics import METRICS
-from .models import Criterion, FixStatus, InspectionStatus, Method, PlanKind, SchemeStatus, ScorecardStatus
+from .models import Criterion, Evidence, FixStatus, InspectionStatus, Method, PlanKind, SchemeStatus, ScorecardStatus
 from .rules import rule_text
 from .selectors import (
     class_counts, inspections_for, overdue_fixes, plans_for, register_rows, results, schemes_for, scorecards_for,
@@ -97,7 +99,12 @@ def _band_formset(scheme, data=None) -> BandFormSet:
     return BandFormSet(data, initial=initial, prefix="band")
 
 
-def _scheme_page(request: HttpRequest, scheme, import_form=None, import_errors=None, band_formset=None) -> HttpResponse:
+def _criteria_formset(scheme, data=None) -> CriteriaFormSet:
+    return CriteriaFormSet(data, initial=None if data is not None else criteria_rows(scheme), prefix="crit")
+
+
+def _scheme_page(request: HttpRequest, scheme, import_form=None, import_errors=None, band_formset=None,
+                 criteria_formset=None, criteria_errors=None) -> HttpResponse:
     criteria = list(scheme.criteria.select_related("area").order_by("position"))
     areas = []
     for area in scheme.areas.order_by("position"):
@@ -105,6 +112,8 @@ def _scheme_page(request: HttpRequest, scheme, import_form=None, import_errors=N
     for criterion in criteria:
         criterion.rule_label = rule_text(criterion.rule) if criterion.method == Method.COMPUTED else ""
         criterion.metric_label = METRICS[criterion.metric].label if criterion.metric in METRICS else ""
+        criterion.metric_description = METRICS[criterion.metric].description if criterion.metric in METRICS else ""
+    refusal = criteria_refusal(scheme)  # why the criteria can no longer be changed, if they cannot
     context = {
         "scheme": scheme,
         "areas": areas,
@@ -112,6 +121,12 @@ def _scheme_page(request: HttpRequest, scheme, import_form=None, import_errors=N
         "scorecards": scorecards_for(request.user, scheme).order_by("unit__name"),
         "import_form": import_form or SchemeImportForm(),
         "import_errors": import_errors or [],
+        "criteria_formset": (criteria_formset or _criteria_formset(scheme))
+        if not refusal and can(request.user, "cchc.scheme.edit", scheme) else None,
+        "criteria_errors": criteria_errors or [],
+        "criteria_refusal": refusal,
+        "phase": phases.phase_of(scheme, today()),
+        "metric_descriptions": [(metric.label, metric.description) for metric in METRICS.values() if metric.description],
         "is_draft": scheme.status == SchemeStatus.DRAFT,
         "is_open": scheme.status == SchemeStatus.OPEN,
         "is_published": scheme.status == SchemeStatus.PUBLISHED,
@@ -148,8 +163,9 @@ def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def scheme_import_view(request: HttpRequest, pk: int) -> HttpResponse:
     scheme = get_scheme_for_user(request.user, pk, action="cchc.scheme.edit")
-    if scheme.status != SchemeStatus.DRAFT:
-        messages.error(request, _("The scheme is open: its criteria can no longer be replaced."))
+    refusal = criteria_refusal(scheme)
+    if refusal:
+        messages.error(request, refusal)
         return redirect("cchc:scheme-detail", pk=scheme.pk)
     form = SchemeImportForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -162,6 +178,36 @@ def scheme_import_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not report.ok:
         return _scheme_page(request, scheme, import_form=form, import_errors=report.errors)
     messages.success(request, _("Imported %(areas)s fields of reform and %(criteria)s criteria.")
+                     % {"areas": report.areas, "criteria": report.criteria})
+    return redirect("cchc:scheme-detail", pk=scheme.pk)
+
+
+@login_required
+@require_POST
+def criteria_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The fields of reform, criteria and sub-criteria typed on screen: the import's columns and checks
+    (cchc.importing.criteria_replace), every row or none, one message per bad row; refused once self-scoring began."""
+    scheme = get_scheme_for_user(request.user, pk, action="cchc.scheme.edit")
+    refusal = criteria_refusal(scheme)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("cchc:scheme-detail", pk=scheme.pk)
+    formset = _criteria_formset(scheme, request.POST)
+    if not formset.is_valid():
+        errors = [str(error) for error in formset.non_form_errors()]
+        for line, form in enumerate(formset.forms, start=1):
+            problems = [str(error) for field_errors in form.errors.values() for error in field_errors]
+            if problems:
+                errors.append(_("Row %(line)s: %(problems)s.") % {"line": line, "problems": "; ".join(problems)})
+        return _scheme_page(request, scheme, criteria_formset=formset, criteria_errors=[_("Nothing was saved:"), *errors])
+    rows = [Row(line, form.values()) for line, form in enumerate(formset.forms, start=1) if any(form.values().values())]
+    if not rows:
+        return _scheme_page(request, scheme, criteria_formset=formset, criteria_errors=[
+            _("Nothing was saved:"), _("Enter at least one field of reform (code 1, 2, 3 …) and its criteria.")])
+    report = criteria_replace(scheme=scheme, rows=rows)
+    if not report.ok:
+        return _scheme_page(request, scheme, criteria_formset=formset, criteria_errors=report.errors)
+    messages.success(request, _("Saved %(areas)s fields of reform and %(criteria)s criteria.")
                      % {"areas": report.areas, "criteria": report.criteria})
     return redirect("cchc:scheme-detail", pk=scheme.pk)
 
@@ -249,6 +295,7 @@ def _scorecard_page(request: HttpRequest, scorecard, forms: dict | None = None) 
                  and scorecard.status == ScorecardStatus.DRAFT)
     may_appraise = can(user, "cchc.appraise", scheme) and scheme.status != SchemeStatus.DRAFT
     forms = forms or {}
+    self_scoring_over = scheme.status == SchemeStatus.OPEN and phases.self_scoring_refusal(scheme, today()) is not None
     scores = list(scorecard.scores.select_related("criterion", "criterion__area", "appraised_by")
                   .prefetch_related("evidence", "changes__by").order_by("criterion__position"))
     headings = {c.pk: c for c in Criterion.objects.filter(scheme=scheme, is_scored=False)}
@@ -261,7 +308,8 @@ def _scorecard_page(request: HttpRequest, scorecard, forms: dict | None = None) 
         if may_score and criterion.method == Method.SELF:
             score.self_form = forms.get(("self", score.pk)) or SelfScoreForm(
                 initial={"points": score.self_points, "note": score.self_note}, prefix=f"s{score.pk}")
-        if may_appraise and (scorecard.status != ScorecardStatus.DRAFT or criterion.method != Method.SELF):
+        # The unit's own points are appraised once it submitted them, or once self-scoring closed without it.
+        if may_appraise and (scorecard.status != ScorecardStatus.DRAFT or criterion.method != Method.SELF or self_scoring_over):
             score.appraisal_form = forms.get(("appraise", score.pk)) or AppraisalForm(
                 initial={"points": score.points if score.points is not None else score.self_points,
                          "reason": score.appraisal_reason}, prefix=f"a{score.pk}")
@@ -272,6 +320,7 @@ def _scorecard_page(request: HttpRequest, scorecard, forms: dict | None = None) 
         "may_score": may_score,
         "may_appraise": may_appraise,
         "may_submit": may_score,
+        "phase": phases.phase_of(scheme, today()),
     }
     return render(request, "cchc/scorecard.html", context)
 
@@ -343,7 +392,15 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
         handle = evidence.file.open("rb")
     except (FileNotFoundError, OSError):
         raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=evidence.name)
+    # A commune's evidence may name people: each download is an access to personal data (as dossiers' files).
+    score = evidence.score
+    log_access(request=request, table=Evidence._meta.db_table, row_id=evidence.pk, action="export",
+               detail={"unit": score.scorecard.unit.code, "scheme": score.scorecard.scheme_id,
+                       "criterion": score.criterion.code, "file": evidence.name})
+    response = FileResponse(handle, as_attachment=True, filename=evidence.name)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # -- inspections and self-checks -------------------------------------------------------------------------

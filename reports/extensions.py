@@ -1,6 +1,7 @@
 """What apps built on reports add to it, without reports importing them (imports flow one way): an app
-registers from its AppConfig.ready a section of the periodic report (``register_section``) or a kind of
-pending work the dashboard and the daily digest count (``register_pending_work``). The reform index and
+registers from its AppConfig.ready a section of the periodic report (``register_section``), a kind of
+pending work the dashboard and the daily digest count (``register_pending_work``) or a small block of the
+desk's home (``register_home_block``). The reform index and
 inspections (cchc) are the first: the report's section on inspection, and the overdue requests to fix.
 """
 from __future__ import annotations
@@ -33,8 +34,19 @@ class PendingWork:
     url: Callable[[AdministrativeUnit], str]
 
 
+@dataclass(frozen=True)
+class HomeBlock:
+    """A small block of the desk's home (reports.homes): ``build(user, unit, now)`` returns the context of
+    ``template`` (included with it as ``block``), or None to show nothing. One query or two, whatever the data."""
+
+    key: str
+    template: str
+    build: Callable[[object, AdministrativeUnit, datetime], dict | None]
+
+
 SECTIONS: dict[str, ReportSection] = {}
 PENDING_WORK: dict[str, PendingWork] = {}
+HOME_BLOCKS: dict[str, HomeBlock] = {}
 
 
 def register_section(section: ReportSection) -> None:
@@ -43,6 +55,10 @@ def register_section(section: ReportSection) -> None:
 
 def register_pending_work(work: PendingWork) -> None:
     PENDING_WORK[work.key] = work
+
+
+def register_home_block(block: HomeBlock) -> None:
+    HOME_BLOCKS[block.key] = block
 
 
 def report_sections(unit: AdministrativeUnit, period: Period) -> dict[str, dict]:
@@ -58,3 +74,13 @@ def pending_work(unit: AdministrativeUnit, now: datetime) -> list[dict]:
         if count:
             rows.append({"key": work.key, "label": work.label, "count": count, "url": work.url(unit)})
     return rows
+
+
+def home_blocks(user, unit: AdministrativeUnit, now: datetime) -> list[dict]:
+    """The registered blocks of the desk's home that have anything to show: key, template and their context."""
+    blocks = []
+    for block in HOME_BLOCKS.values():
+        context = block.build(user, unit, now)
+        if context is not None:
+            blocks.append({"key": block.key, "template": block.template, **context})
+    return blocks

@@ -32,6 +32,7 @@ from motcua.permissions import can
 from procedures.models import ReviewRound
 
 from .dashboard import compute_index
+from .extensions import home_blocks
 from .models import ReportSubmission
 from .numbers import period_title
 from .services import SubmissionState, submission_deadline, submission_rows
@@ -56,6 +57,7 @@ class HomeCount:
 class Home:
     unit: AdministrativeUnit | None
     desk: list[HomeCount] = field(default_factory=list)
+    blocks: list[dict] = field(default_factory=list)  # what other apps add to the desk's part (reports.extensions)
     can_receive: bool = False
     mine: dict | None = None
     report: dict | None = None
@@ -200,6 +202,7 @@ def home_for(user, unit: AdministrativeUnit | None, *, now: datetime) -> Home:
     if can(user, "dossier.receive", unit):
         home.can_receive = True
         home.desk = desk_day(user, now=now)
+        home.blocks = home_blocks(user, unit, now)
     watching = can(user, "report.watch", unit)
     if can(user, "dossier.hold"):
         mine = my_work(user, now=now)

@@ -40,6 +40,7 @@ from procedures.exports import processing_time_text
 
 from motcua import deadlines
 from dossiers.models import Apology, ApplicantKind, Dossier, DossierEvent, PauseKind, ReceivedForm, Status
+from dossiers.printing.extensions import receipt_officer_name
 
 LOOKUP_PATH = "/tra-cuu/"
 LOOKUP_LINE = "Tra cứu tình trạng hồ sơ: quét mã QR hoặc nhập mã hồ sơ và 4 số cuối điện thoại"
@@ -221,7 +222,7 @@ def receipt_context(dossier: Dossier, *, request=None) -> dict:
         "collect_at": desk,
         "book": str(book),  # printed as is: "2026", not the localised "2.026"
         "number": str(number),
-        "officer_name": person_name(dossier.received_by),
+        "officer_name": receipt_officer_name(dossier.receiving_unit, day, dossier.received_by),
         "lookup_url": url,
         "lookup_line": LOOKUP_LINE,
         "lookup_page": url.split("?", 1)[0],

@@ -108,6 +108,18 @@ def score_everyone(scheme, units, leaders, district_office, plan=planned_percent
             services.score_appraise(score=score, points=None, reason="", by=district_office)
 
 
+def appraise_every_unit(scheme, district_office):
+    """What publication waits for: every unit's scorecard submitted (a criterion left unscored at 0) and every
+    criterion appraised (agreed)."""
+    for scorecard in Scorecard.objects.filter(scheme=scheme):
+        if scorecard.status == "draft":
+            for score in scorecard.scores.filter(criterion__method="self", self_points__isnull=True):
+                services.score_self(score=score, points=Decimal(0), note="", by=district_office)
+            services.scorecard_submit(scorecard=scorecard, by=district_office)
+        for score in scorecard.scores.filter(points__isnull=True):
+            services.score_appraise(score=score, points=None, reason="", by=district_office)
+
+
 def test_the_seed_2021_classification_is_reproduced_from_the_scores(district, tu_ky_communes, district_office):
     scheme = imported_scheme(district, district_office)
     services.scheme_open(scheme=scheme, by=district_office)
@@ -178,6 +190,7 @@ def test_last_years_results_are_compared(district, commune_a, commune_b, distric
             scorecard = Scorecard.objects.get(scheme=scheme, unit=unit)
             for score, points in zip(scorecard.scores.order_by("criterion__position"), field_points([percent] * 7)):
                 services.score_self(score=score, points=points, note="", by=leader)
+        appraise_every_unit(scheme, district_office)
         services.scheme_publish(scheme=scheme, by=district_office)
     row = next(row for row in results(scheme) if row.unit == commune_a)
     assert row.previous.percent == Decimal("60.00") and row.previous.band_name == NOT_DONE
@@ -292,6 +305,7 @@ def test_a_re_score_keeps_the_history(client, district, commune_a, district_offi
     assert score.points is None
     assert client.post(appraise, {f"a{score.pk}-decision": "change", f"a{score.pk}-points": "18",
                                   f"a{score.pk}-reason": "Thiếu kế hoạch kiểm soát TTHC"}).status_code == 302
+    appraise_every_unit(scheme, district_office)
     services.scheme_publish(scheme=scheme, by=district_office)
     # Scored again after a correction, once published.
     assert client.post(appraise, {f"a{score.pk}-decision": "change", f"a{score.pk}-points": "19,5",
@@ -341,6 +355,7 @@ def test_another_districts_staff_are_refused_every_screen(client, district, comm
     score = scorecard.scores.first()
     services.score_self(score=score, points=Decimal(1), note="", by=focal_a)
     evidence = services.evidence_add(score=score, upload=SimpleUploadedFile("a.pdf", b"%PDF"), by=focal_a)
+    appraise_every_unit(scheme, district_office)
     services.scheme_publish(scheme=scheme, by=district_office)
 
     screens = [
@@ -364,7 +379,7 @@ def test_another_districts_staff_are_refused_every_screen(client, district, comm
             assert response.status_code in (403, 404), f"{role} {method} {url} → {response.status_code}"
         listing = client.get(reverse("cchc:index"))
         assert listing.status_code == 200 and scheme.title not in listing.content.decode()
-    assert Score.objects.get(pk=score.pk).points is None
+    assert Score.objects.get(pk=score.pk).points == Decimal(1) and score.changes.count() == 2  # its own and the appraisal
     assert Scheme.objects.get(pk=scheme.pk).status == SchemeStatus.PUBLISHED
 
 

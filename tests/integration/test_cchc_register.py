@@ -67,3 +67,59 @@ def test_another_districts_staff_see_nothing_of_the_register(client, province, d
     assert client.post(reverse("cchc:register-add") + f"?unit={commune_a.code}", {"unit": commune_a.code}).status_code == 404
     page = client.get(reverse("cchc:register"))
     assert page.status_code == 200 and "Trần Thị Hoa" not in page.content.decode()
+
+
+# -- where the desk works: its home and the receipt slip's "người tiếp nhận" -----------------------------------
+
+
+def test_the_desk_home_shows_who_sits_at_the_counter_this_week_and_the_focal_officer(client, commune_a, commune_b, desk_a):
+    monday = today() - timedelta(days=today().weekday())
+    DutyAssignment.objects.create(unit=commune_a, kind=DutyKind.DESK, person="Phạm Văn Đức", counter="Quầy 2",
+                                  starts_on=monday, ends_on=monday + timedelta(days=6), decision="QĐ 5/QĐ-UBND")
+    DutyAssignment.objects.create(unit=commune_a, kind=DutyKind.DESK, person="Người tuần trước", starts_on=monday - timedelta(days=7),
+                                  ends_on=monday - timedelta(days=1), decision="QĐ 4/QĐ-UBND")
+    DutyAssignment.objects.create(unit=commune_a, kind=DutyKind.FOCAL, person="Trần Thị Hoa", position="Công chức Tư pháp - Hộ tịch",
+                                  starts_on=today() - timedelta(days=100), decision="Quyết định số 12/QĐ-UBND")
+    DutyAssignment.objects.create(unit=commune_b, kind=DutyKind.DESK, person="Vũ Thị Mai", starts_on=monday, decision="QĐ")
+    client.force_login(desk_a)
+    page = client.get(reverse("motcua:home"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-testid="home-duty"' in html
+    assert "Phạm Văn Đức" in html and "Quầy 2" in html and "Trần Thị Hoa" in html and "Quyết định số 12/QĐ-UBND" in html
+    assert "Người tuần trước" not in html and "Vũ Thị Mai" not in html  # another week, another commune
+
+
+def _slip_officer(client, dossier) -> str:
+    from tests.integration.test_printed_forms import form_url, pdf_text
+
+    return pdf_text(client.get(form_url("receipt-pdf", dossier)))
+
+
+def test_the_receipt_slip_names_the_rostered_officer_of_its_week(client, commune_a, agency_a, birth_registration, desk_a):
+    from dossiers.models import Dossier
+    from tests.factories import vn
+    from tests.integration.test_printed_forms import receive
+
+    # Received Friday 16/01/2026: the week of Monday 12/01/2026.
+    received = receive(commune_a, birth_registration, desk_a, vn(2026, 1, 16, 16, 0))
+    imported = receive(commune_a, birth_registration, desk_a, vn(2026, 1, 14, 9, 0))
+    Dossier.objects.filter(pk=imported.pk).update(received_by=None)  # as an imported dossier: no account received it
+    other_week = receive(commune_a, birth_registration, desk_a, vn(2026, 1, 20, 9, 0))
+    client.force_login(desk_a)
+    # No roster kept that week: the account that received it (Nguyễn Thị Lan).
+    assert "Nguyễn Thị Lan" in _slip_officer(client, received)
+
+    from datetime import date
+
+    DutyAssignment.objects.create(unit=commune_a, kind=DutyKind.DESK, person="Phạm Văn Đức", counter="Quầy 1",
+                                  starts_on=date(2026, 1, 12), ends_on=date(2026, 1, 18), decision="QĐ 5/QĐ-UBND")
+    text = _slip_officer(client, received)
+    assert "NGƯỜI TIẾP NHẬN HỒ SƠ" in text and "Phạm Văn Đức" in text and "Nguyễn Thị Lan" not in text
+    assert "Phạm Văn Đức" in _slip_officer(client, imported)
+    # The next week has no roster: its slip names the account again.
+    other = _slip_officer(client, other_week)
+    assert "Nguyễn Thị Lan" in other and "Phạm Văn Đức" not in other
+    # The roster naming the receiving officer herself: her name.
+    DutyAssignment.objects.filter(person="Phạm Văn Đức").update(person="Nguyễn Thị Lan")
+    assert "Nguyễn Thị Lan" in _slip_officer(client, received)

@@ -188,6 +188,7 @@ MATRIX: dict[str, Case] = {
     "cchc:scheme-template": Case(expect="scoped"),  # an example file, no unit's data
     "cchc:scheme-detail": Case(kwargs=lambda w: {"pk": cchc_of_a(w).scheme.pk}, expect="scoped"),
     "cchc:scheme-import": Case(kwargs=lambda w: {"pk": cchc_of_a(w).scheme.pk}, method="post"),
+    "cchc:criteria-edit": Case(kwargs=lambda w: {"pk": cchc_of_a(w).scheme.pk}, method="post"),
     "cchc:bands-edit": Case(kwargs=lambda w: {"pk": cchc_of_a(w).scheme.pk}, method="post"),
     "cchc:scheme-step": Case(kwargs=lambda w: {"pk": cchc_of_a(w).scheme.pk, "step": "compute"}, method="post"),
     "cchc:results": Case(kwargs=lambda w: {"pk": cchc_of_a(w).scheme.pk}),
