@@ -5,7 +5,9 @@ Volumes follow the seeds (Xã Ngọc Kỳ ≈ 1.600 a year, the district ≈ 3.0
 hundred each); about 70 % arrive online, 28 % at the desk and 2 % by post, on working days and in
 working hours (online ones also in the evening and at weekends). Most are resolved early, some on
 the due day, about 1 % late; the last weeks hold pending dossiers, a few of them overdue; some were
-paused for supplements and some late ones carry an apology with a new appointment. Due moments
+paused for supplements and some late ones carry an apology with a new appointment. Each records what
+the desk received of its procedure's components (mostly as asked; an optional paper often not handed
+in; a required one missing from those paused for supplements and a few others). Due moments
 and outcomes come from motcua.deadlines on one WorkCalendar, codes from dossiers.numbering, and
 each unit's daily counters are set to the last number used, so intake continues the sequence.
 
@@ -43,11 +45,12 @@ from motcua.models import (
 from motcua.periods import day_bounds
 from motcua.selectors import work_calendar
 from motcua.text import search_key
-from procedures.models import Posting, Procedure
+from procedures.models import Posting, Procedure, ProcedureComponent
 from procedures.services import CatalogueError, procedure_terms_at
 
 from .models import (
-    Apology, Channel, DailyCounter, Digitisation, Dossier, DossierEvent, Pause, PauseKind, ReturnChannel, Status,
+    Apology, Channel, DailyCounter, Digitisation, Dossier, DossierEvent, Pause, PauseKind, ReceivedComponent, ReceivedForm,
+    ReturnChannel, Status,
 )
 from .numbering import format_code, is_safe_code
 from .services import HANDOVER_NOTE
@@ -631,11 +634,52 @@ def demo_seed(tree: str = DEFAULT_TREE) -> dict[str, int]:
     _insert(DossierEvent, events, now=now)
     _insert(Pause, pauses, now=now)
     _insert(Apology, apologies, now=now)
+    received = _received_components(plans, ids)
+    _insert(ReceivedComponent, received, now=now)
     _save_counters(counters)
-    summary = {"dossiers": len(plans), "events": len(events), "pauses": len(pauses), "apologies": len(apologies)}
+    summary = {"dossiers": len(plans), "events": len(events), "pauses": len(pauses), "apologies": len(apologies),
+               "components": len(received)}
     if len(periods) > 1:
         summary["by_period"] = {f"{p.first:%d/%m/%Y}–{p.last:%d/%m/%Y}": n for p, n in zip(periods, per_period)}
     return summary
+
+
+# Of the demo dossiers' papers: an optional one ("if applicable") is often not handed in; a required one is
+# missing from those paused for supplements and from a few others; a paper asked as a copy is certified
+# (chứng thực) about as often as not.
+OPTIONAL_NOT_GIVEN = 0.35
+REQUIRED_MISSING = 0.02
+CERTIFIED = 0.4
+
+
+def _received_components(plans: list[tuple[_Unit, _Plan]], ids: dict[str, int]) -> list[dict]:
+    """What the desk received of each component of each demo dossier's procedure (as
+    dossiers.files.components_record records it at intake): mostly what the procedure asks. Drawn
+    from a random stream of its own, so that the dossiers themselves stay as they were."""
+    rng = random.Random(SEED + 18)
+    papers = defaultdict(list)
+    for paper in (
+        ProcedureComponent.objects.filter(procedure_id__in={plan.dossier["procedure_id"] for _, plan in plans})
+        .order_by("procedure_id", "position", "id").values("id", "procedure_id", "name", "required", "originals", "copies")
+    ):
+        papers[paper["procedure_id"]].append(paper)
+    rows = []
+    for _, plan in plans:
+        dossier_id, asked = ids[plan.dossier["code"]], papers.get(plan.dossier["procedure_id"], [])
+        short = (plan.pause is not None and plan.pause["kind"] == PauseKind.SUPPLEMENT) or rng.random() < REQUIRED_MISSING
+        required = [position for position, paper in enumerate(asked) if paper["required"]]
+        missing = rng.choice(required) if short and required else None
+        for position, paper in enumerate(asked):
+            if position == missing or (not paper["required"] and rng.random() < OPTIONAL_NOT_GIVEN):
+                form, copies = ReceivedForm.NOT_RECEIVED, 0
+            elif paper["originals"]:
+                form, copies = ReceivedForm.ORIGINAL, paper["originals"]
+            else:
+                form = ReceivedForm.CERTIFIED_COPY if rng.random() < CERTIFIED else ReceivedForm.COPY
+                copies = max(1, paper["copies"])
+            rows.append(dict(dossier_id=dossier_id, component_id=paper["id"], position=position, name=paper["name"],
+                             required=paper["required"], form=form, copies=copies))
+    return rows
 
 
 def _number(plans: list[tuple[_Unit, _Plan]]) -> dict[tuple[int, date], int]:

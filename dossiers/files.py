@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -157,7 +157,12 @@ def prepare(uploads) -> Prepared:
     uploads = [upload for upload in uploads if upload]
     if not uploads:
         raise FileRefused(_("Choose a file to upload."))
-    checked = [(upload, *check(upload)) for upload in uploads]
+    return prepare_checked([(upload, *check(upload)) for upload in uploads])
+
+
+def prepare_checked(checked) -> Prepared:
+    """One file from uploads already checked ((upload, content, content type, pages), in order): joined
+    into one PDF when there are several (``prepare``, and the scan job page by page)."""
     if len(checked) == 1:
         upload, content, content_type, pages = checked[0]
         return Prepared(content, content_type, pages, _clean_name(upload.name, content_type))
@@ -273,11 +278,11 @@ def refresh_digitisation(dossier: Dossier) -> None:
     if dossier.imported:
         return
     Dossier.objects.select_for_update().filter(pk=dossier.pk).values_list("pk", flat=True).first()
-    values = {"result_digitised": DossierFile.objects.filter(dossier=dossier, role=FileRole.RESULT).exists()}
+    values = {"result_digitised": current_files().filter(dossier=dossier, role=FileRole.RESULT).exists()}
     counted = ReceivedComponent.objects.filter(dossier=dossier).exclude(form=ReceivedForm.NOT_RECEIVED, required=False)
     total = counted.count()
     if total:
-        with_files = counted.filter(files__isnull=False).distinct().count()
+        with_files = counted.filter(Exists(current_files().filter(component=OuterRef("pk")))).count()
         values["components_digitised"] = (
             Digitisation.NONE if with_files == 0 else Digitisation.FULL if with_files == total else Digitisation.PARTIAL
         )
@@ -322,6 +327,59 @@ def prepare_result(uploads) -> Prepared:
     return prepare(uploads)
 
 
+def current_files():
+    """The files that count: every file but those removed (a removed file keeps its row and its stored
+    bytes for the trail, but no longer counts for digitisation or reuse, nor is shown to the citizen)."""
+    return DossierFile.objects.filter(removed_at__isnull=True)
+
+
+def _check_removable(dossier: Dossier, dossier_file: DossierFile, reason: str) -> str:
+    if dossier_file.dossier_id != dossier.pk:
+        raise FileRefused(_("This file belongs to another dossier."))
+    if dossier_file.removed_at is not None:
+        raise FileRefused(_("This file was already removed."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise FileRefused(_("Say why the file is removed."))
+    return reason
+
+
+def _mark_removed(dossier_file: DossierFile, *, reason: str, by, replaced_by: DossierFile | None = None) -> None:
+    dossier_file.removed_at = timezone.now()
+    dossier_file.removed_by = by if getattr(by, "pk", None) else None
+    dossier_file.removal_reason = reason
+    dossier_file.replaced_by = replaced_by
+    dossier_file.save(update_fields=["removed_at", "removed_by", "removal_reason", "replaced_by"])
+
+
+def file_remove(*, dossier: Dossier, dossier_file: DossierFile, reason: str, by) -> DossierFile:
+    """Take a wrong file out of the dossier without losing the trace: the row and the stored bytes stay,
+    marked removed (when, by whom, why); the dossier's digitisation is measured again without it."""
+    reason = _check_removable(dossier, dossier_file, reason)
+    with transaction.atomic():
+        locked = DossierFile.objects.select_for_update().get(pk=dossier_file.pk)
+        if locked.removed_at is not None:
+            raise FileRefused(_("This file was already removed."))
+        _mark_removed(dossier_file, reason=reason, by=by)
+        refresh_digitisation(dossier)
+    return dossier_file
+
+
+def file_replace(*, dossier: Dossier, dossier_file: DossierFile, prepared: Prepared, reason: str, by) -> DossierFile:
+    """Store a new file in place of a wrong one (same component, or the result): the old one is removed
+    with the reason and points to its replacement; its stored bytes are kept."""
+    reason = _check_removable(dossier, dossier_file, reason)
+    with removed_on_error(), transaction.atomic():
+        locked = DossierFile.objects.select_for_update().get(pk=dossier_file.pk)
+        if locked.removed_at is not None:
+            raise FileRefused(_("This file was already removed."))
+        component = dossier_file.component if dossier_file.role == FileRole.COMPONENT else None
+        row = _store(dossier=dossier, role=dossier_file.role, component=component, prepared=prepared, by=by)
+        _mark_removed(dossier_file, reason=reason, by=by, replaced_by=row)
+        refresh_digitisation(dossier)
+    return row
+
+
 # -- what was received at intake -------------------------------------------------------------------------
 
 
@@ -361,9 +419,9 @@ def reusable_files(dossier: Dossier, user):
         Dossier.objects.filter(applicant_id_number=dossier.applicant_id_number).exclude(pk=dossier.pk),
         "receiving_unit", "handling_unit",
     )
-    already = set(DossierFile.objects.filter(dossier=dossier).values_list("sha256", flat=True))
+    already = set(current_files().filter(dossier=dossier).values_list("sha256", flat=True))
     rows = (
-        DossierFile.objects.filter(dossier__in=earlier.values("pk"))
+        current_files().filter(dossier__in=earlier.values("pk"))
         .select_related("dossier", "component").order_by("-uploaded_at", "-pk")[: REUSE_LIMIT * 4]
     )
     offered = []
@@ -380,6 +438,8 @@ def file_reuse(*, dossier: Dossier, component: ReceivedComponent, source: Dossie
     and checksum, ``reused_from`` the file first stored (tái sử dụng)."""
     if component.dossier_id != dossier.pk:
         raise FileRefused(_("This component belongs to another dossier."))
+    if source.removed_at is not None:
+        raise FileRefused(_("This file was removed from its dossier: it cannot be reused."))
     if not dossier.applicant_id_number or source.dossier.applicant_id_number != dossier.applicant_id_number:
         raise FileRefused(_("Only the same citizen's earlier files (same CCCD number) can be reused."))
     if not Scope.of(by).filter(Dossier.objects.filter(pk=source.dossier_id), "receiving_unit", "handling_unit").exists():
@@ -402,7 +462,7 @@ def file_reuse(*, dossier: Dossier, component: ReceivedComponent, source: Dossie
 def reuse_condition() -> Q:
     """Dossiers that reused at least one earlier file, as a condition on Dossier (for the report's
     "reuse" figure): an uncorrelated IN, computed once by PostgreSQL."""
-    return Q(pk__in=DossierFile.objects.filter(reused_from__isnull=False).values("dossier_id"))
+    return Q(pk__in=current_files().filter(reused_from__isnull=False).values("dossier_id"))
 
 
 # -- reading --------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from motcua.db import SearchKey
-from motcua.models import AdministrativeUnit, Agency
+from motcua.models import AdministrativeUnit, Agency, JobStatus
 from motcua.scope import Scope
 from procedures.models import Procedure
 
@@ -562,6 +562,17 @@ class DossierFile(models.Model):
         _("signature"), max_length=12, choices=SignatureStatus.choices, default=SignatureStatus.NOT_CHECKED
     )
     signature_detail = models.JSONField(_("signature details"), default=dict, blank=True)
+    # A wrong scan is removed (or replaced by a new one) without losing the trace: the row and the stored
+    # file stay; a removed file no longer counts for digitisation, is not offered for reuse nor shown to
+    # the citizen (dossiers.files.current_files).
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("removed by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    removal_reason = models.TextField(_("reason for the removal"), blank=True)
+    replaced_by = models.ForeignKey(
+        "self", verbose_name=_("replaced by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="replaces"
+    )
 
     class Meta:
         verbose_name = _("dossier file")
@@ -588,3 +599,46 @@ class DossierFile(models.Model):
         at = (self.signature_detail or {}).get("signed_at")
         return SignatureCheck(self.signature, (self.signature_detail or {}).get("signer", ""),
                               datetime.fromisoformat(at) if at else None)
+
+
+class ScanJob(models.Model):
+    """Pages scanned for one component (or for replacing one file) that are joined and checked by a
+    Celery job because there are many of them (``settings.DOSSIER_SCAN_INLINE_PAGES`` / ``_BYTES``;
+    dossiers.scan_jobs): the uploaded parts are kept in the storage until the job is done, then
+    deleted; the job's page shows its progress and returns to the dossier."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="scan_jobs")
+    component = models.ForeignKey(ReceivedComponent, on_delete=models.CASCADE, related_name="scan_jobs")
+    # Set when the pages replace a file of the component (removed, with ``reason``, once they are stored).
+    replaces = models.ForeignKey(DossierFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(_("reason for the replacement"), blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    pages_done = models.PositiveIntegerField(_("pages checked"), default=0)
+    pages_total = models.PositiveIntegerField(_("pages"), default=0)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    # The uploaded parts until the job is done: [{"name": stored name, "original": the file's name}, …].
+    parts = models.JSONField(default=list, blank=True, editable=False)
+    error = models.TextField(_("reason of the failure"), blank=True)
+    result = models.ForeignKey(DossierFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    # Set in the transaction that hands the job to the broker (the status is the marker).
+    sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+
+    class Meta:
+        verbose_name = _("scan job")
+        verbose_name_plural = _("scan jobs")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}/{self.component_id} #{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in JobStatus.active()

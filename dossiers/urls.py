@@ -19,4 +19,7 @@ urlpatterns = [
     path("<dossier_code:code>/ket-qua/", views.result_attach, name="result-file"),
     path("<dossier_code:code>/tai-su-dung/", views.file_reuse, name="file-reuse"),
     path("<dossier_code:code>/tep/<int:pk>/", views.file_download, name="file"),
+    path("<dossier_code:code>/tep/<int:pk>/go/", views.file_remove, name="file-remove"),
+    path("<dossier_code:code>/tep/<int:pk>/thay/", views.file_replace, name="file-replace"),
+    path("<dossier_code:code>/quet/<int:pk>/", views.scan_job, name="scan-job"),
 ]

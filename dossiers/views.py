@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from motcua.audit import log_access
 from motcua.documents import desk_name
-from motcua.models import AdministrativeUnit
+from motcua.models import AdministrativeUnit, JobStatus
 from motcua.periods import local_day
 from motcua.permissions import can
 from motcua.scope import Scope
@@ -31,8 +31,10 @@ from procedures.services import CatalogueError
 from . import selectors
 from .access import get_dossier_for_user
 from . import files as dossier_files
+from . import scan_jobs
+from .file_forms import FileRemoveForm, FileReplaceForm, ScanComponentForm
 from .forms import ComponentForm, IntakeForm, MomentField, ResultFileForm, StepForm
-from .models import Dossier, DossierFile, FileRole, PauseKind, ReceivedComponent, ReceivedForm, Status
+from .models import Dossier, DossierFile, FileRole, PauseKind, ReceivedComponent, ReceivedForm, ScanJob, Status
 from .numbering import NumberingError
 from .services import STEPS, Applicant, TransitionError, dossier_receive, dossier_refuse
 
@@ -281,11 +283,31 @@ def dossier_action(request: HttpRequest, code: str, action: str) -> HttpResponse
 # -- the components and files of a dossier ------------------------------------------------------------
 
 
+def _may_change(request, dossier: Dossier, dossier_file: DossierFile) -> bool:
+    """Remove or replace a file: ``dossier.files`` on the dossier; a result file asks ``dossier.resolve`` too."""
+    if dossier_file.removed_at is not None or dossier.status == Status.REFUSED:
+        return False
+    if not can(request.user, "dossier.files", dossier):
+        return False
+    return dossier_file.role != FileRole.RESULT or can(request.user, "dossier.resolve", dossier)
+
+
 def _files_context(request, dossier: Dossier, *, bound_component: ComponentForm | None = None,
-                   bound_result: ResultFileForm | None = None) -> dict:
-    """The components received with their files, the result's files, and what the user may do with them."""
+                   bound_result: ResultFileForm | None = None, bound_file: django_forms.Form | None = None) -> dict:
+    """The components received with their files (a removed file struck through, with who, when and why),
+    the result's files, what the user may do with them, and the citizen's earlier files to reuse (a view
+    of personal data: logged once per page)."""
     may_edit = dossier.status != Status.REFUSED and can(request.user, "dossier.files", dossier)
-    files = list(dossier.files.select_related("uploaded_by", "reused_from__dossier").order_by("uploaded_at", "pk"))
+    files = list(dossier.files.select_related("uploaded_by", "removed_by", "reused_from__dossier", "replaced_by")
+                 .order_by("uploaded_at", "pk"))
+    for dossier_file in files:
+        dossier_file.remove_form = dossier_file.replace_form = None
+        if _may_change(request, dossier, dossier_file):
+            bound = bound_file if bound_file is not None and bound_file.dossier_file.pk == dossier_file.pk else None
+            dossier_file.remove_form = bound if isinstance(bound, FileRemoveForm) and not isinstance(bound, FileReplaceForm) \
+                else FileRemoveForm(dossier_file=dossier_file)
+            dossier_file.replace_form = bound if isinstance(bound, FileReplaceForm) else FileReplaceForm(dossier_file=dossier_file)
+            dossier_file.change_open = bound is not None
     components = []
     for component in dossier.received_components.all():
         form = None
@@ -295,12 +317,17 @@ def _files_context(request, dossier: Dossier, *, bound_component: ComponentForm 
         components.append({
             "component": component, "form": form, "open": form is not None and form is bound_component,
             "files": [f for f in files if f.component_id == component.pk],
+            "current": [f for f in files if f.component_id == component.pk and f.removed_at is None],
         })
     results = [f for f in files if f.role == FileRole.RESULT]
     may_attach_result = (
-        not results and dossier.status in (Status.RESOLVED, Status.RETURNED) and can(request.user, "dossier.resolve", dossier)
+        not [f for f in results if f.removed_at is None] and dossier.status in (Status.RESOLVED, Status.RETURNED)
+        and can(request.user, "dossier.resolve", dossier)
     )
     reusable = dossier_files.reusable_files(dossier, request.user) if may_edit and components else []
+    if reusable:  # the citizen's earlier files, found by CCCD number: personal data shown to the desk
+        log_access(request=request, table=DossierFile._meta.db_table, row_id=dossier.pk, action="view",
+                   detail={"dossier": dossier.code, "reusable_files": [f.pk for f in reusable]})
     return {
         "components": components,
         "result_files": results,
@@ -311,17 +338,22 @@ def _files_context(request, dossier: Dossier, *, bound_component: ComponentForm 
     }
 
 
+def _to_components(dossier: Dossier) -> HttpResponse:
+    return redirect(reverse("dossiers:detail", kwargs={"code": dossier.code}) + "#components")
+
+
 @login_required
 @require_POST
 def component_save(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    """Record what was received of one component and attach the pages scanned for it."""
+    """Record what was received of one component and attach the pages scanned for it (many or large
+    pages by a scan job, whose page shows the progress)."""
     dossier = get_dossier_for_user(request.user, code, action="files")
     if dossier.status == Status.REFUSED:
         raise PermissionDenied
     component = ReceivedComponent.objects.filter(dossier=dossier, pk=pk).first()
     if component is None:
         raise Http404
-    form = ComponentForm(request.POST, request.FILES, component=component)
+    form = ScanComponentForm(request.POST, request.FILES, component=component)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -329,15 +361,19 @@ def component_save(request: HttpRequest, code: str, pk: int) -> HttpResponse:
                 dossier=dossier, component=component, form=data["received_as"], copies=data["copies"] or 0,
                 prepared=data["prepared"], by=request.user,
             )
+            job = scan_jobs.scan_job_start(dossier=dossier, component=component, uploads=data["uploads"],
+                                           by=request.user) if data["uploads"] else None
         except dossier_files.FileRefused as error:
             form.add_error(None, str(error))
         else:
+            if job is not None:
+                return redirect("dossiers:scan-job", code=dossier.code, pk=job.pk)
             if data["prepared"] is not None:
                 messages.success(request, _("The file of “%(name)s” is kept (%(pages)s pages).")
                                  % {"name": component.name, "pages": data["prepared"].pages})
             else:
                 messages.success(request, _("“%(name)s” is recorded.") % {"name": component.name})
-            return redirect(reverse("dossiers:detail", kwargs={"code": dossier.code}) + "#components")
+            return _to_components(dossier)
     context = _detail_context(request, dossier, files={"bound_component": form})
     return render(request, "dossiers/detail.html", context, status=400)
 
@@ -349,7 +385,7 @@ def result_attach(request: HttpRequest, code: str) -> HttpResponse:
     dossier = get_dossier_for_user(request.user, code, action="resolve")
     if dossier.status not in (Status.RESOLVED, Status.RETURNED):
         raise PermissionDenied
-    if dossier.files.filter(role=FileRole.RESULT).exists():
+    if dossier.files.filter(role=FileRole.RESULT, removed_at__isnull=True).exists():
         messages.error(request, _("This dossier already has its result file."))
         return redirect("dossiers:detail", code=dossier.code)
     form = ResultFileForm(request.POST, request.FILES)
@@ -380,7 +416,105 @@ def file_reuse(request: HttpRequest, code: str) -> HttpResponse:
     else:
         messages.success(request, _("“%(file)s” from dossier %(from)s is attached to “%(name)s” without scanning again.")
                          % {"file": source.original_name, "from": source.dossier.code, "name": component.name})
-    return redirect(reverse("dossiers:detail", kwargs={"code": dossier.code}) + "#components")
+    return _to_components(dossier)
+
+
+def _changeable_file(request, code: str, pk: int) -> tuple[Dossier, DossierFile]:
+    """The dossier (in scope, ``dossier.files`` on it: else 404/403) and its file the user may change."""
+    dossier = get_dossier_for_user(request.user, code, action="files")
+    dossier_file = DossierFile.objects.select_related("component").filter(dossier=dossier, pk=pk).first()
+    if dossier_file is None:
+        raise Http404
+    if dossier.status == Status.REFUSED or (
+        dossier_file.role == FileRole.RESULT and not can(request.user, "dossier.resolve", dossier)
+    ):
+        raise PermissionDenied
+    return dossier, dossier_file
+
+
+def _log_change(request, dossier: Dossier, dossier_file: DossierFile, **detail) -> None:
+    """A file removed or replaced is recorded in the audit log, as downloads are."""
+    log_access(request=request, table=DossierFile._meta.db_table, row_id=dossier_file.pk, action="update",
+               detail={"dossier": dossier.code, "sha256": dossier_file.sha256, **detail})
+
+
+def _file_form_error(request, dossier: Dossier, form) -> HttpResponse:
+    context = _detail_context(request, dossier, files={"bound_file": form})
+    return render(request, "dossiers/detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def file_remove(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """Remove a wrong file with its reason: it stays in the storage and in the list, struck through."""
+    dossier, dossier_file = _changeable_file(request, code, pk)
+    form = FileRemoveForm(request.POST, dossier_file=dossier_file)
+    if form.is_valid():
+        try:
+            dossier_files.file_remove(dossier=dossier, dossier_file=dossier_file, reason=form.cleaned_data["reason"],
+                                      by=request.user)
+        except dossier_files.FileRefused as error:
+            form.add_error(None, str(error))
+        else:
+            _log_change(request, dossier, dossier_file, removed=True, reason=dossier_file.removal_reason)
+            messages.success(request, _("“%(file)s” is removed from the dossier; it stays in its history.")
+                             % {"file": dossier_file.original_name})
+            return _to_components(dossier)
+    return _file_form_error(request, dossier, form)
+
+
+@login_required
+@require_POST
+def file_replace(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """Store a new file (or pages) in place of a wrong one; the old one stays, struck through."""
+    dossier, dossier_file = _changeable_file(request, code, pk)
+    form = FileReplaceForm(request.POST, request.FILES, dossier_file=dossier_file)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["uploads"]:
+                if dossier_file.removed_at is not None:
+                    raise dossier_files.FileRefused(_("This file was already removed."))
+                job = scan_jobs.scan_job_start(dossier=dossier, component=dossier_file.component, uploads=data["uploads"],
+                                               by=request.user, replaces=dossier_file, reason=data["reason"])
+                _log_change(request, dossier, dossier_file, replacing=True, reason=data["reason"], scan_job=job.pk)
+                return redirect("dossiers:scan-job", code=dossier.code, pk=job.pk)
+            new = dossier_files.file_replace(dossier=dossier, dossier_file=dossier_file, prepared=data["prepared"],
+                                             reason=data["reason"], by=request.user)
+        except dossier_files.FileRefused as error:
+            form.add_error(None, str(error))
+        else:
+            _log_change(request, dossier, dossier_file, removed=True, reason=dossier_file.removal_reason, replaced_by=new.pk)
+            messages.success(request, _("“%(old)s” is replaced by “%(new)s”; the old file stays in the dossier's history.")
+                             % {"old": dossier_file.original_name, "new": new.original_name})
+            return _to_components(dossier)
+    return _file_form_error(request, dossier, form)
+
+
+# The job page reloads itself this often while the pages are checked and joined.
+SCAN_REFRESH_SECONDS = 2
+
+
+@login_required
+@require_GET
+def scan_job(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """A scan job's progress (the page reloads itself), then back to the dossier when it is done; its
+    message when a page was refused (nothing kept)."""
+    dossier = get_dossier_for_user(request.user, code, action="files")
+    job = ScanJob.objects.select_related("component", "result").filter(dossier=dossier, pk=pk).first()
+    if job is None:
+        raise Http404
+    if job.status == JobStatus.QUEUED and job.sent_at is None:
+        scan_jobs.scan_job_send(job.pk)  # the broker was down when the pages were uploaded: try again
+        job.refresh_from_db()
+    if job.status == JobStatus.DONE and job.result is not None:
+        messages.success(request, _("The file of “%(name)s” is kept (%(pages)s pages).")
+                         % {"name": job.component.name, "pages": job.result.pages})
+        return _to_components(dossier)
+    response = render(request, "dossiers/files/scan_job.html", {"dossier": dossier, "job": job})
+    if job.is_active:
+        response["Refresh"] = str(SCAN_REFRESH_SECONDS)  # the page reloads itself until the job ends
+    return response
 
 
 def _int(value) -> int | None:
@@ -401,7 +535,8 @@ def stream_file(dossier_file: DossierFile) -> FileResponse:
 @login_required
 @require_GET
 def file_download(request: HttpRequest, code: str, pk: int) -> FileResponse:
-    """One file of a dossier the user sees (dossiers.access), logged as a view of personal data."""
+    """One file of a dossier the user sees (dossiers.access), logged as a view of personal data; a removed
+    file stays downloadable for the trail."""
     dossier = get_dossier_for_user(request.user, code)
     dossier_file = DossierFile.objects.filter(dossier=dossier, pk=pk).first()
     if dossier_file is None:

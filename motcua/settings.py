@@ -273,6 +273,11 @@ CATALOGUE_IMPORT_INLINE_BYTES = env_int("CATALOGUE_IMPORT_INLINE_BYTES", 64 * 10
 # The largest file (or set of scanned pages joined into one) a dossier takes (dossiers.files): larger is
 # refused with a message. It must stay below REQUEST_MAX_BYTES, or the upload gets the bare 413 first.
 DOSSIER_FILE_MAX_BYTES = env_int("DOSSIER_FILE_MAX_BYTES", 5 * 1024 * 1024)
+# Pages scanned for one component are checked and joined in the request when there are at most this many
+# files and at most this many bytes in all; more (a 20-page scan) go to a Celery job whose page shows its
+# progress (dossiers.scan_jobs). The bytes stay below DOSSIER_FILE_MAX_BYTES: nothing larger is taken.
+DOSSIER_SCAN_INLINE_PAGES = env_int("DOSSIER_SCAN_INLINE_PAGES", 5)
+DOSSIER_SCAN_INLINE_BYTES = env_int("DOSSIER_SCAN_INLINE_BYTES", 2 * 1024 * 1024)
 if not 0 < DOSSIER_FILE_MAX_BYTES <= REQUEST_MAX_BYTES - 256 * 1024:
     raise ImproperlyConfigured(
         f"DOSSIER_FILE_MAX_BYTES ({DOSSIER_FILE_MAX_BYTES}) must be positive and at least 256 KiB below "

@@ -38,7 +38,8 @@ def _file_of(token: str) -> DossierFile | None:
     if not isinstance(data, dict) or not isinstance(data.get("f"), int) or not isinstance(data.get("c"), str):
         return None
     return (
-        DossierFile.objects.filter(pk=data["f"], role=FileRole.RESULT, dossier__code=data["c"], dossier__status__in=FINISHED)
+        DossierFile.objects.filter(pk=data["f"], role=FileRole.RESULT, dossier__code=data["c"], dossier__status__in=FINISHED,
+                                   removed_at__isnull=True)
         .select_related("dossier").first()
     )
 
@@ -46,7 +47,8 @@ def _file_of(token: str) -> DossierFile | None:
 def result_links(dossier_pk: int, code: str) -> list[dict]:
     """The result files of a finished dossier whose code and digits were just checked, each with its
     signed download link and its signature's check (the lookup and the download page show these)."""
-    rows = DossierFile.objects.filter(dossier_id=dossier_pk, role=FileRole.RESULT, dossier__status__in=FINISHED)
+    rows = DossierFile.objects.filter(dossier_id=dossier_pk, role=FileRole.RESULT, dossier__status__in=FINISHED,
+                                      removed_at__isnull=True)  # a removed (wrong) result is never offered
     return [
         {"name": row.original_name, "pages": row.pages, "size": row.size, "token": issue(row, code),
          "signature_check": row.signature_check}

@@ -197,7 +197,7 @@ def payload(*, started: datetime, options: dict, generated, machine: dict, scena
         "started_at": started.isoformat(),
         "finished_at": timezone.now().isoformat(),
         "options": {k: options.get(k) for k in ("size", "runs", "requests", "intake", "threads", "import_dossiers",
-                                                 "import_procedures", "skip_generate", "only")},
+                                                 "import_procedures", "files", "skip_generate", "only")},
         "machine": machine,
         "generation": None if generated is None else {"size": generated.size, "seconds": generated.seconds,
                                                       "steps": generated.steps},
@@ -272,6 +272,11 @@ def _figures_table(results: dict) -> list[str]:
                          f"{extra.get('vm_rss_mb', 0):,.0f} MB resident at the end |")
         elif key.startswith("memory."):
             lines.append(f"| {result['label']} | {result['value']:,.0f} MB | {extra['seconds_in_job']:.1f} s in the job |")
+        elif key.startswith("files."):
+            p95 = f"p95 {extra['p95_ms']:,.0f} ms, " if extra.get("p95_ms") is not None else ""
+            lines.append(f"| {result['label']} | {_fmt(result['value'], 's')} ({_range(result)}) | {p95}{extra['dossiers']} "
+                         f"dossiers, errors {extra['errors']}; {extra['bytes_per_dossier'] / 1e6:,.2f} MB stored a dossier, "
+                         f"**{extra['gb_per_100k']:,.0f} GB per 100,000 dossiers** |")
         elif key.startswith("import."):
             lines.append(f"| {result['label']} | {_fmt(result['value'], 's')} | {extra['created']:,} created "
                          f"({extra['rows_per_second'] or 0:,.0f}/s); errors {extra['errors']} |")
@@ -339,6 +344,18 @@ Each change keeps the behaviour and the tests; each was found with `EXPLAIN ANAL
 - **Intake numbers a dossier in one statement** (`dossiers/numbering.py`). The daily counter was a savepoint, a
   get-or-create, an UPDATE and a SELECT; it is one `INSERT … ON CONFLICT … DO UPDATE … RETURNING`, with the same
   row lock serialising the desks (75 → about 130 dossiers a second in one process, on a loaded machine).
+
+## Intake with files, and the storage they take
+
+Section 7 (`--files N`, default 20) takes in N dossiers with a 20-page scan of one component (A4 at 150 dpi, grey
+JPEG, about 190 KB a page, as a desk scanner makes them) through the scan job that checks and joins the pages into
+one PDF (`dossiers/scan_jobs.py`, run in-process as without a broker; with a broker the desk's request only keeps
+the pages and the job does the rest), and N dossiers with three components each given as a single one-page PDF.
+Each time runs from `dossier_receive` to the last file stored. The files go to a throwaway `MEDIA_ROOT`; the bytes
+they take there, divided by the dossiers and multiplied by 100,000, give the storage per 100,000 dossiers. A
+joined scan keeps its JPEG pages as they are (no loss, no growth), so the storage is that of the scanner's output:
+plan the `MEDIA_ROOT` volume (or the S3 bucket) from the scan resolution the desks use. A file removed as wrong
+is kept (the trail), and a file reused from an earlier dossier is stored once.
 
 ## Scale beyond one machine
 

@@ -13,7 +13,10 @@
    web worker (gunicorn, one sync worker, as the Dockerfile runs it) after a round of real requests — list
    pages, the register and its downloads, a report page, a 5 MB catalogue upload —, read from its VmHWM;
 6. imports: historical dossiers (``dossiers_import`` on a generated CSV) and a catalogue
-   (``procedures_import``).
+   (``procedures_import``);
+7. files: intake with files — a dossier taken in with a 20-page scan (its pages kept, checked and joined
+   into one PDF by the scan job, run in-process as without a broker) and one with three single PDFs —,
+   and the storage those files take, measured on the sample and extrapolated to 100,000 dossiers.
 
 Times are wall-clock on a shared 2-core machine: the median of ``runs`` with the minimum and maximum.
 """
@@ -259,7 +262,7 @@ def _pdf_pages(content: bytes) -> int | None:
 
 class Bench:
     def __init__(self, *, runs: int, requests: int, intake: int, threads: int, import_dossiers: int,
-                 import_procedures: int, page_seconds: float = 60.0, out=print):
+                 import_procedures: int, page_seconds: float = 60.0, files: int = 20, out=print):
         self.runs = runs
         self.requests = requests
         self.page_seconds = page_seconds
@@ -267,6 +270,7 @@ class Bench:
         self.threads = threads
         self.import_dossiers = import_dossiers
         self.import_procedures = import_procedures
+        self.files_size = files
         self.out = out
         self.results: list[Result] = []
         User = get_user_model()
@@ -304,7 +308,7 @@ class Bench:
         self.scenario = self.scenario_description()  # before intake and imports add rows
         self.out(f"Measuring on {Dossier.objects.count():,} dossiers; quarter {self.period.key} "
                  f"({self.period.first_day:%d/%m/%Y}–{self.period.last_day:%d/%m/%Y}); runs: {self.runs}")
-        for name in ("figures", "exports", "pages", "intake", "memory", "imports"):
+        for name in ("figures", "exports", "pages", "intake", "memory", "imports", "files"):
             if name in sections:
                 getattr(self, name)()
         return self.results
@@ -737,3 +741,137 @@ class Bench:
                 "rows_per_second": created / seconds if seconds else None}),
                 f"  import catalogue    {seconds:.1f} s for {created:,} procedures ({created / seconds:,.0f}/s)"
                 + (f"  !!! {len(report.errors)} errors, e.g. {report.errors[:3]}" if report.errors else ""))
+
+
+    # -- 7. intake with files -------------------------------------------------------------------------------
+
+    def files(self) -> None:
+        """Dossiers taken in with their files, each timed from ``dossier_receive`` to the last file stored:
+        a 20-page scan of one component (A4 at 150 dpi, grey, JPEG — what a desk scanner makes — through
+        ``scan_job_start`` and the job, which checks and joins the pages into one PDF), and three
+        components each given as a single one-page PDF (``prepare`` + ``component_update``). The files go
+        to a throwaway MEDIA_ROOT; the bytes they take there are divided by the dossiers and multiplied
+        by 100,000."""
+        from django.test.utils import override_settings
+
+        self.out(f"7. Intake with files ({self.files_size} dossiers with a 20-page scan, {self.files_size} with 3 single PDFs)")
+        pages = [_scanned_page(seed) for seed in range(20)]
+        singles = [_single_pdf(page) for page in pages[:3]]
+        with tempfile.TemporaryDirectory(prefix="motcua-bench-files-") as folder, override_settings(MEDIA_ROOT=folder), \
+                _celery_in_process():
+            root = Path(folder)
+            for key, label, kind in (("files.scan20", "Intake with a 20-page scan, joined by the job", "scan"),
+                                     ("files.pdf3", "Intake with 3 single PDFs", "pdf")):
+                before = _bytes_under(root)
+                times, errors = self._intake_with_files(kind, pages if kind == "scan" else singles)
+                stored = _bytes_under(root) - before
+                done = len(times)
+                per_dossier = stored / done if done else 0
+                median, low, high = _stats(times) if times else (None, None, None)
+                self.add(Result(key, label, "s", median, low, high, extra={
+                    "dossiers": done, "errors": errors, "p95_ms": _percentile(times, 95) * 1000 if times else None,
+                    "bytes_per_dossier": per_dossier, "gb_per_100k": per_dossier * 100_000 / 1e9}),
+                    f"  {label:<46} p50 {_ms(median or 0)}, p95 {_ms(_percentile(times, 95) if times else 0)}; "
+                    f"{per_dossier / 1e6:,.2f} MB a dossier → {per_dossier * 100_000 / 1e9:,.0f} GB per 100,000 dossiers"
+                    + (f"  !!! {errors} errors" if errors else ""))
+
+    def _intake_with_files(self, kind: str, contents: list[bytes]) -> tuple[list[float], int]:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from dossiers import files as dossier_files
+        from dossiers import scan_jobs
+        from dossiers.models import ReceivedComponent, ReceivedForm
+        from dossiers.services import Applicant, dossier_receive
+        from motcua.audit import audit_context
+        from motcua.models import JobStatus
+
+        procedure = Procedure.objects.posted_in(self.commune).in_force().order_by("code").first()
+        rng = random.Random(7)
+        times, errors = [], 0
+        with audit_context(actor=self.commune_desk.pk, unit=self.commune.pk):
+            for n in range(self.files_size):
+                applicant = Applicant(name=f"Người nộp tệp {kind}-{n}", id_number=f"{rng.randrange(10**11, 10**12)}",
+                                      phone=f"09{rng.randrange(10**7, 10**8)}", address="Thôn 1")
+                started = time.perf_counter()
+                try:
+                    dossier = dossier_receive(unit=self.commune, procedure=procedure, applicant=applicant, by=self.commune_desk,
+                                              channel=Channel.DIRECT)
+                    # The generated catalogue lists no components: the desk's three, as intake records them.
+                    components = ReceivedComponent.objects.bulk_create([
+                        ReceivedComponent(dossier=dossier, position=i, name=name, form=ReceivedForm.ORIGINAL, copies=1)
+                        for i, name in enumerate(("Tờ khai", "Giấy tờ tùy thân", "Giấy tờ chứng minh"))])
+                    if kind == "scan":
+                        uploads = [SimpleUploadedFile(f"trang-{i:02d}.jpg", page) for i, page in enumerate(contents, 1)]
+                        job = scan_jobs.scan_job_start(dossier=dossier, component=components[0], uploads=uploads,
+                                                       by=self.commune_desk)
+                        job.refresh_from_db()
+                        if job.status != JobStatus.DONE or job.result.pages != len(contents):
+                            raise RuntimeError(f"scan job {job.status}: {job.error}")
+                    else:
+                        for component, content in zip(components, contents):
+                            prepared = dossier_files.prepare([SimpleUploadedFile(f"{component.position}.pdf", content)])
+                            dossier_files.component_update(dossier=dossier, component=component, form=component.form,
+                                                           copies=1, prepared=prepared, by=self.commune_desk)
+                except Exception as exc:  # counted and shown: a failed intake is a finding
+                    errors += 1
+                    if errors <= 3:
+                        self.out(f"    intake with files error: {exc.__class__.__name__}: {exc}")
+                    continue
+                times.append(time.perf_counter() - started)
+        return times, errors
+
+
+def _scanned_page(seed: int) -> bytes:
+    """One A4 page as a desk scanner makes it (150 dpi, grey, JPEG): lines of dark words on off-white."""
+    from io import BytesIO
+
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)
+    image = Image.new("L", (1240, 1754), 250)
+    draw = ImageDraw.Draw(image)
+    y = 150
+    while y < 1600:
+        x = 120
+        while x < 1100:
+            width = rng.randint(20, 90)
+            draw.rectangle([x, y, min(x + width, 1120), y + 18], fill=rng.randint(20, 60))
+            x += width + rng.randint(10, 18)
+        y += rng.randint(34, 44)
+    out = BytesIO()
+    image.save(out, format="JPEG", quality=75)
+    return out.getvalue()
+
+
+def _single_pdf(page: bytes) -> bytes:
+    """A one-page PDF as a scanner's "scan to PDF" writes it (the JPEG page inside)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.open(BytesIO(page)).save(out, format="PDF", resolution=150.0, quality="keep")
+    return out.getvalue()
+
+
+def _bytes_under(root: Path) -> int:
+    return sum(path.stat().st_size for path in root.rglob("*") if path.is_file()) if root.exists() else 0
+
+
+class _celery_in_process:
+    """The scan job runs in-process once sent, as without a broker (CELERY_TASK_ALWAYS_EAGER); the app is
+    left as it was, its broker pools unbuilt (as tests/functional/test_journeys.py does)."""
+
+    def __enter__(self):
+        from motcua.celery import app
+
+        self.app = app
+        self.previous = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+        self.pools = (app._pool, app.amqp._producer_pool)
+        app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+        return self
+
+    def __exit__(self, *exc):
+        self.app.conf.task_always_eager, self.app.conf.task_eager_propagates = self.previous
+        self.app._pool, self.app.amqp._producer_pool = self.pools
+        return False

@@ -17,7 +17,7 @@ def test_the_benchmark_runs_every_section_on_a_small_province(tmp_path):
     out = StringIO()
     call_command(
         "bench", "--size", "2000", "--runs", "1", "--requests", "2", "--intake", "20", "--threads", "4",
-        "--import-dossiers", "300", "--import-procedures", "10",
+        "--import-dossiers", "300", "--import-procedures", "10", "--files", "2",
         "--output-json", str(tmp_path / "bench.json"), "--docs", str(tmp_path / "benchmarks.md"), stdout=out,
     )
     printed = out.getvalue()
@@ -38,8 +38,16 @@ def test_the_benchmark_runs_every_section_on_a_small_province(tmp_path):
     assert len(pages) == 15 and all(set(r["extra"]["statuses"]) == {"200"} for r in pages)
     assert results["intake.duplicates"]["value"] == 0 and results["intake.threads"]["extra"]["errors"] == 0
     assert results["import.dossiers"]["extra"]["created"] == 300 and results["import.procedures"]["extra"]["created"] == 10
+    # Intake with files: a 20-page scan joined by the job, and three single PDFs, with the storage they take.
+    for key in ("files.scan20", "files.pdf3"):
+        assert results[key]["extra"]["dossiers"] == 2 and results[key]["extra"]["errors"] == 0, results[key]
+        assert results[key]["value"] > 0 and results[key]["extra"]["bytes_per_dossier"] > 0
+    assert results["files.scan20"]["extra"]["bytes_per_dossier"] > 3 * results["files.pdf3"]["extra"]["bytes_per_dossier"]
+    assert "GB per 100,000 dossiers" in printed
     assert {t["key"] for t in data["targets"]} >= {"figures.province", "export.district_pdf", "intake.duplicates"}
 
     markdown = (tmp_path / "benchmarks.md").read_text(encoding="utf-8")
-    for heading in ("## The machine", "## The figures", "## The targets", "## Scale beyond one machine"):
+    assert "Intake with a 20-page scan, joined by the job" in markdown
+    for heading in ("## The machine", "## The figures", "## The targets", "## Intake with files, and the storage they take",
+                    "## Scale beyond one machine"):
         assert heading in markdown

@@ -81,6 +81,24 @@ def catalogue_import_of_a(w: World):
                                           unit=w.unit_a, filename="danh-muc.csv", data=b"", status="done")
 
 
+def file_of_a(w: World):
+    """A scanned file of commune A's dossier (a row only: no byte is stored or served here)."""
+    from dossiers.models import DossierFile, ReceivedComponent
+
+    component, _created = ReceivedComponent.objects.get_or_create(dossier=w.dossier, position=0,
+                                                                  defaults={"name": "Tờ khai"})
+    return DossierFile.objects.create(dossier=w.dossier, role="component", component=component, file="dossiers/x.pdf",
+                                      original_name="to-khai.pdf", content_type="application/pdf", size=1, sha256="0" * 64,
+                                      uploaded_at=timezone.now())
+
+
+def scan_job_of_a(w: World):
+    """A scan job of commune A's dossier (its page: the dossier's staff only)."""
+    from dossiers.models import ScanJob
+
+    return ScanJob.objects.create(dossier=w.dossier, component=file_of_a(w).component, status="running")
+
+
 def unit_query(w: World) -> dict:
     return {"unit": w.unit_a.code}
 
@@ -130,6 +148,10 @@ MATRIX: dict[str, Case] = {
     "dossiers:result-file": Case(kwargs=lambda w: {"code": w.dossier.code}, method="post"),
     "dossiers:file-reuse": Case(kwargs=lambda w: {"code": w.dossier.code}, method="post"),
     "dossiers:file": Case(kwargs=lambda w: {"code": w.dossier.code, "pk": 1}),
+    "dossiers:file-remove": Case(kwargs=lambda w: {"code": w.dossier.code, "pk": file_of_a(w).pk}, method="post",
+                                 data=lambda w: {"reason": "Quét nhầm"}),
+    "dossiers:file-replace": Case(kwargs=lambda w: {"code": w.dossier.code, "pk": file_of_a(w).pk}, method="post"),
+    "dossiers:scan-job": Case(kwargs=lambda w: {"code": w.dossier.code, "pk": scan_job_of_a(w).pk}),
     "lookup:result-files": Case(expect="public", query=lambda w: {"code": w.dossier.code, "phone4": SECRET_PHONE[-4:]}),
     "lookup:result-file": Case(kwargs=lambda w: {"token": "not-a-pass"}, expect="public"),
     "forms:register": Case(query=lambda w: {**unit_query(w), "from": "01/01/2020", "to": "31/12/2030"}),
@@ -333,3 +355,25 @@ def test_the_admin_is_for_administrators_only(client, world, desk_officer_a):
     client.login(username=desk_officer_a.username, password=PASSWORD)
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302 and "/quan-tri/login/" in response["Location"]
+
+
+def test_the_file_changes_and_scan_jobs_are_for_the_dossiers_desk_only(client, world, desk_officer_a):
+    """Commune A's desk removes, replaces and follows a scan job; anonymous users are sent to sign in (commune
+    B's staff: the matrix above)."""
+    from dossiers.models import DossierFile
+
+    removed, job = file_of_a(world), scan_job_of_a(world)
+    urls = {
+        "remove": reverse("dossiers:file-remove", kwargs={"code": world.dossier.code, "pk": removed.pk}),
+        "replace": reverse("dossiers:file-replace", kwargs={"code": world.dossier.code, "pk": removed.pk}),
+        "job": reverse("dossiers:scan-job", kwargs={"code": world.dossier.code, "pk": job.pk}),
+    }
+    for name, url in urls.items():
+        response = client.post(url) if name != "job" else client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login")), name
+    client.login(username=desk_officer_a.username, password=PASSWORD)
+    assert client.get(urls["job"]).status_code == 200
+    assert client.get(urls["remove"]).status_code == 405  # POST only
+    assert client.post(urls["replace"], {f"rp{removed.pk}-reason": "Mờ"}).status_code == 400  # no file chosen
+    assert client.post(urls["remove"], {f"rm{removed.pk}-reason": "Quét nhầm"}).status_code == 302
+    assert DossierFile.objects.get(pk=removed.pk).removed_at is not None

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from reports.bench import document, generate, measure
 
-SECTIONS = ("figures", "exports", "pages", "intake", "memory", "imports")
+SECTIONS = ("figures", "exports", "pages", "intake", "memory", "imports", "files")
 
 
 class Command(BaseCommand):
@@ -37,6 +37,8 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=20, help="Threads for the concurrent intake (default 20)")
         parser.add_argument("--import-dossiers", type=int, default=100_000, help="Rows of the historical import (default 100000)")
         parser.add_argument("--import-procedures", type=int, default=5_000, help="Rows of the catalogue import (default 5000)")
+        parser.add_argument("--files", type=int, default=20,
+                            help="Dossiers taken in with a 20-page scan, and again with 3 single PDFs (default 20)")
         parser.add_argument("--only", help=f"Comma-separated sections to measure: {', '.join(SECTIONS)} (default all)")
         parser.add_argument("--from-json", help="Measure nothing: write the Markdown again from a saved run's JSON")
         parser.add_argument("--docs", default=str(Path(settings.BASE_DIR) / "docs" / "benchmarks.md"),
@@ -85,7 +87,7 @@ class Command(BaseCommand):
         bench = measure.Bench(runs=options["runs"], requests=options["requests"], intake=options["intake"],
                               threads=options["threads"], import_dossiers=options["import_dossiers"],
                               import_procedures=options["import_procedures"], page_seconds=options["page_seconds"],
-                              out=out)
+                              files=options["files"], out=out)
         results = bench.run(only)
 
         machine = {**document.machine(), "load_average_start": load_at_start}
