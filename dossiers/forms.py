@@ -346,6 +346,10 @@ class TransferForm(StepForm):
         return {**arguments, "officer": officer.user if officer is not None else None}
 
 
+class HandOnForm(StepForm):
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class PauseForm(StepForm):
     kind = forms.ChoiceField(label=_("Kind of pause"), choices=PauseKind.choices, initial=PauseKind.SUPPLEMENT)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))

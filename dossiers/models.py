@@ -1,10 +1,10 @@
 """Dossiers (hồ sơ) from intake to return: the record, every transition with who and when, pauses,
-the one apology, and the per-unit daily counter behind the codes."""
+the stages of the internal process, the apologies, and the per-unit daily counter behind the codes."""
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from motcua.db import SearchKey
@@ -83,6 +83,13 @@ class DossierQuerySet(models.QuerySet):
 
     def pending(self) -> DossierQuerySet:
         return self.filter(status__in=Status.pending())
+
+    def with_latest_apology(self) -> DossierQuerySet:
+        """Each dossier with its latest apology's reason and new appointment (``latest_apology_reason``,
+        ``latest_new_due_at``; None without one): one row per dossier however many apologies it has."""
+        latest = Apology.objects.filter(dossier=OuterRef("pk")).order_by("-issued_at", "-pk")
+        return self.annotate(latest_apology_reason=Subquery(latest.values("reason")[:1]),
+                             latest_new_due_at=Subquery(latest.values("new_due_at")[:1]))
 
     def overdue(self, at) -> DossierQuerySet:
         """Pending and overdue at ``at`` (``overdue_condition``): the board, the warnings and the digest."""
@@ -217,6 +224,13 @@ class Dossier(models.Model):
         return self.receiving_unit_id != self.handling_unit_id
 
     @property
+    def apology(self) -> Apology | None:
+        """The latest apology (its new appointment is the one the citizen holds now), or None. Reads
+        ``apologies`` prefetched when they were."""
+        apologies = list(self.apologies.all())
+        return max(apologies, key=lambda a: (a.issued_at, a.pk)) if apologies else None
+
+    @property
     def is_pending(self) -> bool:
         return self.status in Status.pending()
 
@@ -266,12 +280,63 @@ class Pause(models.Model):
         ]
 
 
-class Apology(models.Model):
-    """Phiếu xin lỗi và hẹn lại ngày trả kết quả: at most one per dossier."""
+class DossierStage(models.Model):
+    """One stage of a dossier's internal process (quy trình nội bộ), copied from the procedure's version at
+    intake: who held it (the unit, and the agency for an agency's stage), when it began and ended, its
+    own due moment (its share of the processing time from when it began, moved by pauses:
+    ``motcua.deadlines.stage_due``) and whether it ended early, on time or late
+    (``deadlines.classify_outcome``, as the dossier). Moved only by the dossier's steps
+    (``dossiers.stages.follow``, called by ``StepTable.take``)."""
 
     audited = True  # every change recorded by the audit trigger (motcua.audit)
 
-    dossier = models.OneToOneField(Dossier, on_delete=models.CASCADE, related_name="apology")
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="stages")
+    position = models.PositiveSmallIntegerField(_("position"))
+    name = models.CharField(_("stage"), max_length=200)
+    holder = models.CharField(_("held by"), max_length=20, help_text=_("procedures.StageHolder or an agency kind."))
+    hours = models.DecimalField(_("share (working hours)"), max_digits=8, decimal_places=2)
+    unit = models.ForeignKey(AdministrativeUnit, verbose_name=_("unit"), null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(Agency, verbose_name=_("agency"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
+    started_at = models.DateTimeField(_("began"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("ended by"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("dossier stage")
+        verbose_name_plural = _("dossier stages")
+        ordering = ["dossier", "position"]
+        constraints = [models.UniqueConstraint(fields=["dossier", "position"], name="dossier_stage_position_unique")]
+        indexes = [models.Index(fields=["unit", "agency", "outcome"], name="dossier_stage_holder_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} · {self.position + 1}. {self.name}"
+
+    @property
+    def holder_label(self) -> str:
+        from procedures.models import stage_holder_label
+
+        return stage_holder_label(self.holder)
+
+
+class Apology(models.Model):
+    """Phiếu xin lỗi và hẹn lại ngày trả kết quả. A dossier without an internal process has at most one;
+    one with stages may have one per stage that ran late, issued by the unit (and agency) that held it."""
+
+    audited = True  # every change recorded by the audit trigger (motcua.audit)
+
+    # Filters keep reading ``apology__…``; ``dossier.apologies`` lists them, ``Dossier.apology`` is the latest.
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="apologies", related_query_name="apology")
+    stage = models.ForeignKey(DossierStage, verbose_name=_("late stage"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="apologies")
+    unit = models.ForeignKey(AdministrativeUnit, verbose_name=_("issued by (unit)"), null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(Agency, verbose_name=_("issued by (agency)"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
     reason = models.TextField(_("reason"))
     new_due_at = models.DateTimeField(_("new appointment"))
     issued_at = models.DateTimeField(_("issued at"))
@@ -280,6 +345,12 @@ class Apology(models.Model):
     class Meta:
         verbose_name = _("apology")
         verbose_name_plural = _("apologies")
+        ordering = ["issued_at", "pk"]
+        constraints = [
+            # One per dossier without a stage, one per stage otherwise.
+            models.UniqueConstraint(fields=["dossier"], condition=Q(stage__isnull=True), name="apology_one_per_dossier"),
+            models.UniqueConstraint(fields=["stage"], name="apology_one_per_stage"),
+        ]
 
 
 class CounterKind(models.TextChoices):

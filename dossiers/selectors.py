@@ -405,6 +405,7 @@ EVENT_LABELS = {
     "refuse": gettext_lazy("Refused at intake"),
     "transfer": gettext_lazy("Transferred"),
     "start": gettext_lazy("Processing started"),
+    "hand_on": gettext_lazy("Handed on to the next stage"),
     "pause": gettext_lazy("Paused"),
     "resume": gettext_lazy("Resumed"),
     "resolve": gettext_lazy("Resolved"),
@@ -429,7 +430,8 @@ def dossier_events(dossier: Dossier) -> list:
 
 
 def dossier_apology(dossier: Dossier) -> Apology | None:
-    return Apology.objects.filter(dossier=dossier).select_related("issued_by").first()
+    """The latest apology (its new appointment is the one the citizen holds now)."""
+    return Apology.objects.filter(dossier=dossier).select_related("issued_by").order_by("-issued_at", "-pk").first()
 
 
 def transfer_units(dossier: Dossier) -> list[AdministrativeUnit]:

@@ -29,6 +29,7 @@ from procedures.services import procedure_terms_at
 
 from . import files as dossier_files
 from . import forms
+from . import stages as dossier_stages
 from .models import Apology, Channel, Digitisation, Dossier, DossierEvent, Outcome, Pause, ReturnChannel, Status
 from .numbering import allocate_code
 from .steps import Step, StepTable, step_recorded
@@ -141,6 +142,7 @@ def dossier_receive(
     )
     if components_received is not None:
         dossier_files.components_record(dossier=dossier, received=components_received)
+    dossier_stages.stages_create(dossier, terms.stages, at=received_at)
     event = _record(dossier, action="receive", from_status="", by=by, at=received_at, unit=unit)
     step_recorded.send(sender=Dossier, event=event)  # the applicant is told (notices), as after every step
     return dossier
@@ -200,6 +202,26 @@ def dossier_start(*, dossier: Dossier, by, at: datetime | None = None) -> Dossie
         return ["officer"]
 
     return STEPS.take(dossier, "start", by=by, at=at, change=change)
+
+
+def dossier_hand_on(*, dossier: Dossier, by, note: str = "", at: datetime | None = None) -> Dossier:
+    """End the stage of the internal process being held and begin the next (the agency proposes to the
+    leader, the leader's decision goes back to the desk …); the state stays."""
+
+    def change(dossier: Dossier, at: datetime) -> list[str]:
+        _check_moment(dossier, at)
+        return []
+
+    return STEPS.take(dossier, "hand_on", by=by, at=at, note=note, change=change,
+                      event=lambda d: {"unit": d.handling_unit, "agency": d.agency})
+
+
+def _hand_on_refusal(dossier: Dossier) -> str | None:
+    """A hand-on needs a next stage to go to."""
+    held = dossier_stages.held_stage(dossier)
+    if held is None or not dossier.stages.filter(started_at__isnull=True, position__gt=held.position).exists():
+        return _("This dossier has no next stage of its internal process to hand on to.")
+    return None
 
 
 def dossier_pause(*, dossier: Dossier, by, kind: str, reason: str, at: datetime | None = None) -> Pause:
@@ -294,17 +316,31 @@ def dossier_stop(*, dossier: Dossier, by, action: str, reason: str, at: datetime
     return STEPS.take(dossier, action, by=by, at=at, note=reason.strip(), change=change)
 
 
+STAGES_APOLOGISED = gettext_lazy("Every stage of this dossier that ran late already has its apology.")
+
+
 def dossier_apologise(*, dossier: Dossier, by, reason: str, new_due_at: datetime, at: datetime | None = None) -> Apology:
-    """The apology with a new appointment: one per dossier; the outcome is still judged on the old due moment."""
+    """The apology with a new appointment; the outcome is still judged on the old due moment. Without an
+    internal process: one per dossier, issued by the handling unit. With one: one per stage that ran (or
+    is about to run) late, issued by the unit and agency that held it (``dossiers.stages.apology_stage``)."""
     apologies = []
 
     def change(dossier: Dossier, at: datetime) -> list[str]:
         if not reason.strip():
             raise TransitionError(_("Give the reason for the delay."))
-        if new_due_at <= at or new_due_at <= dossier.due_at:
+        latest = dossier.apology
+        appointment = max(dossier.due_at, latest.new_due_at) if latest is not None else dossier.due_at
+        if new_due_at <= at or new_due_at <= appointment:
             raise TransitionError(_("The new appointment must be later than now and than the original one."))
+        stage = None
+        if dossier.stages.exists():
+            stage = dossier_stages.apology_stage(dossier, at)
+            if stage is None:
+                raise TransitionError(STAGES_APOLOGISED)
+        unit, agency = (stage.unit, stage.agency) if stage is not None else (dossier.handling_unit, dossier.agency)
         apologies.append(Apology.objects.create(
-            dossier=dossier, reason=reason.strip(), new_due_at=new_due_at, issued_at=at, issued_by=by))
+            dossier=dossier, stage=stage, unit=unit, agency=agency, reason=reason.strip(), new_due_at=new_due_at,
+            issued_at=at, issued_by=by))
         return []
 
     STEPS.take(dossier, "apologise", by=by, at=at, note=reason.strip(), change=change)
@@ -312,14 +348,20 @@ def dossier_apologise(*, dossier: Dossier, by, reason: str, new_due_at: datetime
 
 
 def _apology_refusal(dossier: Dossier) -> str | None:
-    """The apology's eligibility beyond the state: one per dossier; a resolved dossier only if late; a
-    pending one from one working day before its appointment (the apology is sent at the latest the day
-    before the dossier falls late), not while it is comfortably on time."""
+    """The apology's eligibility beyond the state: a resolved dossier only if late; a pending one from
+    one working day before its appointment (the apology is sent at the latest the day before the
+    dossier falls late), not while it is comfortably on time; one per dossier, or, with an internal
+    process, one per late stage."""
+    now = timezone.now()
     if dossier.status == Status.RESOLVED and dossier.outcome != Outcome.LATE:
         return _("An apology is issued for a dossier that is or will be late, before its result is returned.")
-    if dossier.status in PENDING and work_calendar().add_working_time(timezone.now(), days=1) < dossier.due_at:
+    if dossier.status in PENDING and work_calendar().add_working_time(now, days=1) < dossier.due_at:
         return _("This dossier is on time: an apology is issued from one working day before its appointment, "
                  "when it will be late.")
+    if dossier.stages.exists():
+        if dossier_stages.apology_stage(dossier, now) is None:
+            return str(STAGES_APOLOGISED)
+        return None
     if Apology.objects.filter(dossier_id=dossier.pk).exists():
         return _("This dossier already has an apology; only one is allowed.")
     return None
@@ -336,12 +378,16 @@ STEPS = StepTable(
     error=TransitionError,
     refused=gettext_lazy("“%(action)s” is not possible for a dossier that is “%(status)s”."),
     touch=("updated_at",),
+    follow=dossier_stages.follow,
     steps=[
         Step("transfer", gettext_lazy("Transfer"), _OPEN, Status.TRANSFERRED, "dossier.transfer",
              forms.TransferForm, gettext_lazy("Dossier %(code)s was transferred."), service=dossier_transfer),
         Step("start", gettext_lazy("Start processing"), {Status.RECEIVED, Status.TRANSFERRED}, Status.IN_PROGRESS,
              "dossier.start", forms.StepForm, gettext_lazy("Processing of dossier %(code)s has started."),
              service=dossier_start),
+        Step("hand_on", gettext_lazy("Hand on to the next stage"), _OPEN - {Status.RECEIVED}, None, "dossier.hand_on",
+             forms.HandOnForm, gettext_lazy("Dossier %(code)s was handed on to the next stage of its process."),
+             guard=_hand_on_refusal, service=dossier_hand_on),
         Step("pause", gettext_lazy("Pause"), _OPEN, Status.PAUSED, "dossier.pause",
              forms.PauseForm, gettext_lazy("Dossier %(code)s is paused: the clock is stopped."), service=dossier_pause),
         Step("resume", gettext_lazy("Resume"), {Status.PAUSED}, Status.IN_PROGRESS, "dossier.resume",
@@ -360,7 +406,8 @@ STEPS = StepTable(
         Step("withdraw", gettext_lazy("Withdraw / stop processing"), PENDING, Status.WITHDRAWN, "dossier.withdraw",
              forms.StopForm, gettext_lazy("Dossier %(code)s was withdrawn; processing stopped."),
              service=partial(dossier_stop, action="withdraw")),
-        # The state stays; one apology per dossier, while pending or resolved late and not yet returned.
+        # The state stays; one apology per dossier (per late stage with an internal process), while pending
+        # or resolved late and not yet returned.
         Step("apologise", gettext_lazy("Apologise and set a new appointment"), {*PENDING, Status.RESOLVED}, None,
              "dossier.apologise", forms.ApologyForm,
              gettext_lazy("The apology for dossier %(code)s is recorded with its new appointment."),

@@ -8,7 +8,8 @@ refused now.
 
 ``StepTable.take`` is the one write (Oscar's ``set_status``): it locks the row, checks the step is
 allowed from the current state (and its guard), lets the step's own service make what is specific to
-it, writes the state and records the event, all in one transaction. A step refused raises the
+it, writes the state, moves what follows every step (a dossier's stages) and records the event, all in
+one transaction. A step refused raises the
 table's error with a translated message and changes nothing.
 """
 from __future__ import annotations
@@ -53,13 +54,17 @@ class StepTable:
     """The steps of one model, the event each records, and the error a refused step raises."""
 
     def __init__(self, *, model: type[models.Model], steps: Iterable[Step], record: Callable[..., object],
-                 error: type[Exception], refused: str, touch: tuple[str, ...] = ()):
+                 error: type[Exception], refused: str, touch: tuple[str, ...] = (),
+                 follow: Callable[..., None] | None = None):
         self.model = model
         self.steps: dict[str, Step] = {step.name: step for step in steps}
         self.record = record  # record(obj, action=…, from_status=…, by=…, at=…, note=…, **event) → the event
         self.error = error
         self.refused = refused  # "“%(action)s” is not possible for a … that is “%(status)s”."
         self.touch = touch  # fields saved with every change (``updated_at``)
+        # What else moves with every step, in its transaction (a dossier's stages: dossiers.stages.follow):
+        # follow(locked, step_name, at=…, by=…), after the state is written and before the event.
+        self.follow = follow
 
     def __getitem__(self, name: str) -> Step:
         return self.steps[name]
@@ -112,6 +117,8 @@ class StepTable:
                 fields.append("status")
             if fields:
                 locked.save(update_fields=list(dict.fromkeys([*fields, *self.touch])))
+            if self.follow is not None:
+                self.follow(locked, name, at=at, by=by)
             recorded = self.record(locked, action=name, from_status=old, by=by, at=at, note=note,
                                    **(event(locked) if event is not None else {}))
             step_recorded.send(sender=self.model, event=recorded)

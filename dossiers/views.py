@@ -219,6 +219,8 @@ def _detail_context(request, dossier: Dossier, *, bound: StepForm | None = None,
         "events": selectors.dossier_events(dossier),
         "pauses": pauses,
         "apology": apology,
+        "apologies": list(dossier.apologies.select_related("unit", "agency", "stage")),
+        "stages": list(dossier.stages.select_related("unit", "agency", "ended_by")),
         "actions": actions,
         "just_received": request.GET.get("received") == "1",
         # The form a step just made, offered at once as the intake offers its slip (?printed=<form>).

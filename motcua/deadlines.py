@@ -76,6 +76,25 @@ def due_moment(
     return due
 
 
+def stage_due(
+    started_at: datetime,
+    hours: Decimal,
+    calendar: WorkCalendar,
+    *,
+    pauses: Iterable[tuple[datetime, datetime | None]] = (),
+    now: datetime | None = None,
+) -> datetime:
+    """A stage's due moment: its share of the processing time (``hours`` of working time) counted from
+    the first working moment at or after it began, moved by the working time paused since then. The
+    stages of an internal process that each use exactly their share end at the dossier's due moment."""
+    start = calendar.next_working_moment(started_at.astimezone(calendar.tz))
+    due = calendar.add_working_time(start, hours=Decimal(hours))
+    extra = paused_working_time(pauses, calendar, since=start, now=now or started_at)
+    if extra > timedelta(0):
+        due = calendar.add_working_time(due, hours=Decimal(extra.total_seconds()) / 3600)
+    return due
+
+
 def classify_outcome(resolved_at: datetime, due_at: datetime, calendar: WorkCalendar, rule: str | None = None) -> str:
     """Early, on time or late, by ``rule`` (without it, the install's ``OUTCOME_RULE``).
 

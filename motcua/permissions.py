@@ -88,6 +88,7 @@ RULES: dict[str, Rule] = {
     "dossier.start": _rule(_("Start processing a dossier"), {PROCESSING, LEADER, DESK, ADMIN}, HANDLING),
     "dossier.pause": _rule(_("Pause a dossier or request supplements"), {PROCESSING, LEADER, DESK, ADMIN}, HANDLING),
     "dossier.resume": _rule(_("Resume a paused dossier"), {PROCESSING, LEADER, DESK, ADMIN}, HANDLING),
+    "dossier.hand_on": _rule(_("Hand a dossier on to the next stage of its process"), {PROCESSING, LEADER, DESK, ADMIN}, HANDLING),
     "dossier.resolve": _rule(_("Resolve a dossier"), {PROCESSING, LEADER, ADMIN}, HANDLING),
     "dossier.return_unresolved": _rule(
         _("Return a dossier without resolution"), {DESK, PROCESSING, LEADER, ADMIN}, HANDLING

@@ -72,7 +72,9 @@ def warning_conditions(now: datetime) -> dict[str, Q]:
         "overdue_without_apology": (
             (pending & overdue_condition(now)) | Q(status=Status.RESOLVED, outcome=Outcome.LATE)
         ) & Q(_no_apology()),
-        "apology_due_again": not_returned & Q(Exists(Apology.objects.filter(dossier=OuterRef("pk"), new_due_at__lte=soon))),
+        # The latest appointment given is near: an apology within it and none beyond it.
+        "apology_due_again": not_returned & Q(Exists(Apology.objects.filter(dossier=OuterRef("pk"), new_due_at__lte=soon)))
+        & ~Q(Exists(Apology.objects.filter(dossier=OuterRef("pk"), new_due_at__gt=soon))),
     }
 
 
@@ -81,7 +83,7 @@ def _warning_scope(unit: AdministrativeUnit) -> QuerySet[Dossier]:
 
 
 def _listed(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
-    return dossiers.select_related("procedure", "handling_unit", "receiving_unit", "officer", "apology")
+    return dossiers.select_related("procedure", "handling_unit", "receiving_unit", "officer").prefetch_related("apologies")
 
 
 def due_soon(unit: AdministrativeUnit, *, now: datetime) -> QuerySet[Dossier]:
@@ -93,7 +95,8 @@ def overdue_without_apology(unit: AdministrativeUnit, *, now: datetime) -> Query
 
 
 def apology_due_again(unit: AdministrativeUnit, *, now: datetime) -> QuerySet[Dossier]:
-    return _listed(_warning_scope(unit).filter(warning_conditions(now)["apology_due_again"])).order_by("apology__new_due_at", "id")
+    return _listed(_warning_scope(unit).filter(warning_conditions(now)["apology_due_again"])).with_latest_apology().order_by(
+        "latest_new_due_at", "id")
 
 
 def warning_counts(unit: AdministrativeUnit, *, now: datetime) -> dict[str, int]:

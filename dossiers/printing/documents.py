@@ -39,7 +39,7 @@ from motcua.text import person_name
 from procedures.exports import processing_time_text
 
 from motcua import deadlines
-from dossiers.models import Apology, ApplicantKind, Dossier, DossierEvent, PauseKind, ReceivedForm, Status
+from dossiers.models import ApplicantKind, Dossier, DossierEvent, PauseKind, ReceivedForm, Status
 from dossiers.printing.extensions import receipt_officer_name
 
 LOOKUP_PATH = "/tra-cuu/"
@@ -52,6 +52,7 @@ STEP_WORDS = {
     "receive": "Tiếp nhận hồ sơ",
     "transfer": "Chuyển hồ sơ giải quyết",
     "start": "Nhận hồ sơ, bắt đầu giải quyết",
+    "hand_on": "Chuyển bước tiếp theo của quy trình",
     "pause": "Tạm dừng giải quyết",
     "resume": "Tiếp tục giải quyết",
     "resolve": "Có kết quả giải quyết, chuyển {desk}",  # the receiving unit's desk of that day
@@ -100,8 +101,12 @@ def _specialised_agency(agency: Agency | None) -> Agency | None:
 
 def processing_body(dossier: Dossier, on: date) -> str:
     """The office that resolves the dossier: its specialised agency, else the handling unit's desk of ``on``."""
-    agency = _specialised_agency(dossier.agency)
-    return agency.name if agency is not None else desk_title(dossier.handling_unit, on)
+    return _body_of(dossier.handling_unit, dossier.agency, on)
+
+
+def _body_of(unit, agency, on: date) -> str:
+    agency = _specialised_agency(agency)
+    return agency.name if agency is not None else desk_title(unit, on)
 
 
 @dataclass(frozen=True)
@@ -121,8 +126,11 @@ def _desk_header(dossier: Dossier, day: date, number: str = "") -> Header:
 
 def _processing_header(dossier: Dossier, day: date) -> Header:
     """The specialised agency under its People's Committee, else the handling unit's desk of ``day``."""
-    unit = dossier.handling_unit
-    agency = _specialised_agency(dossier.agency)
+    return _issuer_header(dossier.handling_unit, dossier.agency, day)
+
+
+def _issuer_header(unit, agency, day: date) -> Header:
+    agency = _specialised_agency(agency)
     issuer = agency_heading(agency) if agency is not None else desk_heading(unit, day)
     return Header(issuer, "", place_and_date(unit, day))
 
@@ -279,18 +287,27 @@ def refusal_context(dossier: Dossier) -> dict:
     }
 
 
-def apology_context(dossier: Dossier) -> dict:
-    """Phiếu xin lỗi và hẹn lại ngày trả kết quả: the reason and the one new appointment."""
+def apology_context(dossier: Dossier, number: str | int | None = None) -> dict:
+    """Phiếu xin lỗi và hẹn lại ngày trả kết quả: the reason and the new appointment of the dossier's
+    apology ``number`` (1 for its first; the latest without one), issued by the unit and agency that held
+    the late stage (the handling unit for a dossier without an internal process)."""
+    apologies = list(dossier.apologies.select_related("issued_by", "unit", "agency", "stage").order_by("issued_at", "pk"))
     try:
-        apology = dossier.apology
-    except Apology.DoesNotExist:
-        raise FormNotApplicable("the dossier has no apology") from None
+        index = int(number) - 1 if number else len(apologies) - 1
+    except ValueError:
+        raise FormNotApplicable("the dossier has no such apology") from None
+    if not 0 <= index < len(apologies):
+        raise FormNotApplicable("the dossier has no such apology")
+    apology = apologies[index]
     day = local(apology.issued_at).date()
+    unit = apology.unit or dossier.handling_unit
+    agency = apology.agency if apology.stage_id else dossier.agency
     return {
         **_base(dossier, day),
-        "header": _processing_header(dossier, day),
+        "header": _issuer_header(unit, agency, day),
         "apology": apology,
-        "issuer": processing_body(dossier, day),
+        "stage": apology.stage,
+        "issuer": _body_of(unit, agency, day),
         "new_due_words": moment_words(apology.new_due_at),
         "issued_by_name": person_name(apology.issued_by),
     }
@@ -376,22 +393,58 @@ def control_steps(dossier: Dossier, events: list[DossierEvent], calendar=None) -
     return steps
 
 
+@dataclass(frozen=True)
+class ControlStage:
+    """A stage of the internal process on the control slip: who held it, its due and actual moments."""
+
+    number: int
+    name: str
+    office: str
+    by: str
+    started: datetime | None
+    due: datetime | None
+    ended: datetime | None
+    outcome: str
+    apologies: list
+
+
+def control_stages(dossier: Dossier) -> list[ControlStage]:
+    """The control slip's rows for a dossier with an internal process: one per stage, judged on its own
+    due moment (``dossiers.stages``); a stage not reached prints without moments."""
+    rows = []
+    stages = dossier.stages.select_related("unit", "agency", "ended_by").prefetch_related("apologies").order_by("position")
+    for stage in stages:
+        day = local(stage.started_at or dossier.received_at).date()
+        if stage.unit is None:
+            office = stage.holder_label
+        elif stage.holder == "desk":
+            office = desk_title(stage.unit, day)
+        else:
+            office = stage.agency.name if stage.agency is not None else stage.unit.name
+        rows.append(ControlStage(
+            number=stage.position + 1, name=stage.name, office=office, by=person_name(stage.ended_by),
+            started=local(stage.started_at), due=local(stage.due_at), ended=local(stage.ended_at),
+            outcome=OUTCOME_WORDS.get(stage.outcome, ""), apologies=list(stage.apologies.all()),
+        ))
+    return rows
+
+
 def control_context(dossier: Dossier) -> dict:
-    """Phiếu kiểm soát quá trình giải quyết hồ sơ: the hand-overs generated from the recorded events."""
+    """Phiếu kiểm soát quá trình giải quyết hồ sơ: the stages of the internal process with their due and
+    actual moments when the dossier has them, else the hand-overs generated from the recorded events."""
     events = list(dossier.events.select_related("by", "unit", "agency").order_by("at", "pk"))
-    try:
-        apology = dossier.apology
-    except Apology.DoesNotExist:
-        apology = None
+    apology = dossier.apology
     book, number = register_number(dossier) if dossier.status != Status.REFUSED else (None, None)
     day = local(dossier.received_at).date()
+    stages = control_stages(dossier)
     return {
         **_base(dossier, day),
         "header": _desk_header(dossier, day),
         "receipt_number": f"{number}/{book}" if number else "",
         "processing_body": processing_body(dossier, day),
         "partner": dossier.receiving_unit.name if dossier.is_interconnected else "",
-        "steps": control_steps(dossier, events),
+        "stages": stages,
+        "steps": [] if stages else control_steps(dossier, events),
         "apology": apology,
         "new_due_words": moment_words(apology.new_due_at) if apology else "",
         "resolved_words": moment_words(dossier.resolved_at),

@@ -81,8 +81,10 @@ def control_pdf(request: HttpRequest, code: str) -> HttpResponse:
 @require_safe
 @never_cache
 def apology_pdf(request: HttpRequest, code: str) -> HttpResponse:
-    """Phiếu xin lỗi và hẹn lại ngày trả kết quả (404 without an apology)."""
-    return _form(request, code, "dossiers/print/apology.html", "phieu-xin-loi", printing.apology_context)
+    """Phiếu xin lỗi và hẹn lại ngày trả kết quả (404 without an apology); ``?so=2``: the dossier's second
+    apology (one per late stage), the latest without it."""
+    build = partial(printing.apology_context, number=request.GET.get("so"))
+    return _form(request, code, "dossiers/print/apology.html", "phieu-xin-loi", build)
 
 
 @login_required

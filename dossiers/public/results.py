@@ -81,8 +81,10 @@ def _unit(key: str, period: Period) -> AdministrativeUnit:
 def _late_rows(unit: AdministrativeUnit, period: Period, page_number) -> tuple:
     late = (
         dossiers_behind(unit, period, "late")
+        .with_latest_apology()
         .order_by("resolved_at", "pk")
-        .values("code", "procedure__name", "receiving_unit__name", "due_at", "resolved_at", "apology__reason", "apology__new_due_at")
+        .values("code", "procedure__name", "receiving_unit__name", "due_at", "resolved_at", "latest_apology_reason",
+                "latest_new_due_at")
     )
     page = Paginator(late, LATE_PAGE_SIZE).get_page(page_number)
     rows = [
@@ -92,8 +94,8 @@ def _late_rows(unit: AdministrativeUnit, period: Period, page_number) -> tuple:
             "unit_name": row["receiving_unit__name"],
             "due_at": row["due_at"],
             "resolved_at": row["resolved_at"],
-            "apology_reason": row["apology__reason"] or "",
-            "new_due_at": row["apology__new_due_at"],
+            "apology_reason": row["latest_apology_reason"] or "",
+            "new_due_at": row["latest_new_due_at"],
         }
         for row in page.object_list
     ]

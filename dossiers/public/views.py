@@ -39,7 +39,7 @@ PUBLIC_DOSSIER_FIELDS = (
     "due_at",
     "resolved_at",
     "returned_at",
-    "apology__new_due_at",
+    "latest_new_due_at",  # Dossier.objects.with_latest_apology()
 )
 # Of each step: what happened and when; never who, where or why.
 PUBLIC_STEP_FIELDS = ("action", "at")
@@ -48,6 +48,7 @@ STEP_LABELS = {
     "receive": _("Dossier received"),
     "transfer": _("Transferred for processing"),
     "start": _("Processing started"),
+    "hand_on": _("Handed on to the next stage"),
     "pause": _("Processing paused"),
     "resume": _("Processing resumed"),
     "resolve": _("Resolved, result ready"),
@@ -94,6 +95,7 @@ def _public_dossier(code: str, phone4: str) -> dict | None:
     row = (
         Dossier.objects.filter(code__in={code, code.upper()})
         .exclude(status=Status.REFUSED)
+        .with_latest_apology()
         .values("pk", "applicant_phone", *PUBLIC_DOSSIER_FIELDS)
         .first()
     )
@@ -114,7 +116,7 @@ def _public_dossier(code: str, phone4: str) -> dict | None:
         "unit_name": row["receiving_unit__name"],
         "received_at": row["received_at"],
         "due_at": row["due_at"],
-        "new_due_at": row["apology__new_due_at"],
+        "new_due_at": row["latest_new_due_at"],
         "resolved_at": row["resolved_at"],
         "returned_at": row["returned_at"],
     }

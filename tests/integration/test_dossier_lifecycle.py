@@ -10,7 +10,7 @@ from django.utils import timezone
 from dossiers.models import Apology, DailyCounter, Dossier, DossierEvent, Outcome, Status
 from dossiers.numbering import NumberingError
 from dossiers.services import (
-    STEPS, Applicant, TransitionError, allowed_actions, dossier_apologise, dossier_pause, dossier_receive,
+    STEPS, Applicant, TransitionError, allowed_actions, dossier_apologise, dossier_hand_on, dossier_pause, dossier_receive,
     dossier_refuse, dossier_resolve, dossier_resume, dossier_return, dossier_start, dossier_stop, dossier_transfer,
 )
 from procedures.services import procedure_save
@@ -99,6 +99,7 @@ def test_every_step_is_refused_from_a_returned_dossier(action, commune_a, birth_
     calls = {
         "transfer": lambda: dossier_transfer(dossier=dossier, by=desk),
         "start": lambda: dossier_start(dossier=dossier, by=desk),
+        "hand_on": lambda: dossier_hand_on(dossier=dossier, by=desk),
         "pause": lambda: dossier_pause(dossier=dossier, by=desk, kind="supplement", reason="x"),
         "resume": lambda: dossier_resume(dossier=dossier, by=desk),
         "resolve": lambda: dossier_resolve(dossier=dossier, by=desk),
