@@ -13,6 +13,7 @@ for them:
 - ``RECEIVING``: the unit whose desk received the dossier (intake, the return to the citizen);
 - ``DOSSIER_SIDES``: either of those two (a transfer, a withdrawal, an apology); when one unit both
   received and handles the dossier, the handling side's agency condition decides;
+- ``OWN_AGENCY``: their own agency only (an agency's focal officer submits its report to its unit);
 - ``LEVEL``: a procedure at the person's unit's level or below (a commune edits commune procedures,
   the district district and commune ones).
 
@@ -44,6 +45,7 @@ HANDLING = "handling"
 RECEIVING = "receiving"
 DOSSIER_SIDES = "dossier_sides"
 LEVEL = "level"
+OWN_AGENCY = "own_agency"
 
 WHERE_LABELS = {
     IN_SCOPE: _("in their unit or a unit below it"),
@@ -52,6 +54,7 @@ WHERE_LABELS = {
     RECEIVING: _("at the unit whose desk received the dossier"),
     DOSSIER_SIDES: _("at the receiving or the handling unit of the dossier"),
     LEVEL: _("for procedures at their unit's level or below"),
+    OWN_AGENCY: _("for the agency they belong to only"),
 }
 
 DESK, PROCESSING, FOCAL = Role.DESK_OFFICER, Role.PROCESSING_OFFICER, Role.FOCAL_OFFICER
@@ -107,6 +110,7 @@ RULES: dict[str, Rule] = {
     "report.export": _rule(_("Export a report"), {LEADER, OFFICE, FOCAL, ADMIN}),
     "report.export_data": _rule(_("Export a report as data (JSON) for another system"), {OFFICE, ADMIN}),
     "report.submit": _rule(_("Submit a unit's report"), {LEADER, FOCAL, OFFICE, ADMIN}, OWN_UNIT),
+    "report.submit_agency": _rule(_("Submit an agency's report to its unit"), {LEADER, FOCAL}, OWN_AGENCY),
     "report.prepare": _rule(_("Prepare the unit's report (reminded of a missing submission)"), {LEADER, FOCAL}, OWN_UNIT),
     "report.watch": _rule(
         _("Watch the units below: service index, late and missing reports, overdue without an apology"),
@@ -174,6 +178,8 @@ def _where_holds(where: str, membership, target) -> bool:
     unit = membership.unit
     if where == LEVEL:
         return LEVEL_RANK[target.level] >= LEVEL_RANK[unit.level]
+    if where == OWN_AGENCY:  # the target is an agency (motcua.models.Agency): the member's own
+        return membership.agency_id is not None and membership.agency_id == target.pk and target.unit_id == unit.pk
     if where in (HANDLING, RECEIVING, DOSSIER_SIDES):
         handles = _terms_hold(_handling_terms(membership), target)
         receives = target.receiving_unit_id in _own_units(membership)

@@ -25,10 +25,10 @@ class ReportRunAdmin(admin.ModelAdmin):
 class ReportSubmissionAdmin(admin.ModelAdmin):
     """Submissions are a record of what a unit sent: read-only here (a correction is a new version)."""
 
-    list_display = ["unit", "period_key", "version", "submitted_by", "submitted_at"]
+    list_display = ["unit", "agency", "period_key", "version", "submitted_by", "submitted_at"]
     list_filter = ["period_key"]
-    search_fields = ["unit__code", "unit__name", "period_key"]
-    list_select_related = ["unit", "submitted_by"]
+    search_fields = ["unit__code", "unit__name", "agency__name", "period_key"]
+    list_select_related = ["unit", "agency", "submitted_by"]
     readonly_fields = [f.name for f in ReportSubmission._meta.fields]
 
     def has_add_permission(self, request):

@@ -6,6 +6,9 @@ and whether it was sent before the window ended), the figures it sent, the figur
 now, and which of the two the consolidating officer chose (``sources``: code → "sent" / "now";
 "sent" by default where a submission exists, "now" for a unit that sent nothing, marked so).
 
+The by-agency table is the unit's own agencies over the dossiers it handles itself (its own by-unit
+row), as the records give them now: the agencies of the units below are in those units' reports.
+
 The consolidated tables are sums of the chosen rows: the by-unit table row by row, the totals as
 their sum (with the unit's own dossiers, always counted now), and the by-field table as the unit's
 live by-field rows with each "sent" child's live rows taken out and its sent rows put in — so the
@@ -146,7 +149,11 @@ def consolidate(unit: AdministrativeUnit, period: Period, *, sources: dict[str, 
         for code, counts in sorted(fields.items(), key=lambda item: names[item[0]])
         if any(counts.values())
     ]
-    figures = Figures(unit=unit, period=period, totals=shape(dict(totals)), by_field=by_field, by_unit=by_unit)
+    # By agency: the unit's own agencies (and the dossiers no agency holds) over the dossiers it handles
+    # itself, as the records are now: they add up to its own by_unit row. The units below break their
+    # own figures down by agency in their own reports.
+    figures = Figures(unit=unit, period=period, totals=shape(dict(totals)), by_field=by_field, by_unit=by_unit,
+                      by_agency=live.own_by_agency, own_by_agency=live.own_by_agency)
     return Consolidation(unit=unit, period=period, lines=lines, figures=figures)
 
 

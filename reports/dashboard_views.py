@@ -36,6 +36,7 @@ from .models import TargetKey
 from .services import monthly_counts, submission_deadline
 from .targets import target_for, target_rows
 from .extensions import pending_work
+from .figures import received_for_others
 from .views import PAGE_SIZE, _chosen_period, _chosen_unit
 from .warnings import QUALITY_CHECKS, WARNINGS, quality_check, quality_counts, warning_check, warning_counts
 
@@ -207,6 +208,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "pending_work": pending_work(unit, now),  # what other apps count as overdue (reports.extensions)
         "quality": _check_rows(QUALITY_CHECKS, quality_counts(unit, period, now=now), None),
         "deadline": submission_deadline(period),
+        # The receiving desk's work for units outside the subtree: its own table, never in the index's figures.
+        "for_others": received_for_others(unit, period),
+        "by_agency": index.figures.by_agency,
+        "report_query": urlencode({"unit": unit.code, "period": period.key}),
         "trend": trend_chart(months),
         "outcome_rows": outcome_chart(index.facts),
         "online": online_chart(months, online_target),

@@ -98,20 +98,27 @@ def counted(period: Period, now: datetime | None = None) -> Period:
     return period.until(now or timezone.now())
 
 
+def _in_window_condition(period: Period) -> Q:
+    """Every dossier that can appear in the window's figures (at any unit), as a condition."""
+    return Q(received_at__lt=period.end) & ~Q(status=Status.REFUSED) & (
+        Q(resolved_at__isnull=True) | Q(resolved_at__gte=period.start))
+
+
 def _in_window(period: Period):
     """Every dossier that can appear in the window's figures (at any unit)."""
-    return (
-        Dossier.objects.filter(received_at__lt=period.end)
-        .exclude(status=Status.REFUSED)
-        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=period.start))
-    )
+    return Dossier.objects.filter(_in_window_condition(period))
 
 
 def dossiers_counted(unit: AdministrativeUnit, period: Period):
     """Every dossier that can appear in the window's figures, at the unit's subtree as it stood on the
     window's last day and at every unit those units took over (motcua.scope)."""
+    return Dossier.objects.filter(counted_condition(unit, period))
+
+
+def counted_condition(unit: AdministrativeUnit, period: Period) -> Q:
+    """``dossiers_counted`` as a condition (to count it beside another set in one query)."""
     period = counted(period)
-    return _in_window(period).filter(Scope.below(unit, on=period.last_day).q("handling_unit"))
+    return _in_window_condition(period) & Scope.below(unit, on=period.last_day).q("handling_unit")
 
 
 NO_AGENCY = "none"  # the dossiers_behind ``agency`` of the dossiers no agency holds
@@ -238,11 +245,17 @@ class Figures:
     # The handling units' figures by the agency holding each dossier (phòng chuyên môn, vertical-sector
     # agency at the desk), "" for the dossiers no agency holds: the rows add up to the totals.
     by_agency: list[dict] = field(default_factory=list)
+    # The same rows for the dossiers the unit handles itself (its own by_unit row): they add up to that
+    # row. A consolidated report's by-agency table (reports.consolidation) is these.
+    own_by_agency: list[dict] = field(default_factory=list)
 
 
-def compute_figures(unit: AdministrativeUnit, period: Period) -> Figures:
+def compute_figures(unit: AdministrativeUnit, period: Period, *, agency: int | None = None) -> Figures:
     """The report's figures: the units counted, one grouped query (by handling unit and field) and
     the names of the fields counted — four queries whatever the number of dossiers, units or mergers.
+
+    ``agency`` (an agency's id) counts only the dossiers that agency holds: the report an agency's
+    focal officer sees and submits to its unit (reports.services.report_submit).
 
     The units counted are those of ``Scope.below(unit, on=<the window's last day>)``: the subtree in
     force that day and every unit they took over. Each unit taken over is rolled up into the row of
@@ -257,14 +270,18 @@ def compute_figures(unit: AdministrativeUnit, period: Period) -> Figures:
     for predecessor_id, unit_id in UnitLineage.objects.filter(unit_id__in=list(by_id)).values_list("predecessor_id", "unit_id"):
         heir.setdefault(predecessor_id, by_id[unit_id])
     counts = _counts(period.start, period.end)
+    dossiers = _in_window(period).filter(handling_unit_id__in=list(heir))
+    if agency is not None:
+        dossiers = dossiers.filter(agency_id=agency)
     rows = (
-        _in_window(period).filter(handling_unit_id__in=list(heir)).order_by()
+        dossiers.order_by()
         .values_list("handling_unit_id", "procedure__field_id", "agency_id", "agency__name", "agency__unit__name")
         .annotate(**counts)
     )
     per_unit: dict[int, list[int]] = {}
     per_field: dict[int, list[int]] = {}
     per_agency: dict[int | None, list[int]] = {}
+    own_per_agency: dict[int | None, list[int]] = {}
     agency_names: dict[int | None, tuple[str, str]] = {}
     zero = [0] * len(COUNT_KEYS)
     for unit_id, field_id, agency_id, agency_name, agency_unit, *values in rows:
@@ -272,6 +289,8 @@ def compute_figures(unit: AdministrativeUnit, period: Period) -> Figures:
         per_field[field_id] = list(map(add, per_field.get(field_id, zero), values))
         per_agency[agency_id] = list(map(add, per_agency.get(agency_id, zero), values))
         agency_names[agency_id] = (agency_name or "", agency_unit or "")
+        if heir[unit_id].pk == unit.pk:  # handled by the unit itself (or a unit it took over)
+            own_per_agency[agency_id] = list(map(add, own_per_agency.get(agency_id, zero), values))
 
     # Roll the per-unit rows up into the unit's own row and one row per direct child in force (their
     # subtrees, with what they took over), by name.
@@ -299,11 +318,13 @@ def compute_figures(unit: AdministrativeUnit, period: Period) -> Figures:
         {"field_code": code, "field_name": name, **shape(flat(per_field[field_id]))}
         for field_id, code, name in fields
     ]
-    by_agency = [
-        {"agency_id": agency_id, "agency_name": agency_names[agency_id][0], "agency_unit": agency_names[agency_id][1],
-         **shape(flat(values))}
-        for agency_id, values in sorted(per_agency.items(), key=lambda item: (item[0] is None, agency_names[item[0]]))
-    ]
+    def agency_rows(counts: dict[int | None, list[int]]) -> list[dict]:
+        return [
+            {"agency_id": agency_id, "agency_name": agency_names[agency_id][0], "agency_unit": agency_names[agency_id][1],
+             **shape(flat(values))}
+            for agency_id, values in sorted(counts.items(), key=lambda item: (item[0] is None, agency_names[item[0]]))
+        ]
+
     totals = _sum(per_unit.values())
     return Figures(unit=unit, period=period, totals=shape(flat(totals)), by_field=by_field, by_unit=by_unit,
-                   by_agency=by_agency)
+                   by_agency=agency_rows(per_agency), own_by_agency=agency_rows(own_per_agency))

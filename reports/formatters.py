@@ -117,6 +117,9 @@ def consolidation_notes(data: ReportData) -> list[str]:
         notes.append("Đơn vị có dữ liệu thay đổi sau khi gửi báo cáo: " + "; ".join(line.name for line in changed) + ".")
     notes.append("Đơn vị tổng hợp trực tiếp giải quyết hồ sơ, kết quả đánh giá sự hài lòng và phản ánh, kiến nghị: "
                  "theo dữ liệu hiện tại trên Hệ thống.")
+    notes.append(f"Biểu theo cơ quan giải quyết: các cơ quan của {data.unit.name} đối với hồ sơ do {data.unit.name} trực tiếp "
+                 "giải quyết, theo dữ liệu hiện tại trên Hệ thống; số liệu theo cơ quan của đơn vị cấp dưới xem tại báo "
+                 "cáo của từng đơn vị.")
     return notes
 
 

@@ -112,7 +112,7 @@ def my_work(user, *, now: datetime) -> dict:
 
 
 def _first_submission(unit: AdministrativeUnit, period: Period) -> ReportSubmission | None:
-    return ReportSubmission.objects.filter(unit=unit, period_key=period.key).order_by("version").first()
+    return ReportSubmission.objects.filter(unit=unit, agency__isnull=True, period_key=period.key).order_by("version").first()
 
 
 def next_report(unit: AdministrativeUnit, *, now: datetime) -> tuple[Period, ReportSubmission | None, Period | None]:

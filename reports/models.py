@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from motcua.models import AdministrativeUnit, JobStatus
+from motcua.models import AdministrativeUnit, Agency, JobStatus
 from motcua.scope import Scope
 
 from motcua.periods import Period, parse_period
@@ -128,10 +128,17 @@ class ReportSubmissionQuerySet(models.QuerySet):
 
 class ReportSubmission(models.Model):
     """A unit's report sent to the unit above for a window: the figures frozen at submission.
-    A later correction is a new version with its reason; earlier versions stay as they were."""
+    A later correction is a new version with its reason; earlier versions stay as they were.
+
+    With an ``agency``: that agency's report (the unit's figures of the dossiers it holds) sent by its
+    focal officer to its own unit, by the same deadline; without one, the unit's own report."""
 
     unit = models.ForeignKey(
         AdministrativeUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="report_submissions"
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="report_submissions",
     )
     period_key = models.CharField(_("period"), max_length=40)
     first_day = models.DateField(_("first day"))
@@ -158,7 +165,10 @@ class ReportSubmission(models.Model):
         verbose_name_plural = _("report submissions")
         ordering = ["unit__path", "period_key", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["unit", "period_key", "version"], name="report_submission_unique_version"),
+            models.UniqueConstraint(fields=["unit", "period_key", "version"], condition=Q(agency__isnull=True),
+                                    name="report_submission_unique_version"),
+            models.UniqueConstraint(fields=["agency", "period_key", "version"], condition=Q(agency__isnull=False),
+                                    name="report_submission_agency_unique_version"),
             models.CheckConstraint(condition=Q(version__gte=1), name="report_submission_version_from_1"),
             # A correction (version 2 and later) always says why.
             models.CheckConstraint(
@@ -167,7 +177,8 @@ class ReportSubmission(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.unit.code} {self.period_key} v{self.version}"
+        agency = f" {self.agency.identifier}" if self.agency_id else ""
+        return f"{self.unit.code}{agency} {self.period_key} v{self.version}"
 
     @property
     def period(self) -> Period:

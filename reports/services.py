@@ -28,17 +28,17 @@ from django.utils.translation import gettext as _
 
 from dossiers.models import Dossier
 from motcua.db import VietnameseOrder
-from motcua.models import AdministrativeUnit, StaffMembership, in_force_q
+from motcua.models import AdministrativeUnit, Agency, StaffMembership, in_force_q
 from motcua.periods import VN_TZ, Period, parse_period, quarter_containing
 from motcua.permissions import RULES
 from motcua.scope import reference_day
 from motcua.signing import identity_of, sign_pdf, verify_pdf
 
-from .figures import conditions, counted, dossiers_behind, dossiers_counted, others_conditions
+from .figures import compute_figures, conditions, counted, dossiers_behind, dossiers_counted, others_conditions
 
 OTHERS_FIGURES = ("received_for_others", "returned_for_others", "waiting_to_return")
 from .models import ReportFormat, ReportRun, ReportSubmission, RunStatus, period_slug
-from .report import ReportData, apologies_in, build_report, to_json
+from .report import ReportData, _Encoder, apologies_in, build_report, to_json
 
 logger = logging.getLogger(__name__)
 
@@ -453,9 +453,9 @@ def figure_dossiers(unit: AdministrativeUnit, period: Period, figure: str, *, fi
             dossiers = dossiers.filter(procedure__field__code=field_code)
     elif figure in FIGURE_UNIONS:
         first, *others = FIGURE_UNIONS[figure]
-        dossiers = dossiers_behind(unit, period, first, field_code=field_code, child=child)
+        dossiers = dossiers_behind(unit, period, first, field_code=field_code, child=child, agency=agency)
         for other in others:
-            dossiers = dossiers | dossiers_behind(unit, period, other, field_code=field_code, child=child)
+            dossiers = dossiers | dossiers_behind(unit, period, other, field_code=field_code, child=child, agency=agency)
     else:
         dossiers = dossiers_behind(unit, period, figure, field_code=field_code, child=child, agency=agency)
     if own:
@@ -517,6 +517,25 @@ def frozen_figures(data: ReportData) -> dict:
     return json.loads(to_json(data))
 
 
+def agency_report(unit: AdministrativeUnit, agency: Agency, period: Period | str) -> dict:
+    """An agency's report: the unit's figures (the one aggregation, reports.figures.compute_figures)
+    of the dossiers the agency holds, in the shape of report_as_dict's dossier tables, as plain JSON
+    values. What the agency's focal officer sees and what its submission freezes."""
+    period = counted(_period(period))
+    figures = compute_figures(unit, period, agency=agency.pk)
+    report = {
+        "unit": {"code": unit.code, "name": unit.name},
+        "agency": {"id": agency.pk, "name": agency.name, "identifier": agency.identifier},
+        "period": {"key": period.key, "start": period.first_day.isoformat(), "end": period.last_day.isoformat(),
+                   "as_of": period.as_of.isoformat() if period.as_of else None},
+        "totals": figures.totals,
+        "by_field": figures.by_field,
+        "by_unit": [],
+        "generated_at": timezone.now().isoformat(),
+    }
+    return json.loads(json.dumps(report, cls=_Encoder))
+
+
 def submission_signature(submission: ReportSubmission):
     """What the signature of a submitted report says now (motcua.signing.verify_pdf), or None unsigned."""
     if not submission.signed_pdf:
@@ -531,12 +550,17 @@ class EarlySubmission(ReportError):
 
 @transaction.atomic
 def report_submit(*, unit: AdministrativeUnit, period: Period | str, by, narrative: dict | None = None,
-                  reason: str = "", early: bool = False) -> ReportSubmission:
+                  reason: str = "", early: bool = False, agency: Agency | None = None) -> ReportSubmission:
     """Send the unit's report for the window to the unit above: its figures are frozen now. A later
     correction creates the next version, which must give its reason. Before the window has ended the
-    sender must confirm it (``early``): the figures are then those as of now, and the submission says so."""
+    sender must confirm it (``early``): the figures are then those as of now, and the submission says so.
+
+    With ``agency`` (an agency of the unit): the agency's report (``agency_report``) sent to the unit
+    itself, by the same deadline and rules, its versions counted apart from the unit's."""
     period = _period(period)
-    if unit.parent_id is None:
+    if agency is not None and agency.unit_id != unit.pk:
+        raise ReportError(_("The agency does not belong to this unit."))
+    if agency is None and unit.parent_id is None:
         raise ReportError(_("This unit has no unit above it to submit to."))
     if period.is_open(timezone.now()) and not early:
         raise EarlySubmission(_(
@@ -546,11 +570,20 @@ def report_submit(*, unit: AdministrativeUnit, period: Period | str, by, narrati
         ) % {"last": f"{period.last_day:%d/%m/%Y}"})
     # Lock the unit's row: two submissions at once would otherwise take the same version number.
     AdministrativeUnit.objects.select_for_update().filter(pk=unit.pk).first()
-    last = ReportSubmission.objects.filter(unit=unit, period_key=period.key).order_by("-version").first()
+    last = ReportSubmission.objects.filter(unit=unit, agency=agency, period_key=period.key).order_by("-version").first()
     version = last.version + 1 if last else 1
     reason = (reason or "").strip()
     if version > 1 and not reason:
         raise ReportError(_("The report was already submitted: a correction must give its reason."))
+    if agency is not None:
+        period = counted(period)  # as of now while the window runs (the confirmation above)
+        figures = agency_report(unit, agency, period)
+        return ReportSubmission.objects.create(
+            unit=unit, agency=agency, period_key=period.key, first_day=period.first_day, last_day=period.last_day,
+            version=version, figures=figures, narrative=clean_narrative(narrative),
+            submitted_by=by if getattr(by, "pk", None) else None, submitted_at=timezone.now(),
+            reason=reason if version > 1 else "", as_of=period.as_of,
+        )
     data = _build_snapshot(unit, period)
     submission = ReportSubmission(
         unit=unit, period_key=period.key, first_day=period.first_day, last_day=period.last_day, version=version,
@@ -581,16 +614,24 @@ class SubmissionRow:
     state: str
     latest: ReportSubmission | None
     first_submitted_at: datetime | None
+    agency: Agency | None = None  # a row of agency_submission_rows
 
     @property
     def version(self) -> int | None:
         return self.latest.version if self.latest else None
 
 
+def submission_state(first_submitted_at: datetime | None, period: Period) -> str:
+    """On time (the first version by the deadline), late, or missing: for a unit and for an agency alike."""
+    if first_submitted_at is None:
+        return SubmissionState.MISSING
+    return SubmissionState.ON_TIME if first_submitted_at <= submission_deadline(period) else SubmissionState.LATE
+
+
 def submission_rows(unit: AdministrativeUnit, period: Period) -> list[SubmissionRow]:
     """One row per direct child: submitted on time (its first version by the deadline), late, or
     missing; with the latest version. Two queries whatever the number of children."""
-    of_child = ReportSubmission.objects.filter(unit=OuterRef("pk"), period_key=period.key)
+    of_child = ReportSubmission.objects.filter(unit=OuterRef("pk"), agency__isnull=True, period_key=period.key)
     children = list(
         unit.children.annotate(
             latest_id=Subquery(of_child.order_by("-version").values("pk")[:1]),
@@ -600,13 +641,26 @@ def submission_rows(unit: AdministrativeUnit, period: Period) -> list[Submission
         .order_by(VietnameseOrder("name"))
     )
     latest = ReportSubmission.objects.select_related("submitted_by").in_bulk([c.latest_id for c in children if c.latest_id])
-    deadline = submission_deadline(period)
-    rows = []
-    for child in children:
-        first = child.first_submitted_at
-        state = SubmissionState.MISSING if first is None else (SubmissionState.ON_TIME if first <= deadline else SubmissionState.LATE)
-        rows.append(SubmissionRow(unit=child, state=state, latest=latest.get(child.latest_id), first_submitted_at=first))
-    return rows
+    return [SubmissionRow(unit=child, state=submission_state(child.first_submitted_at, period), latest=latest.get(child.latest_id),
+                          first_submitted_at=child.first_submitted_at) for child in children]
+
+
+def agency_submission_rows(unit: AdministrativeUnit, period: Period) -> list[SubmissionRow]:
+    """One row per agency of the unit (active, or inactive with a submission for the window): its own
+    report sent to the unit, on time, late or missing, with the latest version. Two queries."""
+    of_agency = ReportSubmission.objects.filter(agency=OuterRef("pk"), period_key=period.key)
+    agencies = list(
+        Agency.objects.filter(unit=unit).annotate(
+            latest_id=Subquery(of_agency.order_by("-version").values("pk")[:1]),
+            first_submitted_at=Subquery(of_agency.order_by("version").values("submitted_at")[:1]),
+        )
+        .filter(Q(is_active=True) | Q(latest_id__isnull=False))
+        .order_by(VietnameseOrder("name"))
+    )
+    latest = ReportSubmission.objects.select_related("submitted_by").in_bulk([a.latest_id for a in agencies if a.latest_id])
+    return [SubmissionRow(unit=unit, agency=agency, state=submission_state(agency.first_submitted_at, period),
+                          latest=latest.get(agency.latest_id), first_submitted_at=agency.first_submitted_at)
+            for agency in agencies]
 
 
 def submission_remind_missing(*, today: date) -> list[AdministrativeUnit]:
@@ -619,7 +673,7 @@ def submission_remind_missing(*, today: date) -> list[AdministrativeUnit]:
     missing = list(
         AdministrativeUnit.objects.active()
         .filter(parent__isnull=False)
-        .exclude(Exists(ReportSubmission.objects.filter(unit=OuterRef("pk"), period_key=period.key)))
+        .exclude(Exists(ReportSubmission.objects.filter(unit=OuterRef("pk"), agency__isnull=True, period_key=period.key)))
         .select_related("parent")
         .order_by("path")
     )

@@ -15,6 +15,9 @@ urlpatterns = [
     path("nop/gui/", views.submit, name="submit"),
     path("nop/<int:pk>/", views.submission_detail, name="submission"),
     path("nop/<int:pk>/ban-ky-so.pdf", views.submission_pdf, name="submission-pdf"),
+    # an agency's own report and its submission to the unit (issue 17)
+    path("co-quan/", views.agency, name="agency"),
+    path("co-quan/gui/", views.agency_submit, name="agency-submit"),
 ]
 
 # The leaders' dashboard (reports.dashboard_views): the index, targets, warnings and data quality.

@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from motcua.access import get_unit_for_user, staff_unit, unit_choices
-from motcua.models import AdministrativeUnit
+from motcua.access import get_agency_for_user, get_unit_for_user, staff_unit, unit_choices
+from motcua.models import AdministrativeUnit, Agency, membership_of
 from motcua.numbers import percent
 from motcua.periods import Period, PeriodError, parse_period, quarter_containing
 from motcua.permissions import can
@@ -36,11 +36,14 @@ from .models import ReportFormat, ReportRun, ReportSubmission, RunStatus
 from motcua.signing import SigningError
 
 from .figures import NO_AGENCY
+from .figures import counted as counted_period
 from .consolidation import NOW, SENT, consolidate, format_sources, parse_sources
 from .report import build_report, report_as_dict
 from .services import (
     NARRATIVE_KEYS,
     EarlySubmission,
+    agency_report,
+    agency_submission_rows,
     ReportError,
     SubmissionState,
     content_type_for,
@@ -182,6 +185,13 @@ class SubmitForm(NarrativeFields):
 
     def narrative(self) -> dict:
         return {key: self.cleaned_data.get(key, "") for key in ("assessment", "tasks", "proposals")}
+
+
+class AgencySubmitForm(SubmitForm):
+    """An agency's report sent to its own unit (reports.services.report_submit with ``agency``)."""
+
+    agency = forms.IntegerField(widget=forms.HiddenInput)
+    unit = forms.CharField(widget=forms.HiddenInput, max_length=16, required=False)  # the agency says which
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -370,7 +380,7 @@ def _index_page(request: HttpRequest, unit, chosen: ChosenPeriod, *, export_form
     submission = None
     if unit.parent_id is not None:  # a top unit submits to nobody (reports.services.report_submit)
         submission = (
-            ReportSubmission.objects.filter(unit=unit, period_key=period.key).select_related("submitted_by").order_by("-version").first()
+            ReportSubmission.objects.filter(unit=unit, agency__isnull=True, period_key=period.key).select_related("submitted_by").order_by("-version").first()
         )
         if submit_form is None and can(request.user, "report.submit", unit):
             submit_form = SubmitForm(initial={**base, **(submission.narrative if submission else {})},
@@ -395,9 +405,19 @@ def _index_page(request: HttpRequest, unit, chosen: ChosenPeriod, *, export_form
         "submission": submission,
         "deadline": submission_deadline(period),
         "has_children": unit.children.exists(),
+        "my_agency": _own_agency_at(request.user, unit),
+        "has_agencies": unit.agencies.exists,  # asked only for a unit without units below
         "runs": ReportRun.objects.filter(unit=unit, period_key=period.key).select_related("requested_by")[:5],
     }
     return render(request, "reports/index.html", context, status=status)
+
+
+def _own_agency_at(user, unit: AdministrativeUnit) -> Agency | None:
+    """The user's agency when it belongs to ``unit``: the page then links to the agency's own report."""
+    membership = membership_of(user)
+    if membership is None or membership.agency_id is None or membership.agency.unit_id != unit.pk:
+        return None
+    return membership.agency
 
 
 def _posted_period(request: HttpRequest) -> ChosenPeriod:
@@ -559,11 +579,17 @@ def submissions(request: HttpRequest) -> HttpResponse:
         for row in rows:
             row.line = lines.get(row.unit.code)
             row.changes = [(FIGURE_LABELS.get(key, key), sent, now) for key, sent, now in (row.line.changes if row.line else [])]
+    # The unit's own agencies: each one's report sent to the unit, on time, late or missing (issue 17).
+    agency_rows = agency_submission_rows(unit, period)
+    agency_counts = {state: sum(1 for row in agency_rows if row.state == state)
+                     for state in (SubmissionState.ON_TIME, SubmissionState.LATE, SubmissionState.MISSING)}
     context = {
         "unit": unit,
         **chosen.context(),
         "rows": rows,
         "counts": counts,
+        "agency_rows": agency_rows,
+        "agency_counts": agency_counts,
         "States": SubmissionState,
         "deadline": submission_deadline(period),
         # Not yet sent before the deadline is no fault: said plainly, not in red.
@@ -632,9 +658,13 @@ def submission_pdf(request: HttpRequest, pk: int) -> FileResponse:
 @require_GET
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     submission = get_object_or_404(
-        ReportSubmission.objects.for_user(request.user).select_related("unit", "unit__parent", "submitted_by"), pk=pk
+        ReportSubmission.objects.for_user(request.user).select_related("unit", "unit__parent", "agency", "submitted_by"), pk=pk
     )
-    versions = ReportSubmission.objects.filter(unit=submission.unit, period_key=submission.period_key).select_related(
+    membership = membership_of(request.user)
+    if (submission.agency_id and membership is not None and membership.agency_id not in (None, submission.agency_id)
+            and not can(request.user, "report.watch", submission.unit)):
+        raise Http404  # another agency's report: a member of an agency sees its own only (_agency_for_user)
+    versions = ReportSubmission.objects.filter(unit=submission.unit, agency=submission.agency, period_key=submission.period_key).select_related(
         "submitted_by"
     ).order_by("version")
     period = submission.period
@@ -653,3 +683,90 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "narrative": _narrative_items(submission.narrative or {}),
     }
     return render(request, "reports/submission.html", context)
+
+
+# -- an agency's own report, sent to its unit -----------------------------------------------------
+
+
+def _agency_for_user(user, value: str) -> Agency:
+    """The agency asked for (?agency=, or the user's own agency when none is given): 404 outside the
+    user's scope; 403 for a member of another agency, who sees and sends only their own agency's report
+    (unless they watch the unit — its leaders and office read every agency's report they receive)."""
+    membership = membership_of(user)
+    own_agency = membership.agency_id if membership is not None else None
+    value = (value or "").strip()
+    if not value and own_agency is None:
+        raise Http404
+    if value and not value.isdigit():
+        raise Http404
+    agency = get_agency_for_user(user, int(value) if value else own_agency)
+    if own_agency is not None and agency.pk != own_agency and not can(user, "report.watch", agency.unit):
+        raise PermissionDenied
+    return agency
+
+
+def _agency_page(request: HttpRequest, agency: Agency, chosen: ChosenPeriod, *, submit_form=None,
+                 status: int = 200) -> HttpResponse:
+    unit = agency.unit
+    period = chosen.period
+    report = agency_report(unit, agency, period)
+    base = {"unit": unit.code, "period": period.key, "agency": agency.pk}
+    submission = (ReportSubmission.objects.filter(agency=agency, period_key=period.key)
+                  .select_related("submitted_by").order_by("-version").first())
+    if submit_form is None and can(request.user, "report.submit_agency", agency):
+        submit_form = AgencySubmitForm(initial={**base, **(submission.narrative if submission else {})},
+                                       window_open=period.is_open(timezone.now()))
+    context = {
+        "agency": agency,
+        "unit": unit,
+        **chosen.context(),
+        "period": counted_period(period),
+        "report": report,
+        "table": _table(report, base),
+        "rates": _rates(report["totals"]),
+        "dossiers_url": reverse("reports:dossiers"),
+        "base_query": urlencode(base),
+        "submission": submission,
+        "submit_form": submit_form,
+        "deadline": submission_deadline(period),
+    }
+    return render(request, "reports/agency.html", context, status=status)
+
+
+@login_required
+@require_GET
+def agency(request: HttpRequest) -> HttpResponse:
+    """An agency's own figures (the unit's report restricted to the dossiers it holds), and for its
+    focal officer the form that sends them to the unit by the 17th."""
+    chosen_agency = _agency_for_user(request.user, request.GET.get("agency", ""))
+    return _agency_page(request, chosen_agency, _chosen_period(request, quarter_containing(timezone.localdate())))
+
+
+@login_required
+@require_POST
+def agency_submit(request: HttpRequest) -> HttpResponse:
+    chosen_agency = _agency_for_user(request.user, request.POST.get("agency", "")[:12])
+    if not can(request.user, "report.submit_agency", chosen_agency):
+        raise PermissionDenied
+    chosen = _posted_period(request)
+    form = AgencySubmitForm(request.POST, window_open=chosen.period.is_open(timezone.now()))
+    if not form.is_valid():
+        return _agency_page(request, chosen_agency, chosen, submit_form=form, status=400)
+    try:
+        submission = report_submit(
+            unit=chosen_agency.unit, agency=chosen_agency, period=form.cleaned_data["period"], by=request.user,
+            narrative=form.narrative(), reason=form.cleaned_data["reason"], early=form.cleaned_data.get("early", False),
+        )
+    except EarlySubmission as exc:
+        form.add_error("early" if "early" in form.fields else None, str(exc))
+        return _agency_page(request, chosen_agency, chosen, submit_form=form, status=400)
+    except (ReportError, PeriodError) as exc:
+        form.add_error(None, str(exc))
+        return _agency_page(request, chosen_agency, chosen, submit_form=form, status=400)
+    messages.success(
+        request,
+        _("The report of %(agency)s for %(period)s was submitted to %(unit)s (version %(version)s).")
+        % {"agency": chosen_agency.name, "period": submission.period_key, "unit": chosen_agency.unit.name,
+           "version": submission.version},
+    )
+    return redirect("reports:submission", pk=submission.pk)

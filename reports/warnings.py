@@ -19,6 +19,9 @@ the handling unit, refused ones left out):
 - times_out_of_order: resolved before received, returned before resolved, due before received;
 - pending_too_long: still pending although received more than 3 × the processing time ago, the
   working days approximated by calendar days × 7/5 (a same-day procedure counted as one day);
+- result_not_handed_over: at the receiving desk, dossiers another unit handles whose result came
+  back but was not handed to the citizen (reports.figures.others_conditions "waiting_to_return", at
+  the window's end or now): the dossier ends only when the citizen has the result;
 - procedures_not_posted: procedures the unit's dossiers were handled under that no unit of the
   subtree posts (a dossier's procedure always has a field: the foreign key makes sure of it);
 - postings_without_dates: procedures in force the unit handles whose posting at the desk or on the
@@ -42,7 +45,7 @@ from motcua.selectors import work_calendar
 from procedures.models import Posting, Procedure
 
 from .dashboard import posted_in, postings_in_scope
-from .figures import dossiers_counted
+from .figures import counted, counted_condition, dossiers_counted, others_conditions
 
 # "Far longer than the procedure allows": three times its processing time.
 TOO_LONG_FACTOR = 3
@@ -151,6 +154,15 @@ times_out_of_order = _dossier_check("times_out_of_order")
 pending_too_long = _dossier_check("pending_too_long")
 
 
+def result_not_handed_over(unit: AdministrativeUnit, period: Period, *, now: datetime | None = None) -> QuerySet[Dossier]:
+    """Results of other units' dossiers back at the unit's desks and not yet returned to the citizen."""
+    return _listed(Dossier.objects.filter(_waiting_condition(unit, period, now))).order_by("resolved_at", "id")
+
+
+def _waiting_condition(unit: AdministrativeUnit, period: Period, now: datetime | None) -> Q:
+    return others_conditions(unit, counted(period, now))["waiting_to_return"]
+
+
 def procedures_not_posted(unit: AdministrativeUnit, period: Period, *, now: datetime | None = None) -> QuerySet[Procedure]:
     used = Exists(dossiers_counted(unit, period).filter(procedure=OuterRef("pk")))
     return Procedure.objects.filter(used).exclude(posted_in(unit, period.last_day)).select_related("field").order_by("field__name", "code")
@@ -166,7 +178,17 @@ def postings_without_dates(unit: AdministrativeUnit, period: Period | None = Non
 def quality_counts(unit: AdministrativeUnit, period: Period, *, now: datetime) -> dict[str, int]:
     """Every check's count: one query for the dossier checks, one each for procedures and postings."""
     terms = dossier_quality_conditions(now)
-    counts = _quality_scope(unit, period, now).order_by().aggregate(**{k: Count("id", filter=q) for k, q in terms.items()})
+    # One query for the dossier checks: the dossiers the report counts, and beside them the results of
+    # other units waiting at the unit's desks (result_not_handed_over).
+    in_report = counted_condition(unit, period)
+    waiting = _waiting_condition(unit, period, now)
+    counts = (
+        Dossier.objects.filter(in_report | waiting)
+        .annotate(age=ExpressionWrapper(Value(now) - F("received_at"), output_field=DurationField()))
+        .order_by()
+        .aggregate(**{k: Count("id", filter=in_report & q) for k, q in terms.items()},
+                   result_not_handed_over=Count("id", filter=waiting))
+    )
     counts["procedures_not_posted"] = procedures_not_posted(unit, period).order_by().count()
     counts["postings_without_dates"] = postings_without_dates(unit).order_by().count()
     return counts
@@ -208,6 +230,9 @@ QUALITY_CHECKS = (
           _("Still pending although received more than three times the processing time ago (working days approximated "
             "as calendar days × 7/5; a same-day procedure counts as one day): probably resolved but never closed."),
           "dossier", pending_too_long),
+    Check("result_not_handed_over", _("Results of other units not handed over"),
+          _("Dossiers received at this unit's desk for another unit whose result came back but was not handed to the "
+            "citizen: the dossier ends only when the citizen has the result."), "dossier", result_not_handed_over),
     Check("procedures_not_posted", _("Procedures handled but not posted"),
           _("Procedures the unit's dossiers were handled under that no unit of the subtree posts."),
           "procedure", procedures_not_posted),

@@ -506,7 +506,7 @@ def test_each_quality_check_finds_exactly_the_planted_records(commune_a, commune
     assert set(postings.values_list("procedure__code", flat=True)) == {"1.003003", "1.000894"}
     assert quality_counts(commune_a, Q1, now=NOW) == {
         "returned_not_closed": 1, "without_return_channel": 1, "times_out_of_order": 2, "pending_too_long": 2,
-        "procedures_not_posted": 1, "postings_without_dates": 2,
+        "procedures_not_posted": 1, "postings_without_dates": 2, "result_not_handed_over": 0,
     }
     assert codes(without_return_channel(commune_b, Q1, now=NOW)) == {"Q-10"}
 

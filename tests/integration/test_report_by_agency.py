@@ -9,7 +9,8 @@ from openpyxl import load_workbook
 
 from motcua.models import AgencyKind
 from motcua.periods import parse_period
-from reports.consolidation import consolidate
+from procedures.models import Procedure
+from reports.consolidation import consolidate, consolidated_report
 from reports.figures import NO_AGENCY, compute_figures, dossiers_behind, received_for_others
 from reports.formatters import pdf_context, to_xlsx
 from reports.report import build_report
@@ -84,3 +85,27 @@ def test_the_commune_desk_lists_what_it_received_for_others(client, commune_a, l
     client.force_login(leader_a)
     listing = client.get(reverse("reports:dossiers"), {"unit": commune_a.code, "period": Q1.key, "figure": "waiting_to_return"})
     assert listing.context["page"].paginator.count == 1
+
+
+def test_the_consolidated_report_breaks_the_district_own_dossiers_down_by_its_agencies(district, commune_a, district_quarter):
+    """A consolidated district report's by-agency table is the district's own agencies (and the
+    dossiers no agency holds) over the dossiers the district handles itself: it adds up to the
+    district's own row of the by-unit table, and the note says where it comes from."""
+    land, justice = district_quarter
+    commune_office = AgencyFactory(unit=commune_a, name="Ủy ban nhân dân Xã Ngọc Kỳ")
+    parcel = Procedure.objects.get(code="1.004227")
+    make_dossier(procedure=parcel, unit=commune_a, agency=commune_office, received_at=vn(2023, 2, 1, 9),
+                 due_at=vn(2023, 2, 6, 9), resolved_at=vn(2023, 2, 3, 9), outcome="early", status="returned")
+    data = consolidated_report(build_report(district, Q1))
+    rows = data.figures.by_agency
+    assert {row["agency_id"] for row in rows} == {land.pk, justice.pk, None}  # not the commune's agency
+    own = next(row for row in data.figures.by_unit if row["own"])
+    for key in ("received", "resolved", "pending"):
+        assert sum(row[key]["total"] for row in rows) == own[key]["total"]
+    assert {row["agency_id"]: row["resolved"]["late"] for row in rows}[land.pk] == 3
+    assert data.figures.totals["received"]["total"] == own["received"]["total"] + 1  # the commune's dossier, once
+    notes = pdf_context(data)["consolidation_notes"]
+    assert any(note.startswith("Biểu theo cơ quan giải quyết: các cơ quan của Huyện Tứ Kỳ") for note in notes)
+    sheet = load_workbook(BytesIO(to_xlsx(data)))["Theo cơ quan"]
+    late = {row[1]: row[6] for row in sheet.iter_rows(values_only=True) if row[1]}
+    assert late["Văn phòng đăng ký đất đai - Chi nhánh Bình Sơn (Huyện Tứ Kỳ)"] == 3

@@ -200,6 +200,9 @@ MATRIX: dict[str, Case] = {
     "reports:submit": Case(method="post", data=lambda w: {**unit_query(w), "period": "2026-Q1"}),
     "reports:submission": Case(kwargs=lambda w: {"pk": w.submission.pk}),
     "reports:submission-pdf": Case(kwargs=lambda w: {"pk": w.submission.pk}),  # the signed PDF (test_signatures)
+    # an agency's own report and its submission to its unit (another agency's officer: test_agency_submissions)
+    "reports:agency": Case(query=lambda w: {"agency": w.unit_a.agencies.get().pk, "period": "2026-Q1"}),
+    "reports:agency-submit": Case(method="post", data=lambda w: {"agency": w.unit_a.agencies.get().pk, "period": "2026-Q1"}),
     "reports:dashboard": Case(query=lambda w: {**unit_query(w), "period": "2026-Q1"}),
     "reports:index-detail": Case(kwargs=lambda w: {"key": "tien-do"}, query=lambda w: {**unit_query(w), "period": "2026-Q1"}),
     "reports:warnings": Case(query=unit_query),
