@@ -666,6 +666,29 @@ def _agency_sheet(out: _Sheet, data: ReportData) -> None:
     out.print_setup(landscape=True)
 
 
+STAGE_HEADINGS = ["Số bước đã xong", "Trước hạn", "Đúng hạn", "Quá thời gian của bước", "Đang thực hiện",
+                  "Đang thực hiện quá thời gian"]
+
+
+def _stage_sheet(out: _Sheet, data: ReportData) -> None:
+    """The stages of the internal process by holder (reports.stages): who used more than their share."""
+    last = 2 + len(STAGE_HEADINGS)
+    _titled(out, data, "KẾT QUẢ THỰC HIỆN CÁC BƯỚC THEO QUY TRÌNH NỘI BỘ", last)
+    row = 4
+    _headings_row(out, row, ["STT", "Nơi thực hiện bước", *STAGE_HEADINGS])
+    for number, stage in enumerate(data.stages, start=1):
+        row += 1
+        out.put(row, 1, number, align="center", border=True)
+        out.put(row, 2, stage["holder_words"], border=True)
+        for column, key in enumerate(("ended", "early", "on_time", "late", "held", "held_overdue"), start=3):
+            out.put(row, column, stage[key], align="right", border=True, number_format=INT_FORMAT)
+    row += 2
+    out.line(row, 1, last, "Mỗi bước được đánh giá theo thời gian của bước trong quy trình nội bộ, tính từ khi nhận hồ sơ "
+             "(đã cộng thời gian tạm dừng); hồ sơ của thủ tục chưa có quy trình nội bộ không có trong biểu này.")
+    out.widths([6, 48] + [12] * len(STAGE_HEADINGS))
+    out.print_setup(landscape=True)
+
+
 def _sections_sheet(out: _Sheet, data: ReportData) -> None:
     """The sections other apps add (reports.extensions): each title, its figures, its sentences."""
     _titled(out, data, "CÁC NỘI DUNG KHÁC CỦA BÁO CÁO", 3)
@@ -710,6 +733,8 @@ def to_xlsx(data: ReportData, *, narrative: dict | None = None, **options) -> by
     _satisfaction_sheet(_Sheet(workbook.create_sheet("Hài lòng - PAKN")), data)
     _review_and_late_sheet(_Sheet(workbook.create_sheet("Rà soát - Quá hạn")), data)
     _agency_sheet(_Sheet(workbook.create_sheet("Theo cơ quan")), data)
+    if data.stages:
+        _stage_sheet(_Sheet(workbook.create_sheet("Theo bước")), data)
     if data.sections:
         _sections_sheet(_Sheet(workbook.create_sheet("Kiểm tra - Khác")), data)
 
@@ -854,6 +879,14 @@ def agency_sentences(data: ReportData) -> list[str]:
                  f", đang giải quyết quá hạn {vn_int(row['pending']['overdue'])}" for row in late[:AGENCIES_NAMED]]
         more = f"; và {vn_int(len(late) - AGENCIES_NAMED)} cơ quan khác" if len(late) > AGENCIES_NAMED else ""
         lines.append("Hồ sơ quá hạn theo cơ quan giải quyết (chi tiết tại biểu theo cơ quan): " + "; ".join(shown) + more + ".")
+    late_stages = [row for row in data.stages if row["late"] or row["held_overdue"]]
+    if late_stages:
+        late_stages.sort(key=lambda row: (-(row["late"] + row["held_overdue"]), row["holder_words"]))
+        shown = [f"{row['holder_words']}: {vn_int(row['late'])} bước chậm, {vn_int(row['held_overdue'])} bước đang quá thời gian"
+                 for row in late_stages[:AGENCIES_NAMED]]
+        more = f"; và {vn_int(len(late_stages) - AGENCIES_NAMED)} nơi khác" if len(late_stages) > AGENCIES_NAMED else ""
+        lines.append("Theo quy trình nội bộ, các bước dùng quá thời gian được giao (chi tiết tại biểu theo bước): "
+                     + "; ".join(shown) + more + ".")
     others = data.for_others
     if others and any(others.values()):
         lines.append(

@@ -24,6 +24,7 @@ from procedures.selectors import review_totals
 
 from .extensions import report_sections
 from .figures import Figures, compute_figures, counted, received_for_others
+from .stages import stage_figures
 from .models import TargetKey
 from .targets import target_values
 
@@ -52,6 +53,8 @@ class ReportData:
     for_others: dict = field(default_factory=dict)
     # The sections other apps add (reports.extensions: the inspections of cchc), by key.
     sections: dict = field(default_factory=dict)
+    # The stages of the internal process by holder (reports.stages.stage_figures), as dicts.
+    stages: list = field(default_factory=list)
     # A consolidated report's sources (reports.consolidation.Consolidation): which units' figures are
     # as they sent them and which as the records give them now. None for a report of the records.
     consolidation: object | None = None
@@ -117,6 +120,7 @@ def build_report(unit: AdministrativeUnit, period: Period, *, now: datetime | No
         for_others=received_for_others(unit, period),
         sections=report_sections(unit, period),
         late_reasons=late_reasons(unit, period),
+        stages=[row.as_dict() for row in stage_figures(unit, period)],
     )
 
 
@@ -133,6 +137,7 @@ def report_as_dict(data: ReportData) -> dict:
         "by_unit": figures.by_unit,
         "by_agency": figures.by_agency,
         "for_others": data.for_others,
+        "by_stage": data.stages,
         "satisfaction": data.satisfaction,
         "feedback": data.feedback,
         "procedures": data.procedures,

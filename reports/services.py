@@ -39,6 +39,7 @@ from .figures import compute_figures, conditions, counted, dossiers_behind, doss
 OTHERS_FIGURES = ("received_for_others", "returned_for_others", "waiting_to_return")
 from .models import ReportFormat, ReportRun, ReportSubmission, RunStatus, period_slug
 from .report import ReportData, _Encoder, apologies_in, build_report, to_json
+from .stages import STAGE_KEYS, stage_dossiers
 
 logger = logging.getLogger(__name__)
 
@@ -428,13 +429,18 @@ FIGURE_UNIONS = {"direct_postal": ("new_direct", "new_postal"), "early_on_time":
 EXTRA_FIGURES = ("apologies", "received_for_others", "returned_for_others", "waiting_to_return")
 
 
+# The stages' figures (reports.stages): "stage_late" is the dossiers with a stage that ended late.
+STAGE_FIGURE = "stage_"
+
+
 def figure_names() -> set[str]:
-    return set(conditions(timezone.now(), timezone.now())) | set(FIGURE_UNIONS) | set(EXTRA_FIGURES)
+    return (set(conditions(timezone.now(), timezone.now())) | set(FIGURE_UNIONS) | set(EXTRA_FIGURES)
+            | {STAGE_FIGURE + key for key in STAGE_KEYS})
 
 
 def figure_dossiers(unit: AdministrativeUnit, period: Period, figure: str, *, field_code: str | None = None,
                     child: AdministrativeUnit | None = None, own: bool = False, reason: str | None = None,
-                    agency: int | str | None = None):
+                    agency: int | str | None = None, stage_holder: tuple[int | None, str | None] = (None, None)):
     """The dossiers behind one number of the report page (KeyError for an unknown figure).
 
     ``child`` narrows to a unit's subtree (a by-unit row), ``own`` to the dossiers the unit handles
@@ -442,6 +448,10 @@ def figure_dossiers(unit: AdministrativeUnit, period: Period, figure: str, *, fi
     table of late reasons, reports.report.late_reasons)."""
     period = counted(period)
     scope = child or unit
+    if figure.startswith(STAGE_FIGURE):  # a row of the table by stage holder: (its unit, its kind) and agency
+        holder_unit, holder = stage_holder
+        return stage_dossiers(scope, period, figure.removeprefix(STAGE_FIGURE), holder_unit=holder_unit,
+                              agency=agency if isinstance(agency, int) else None, holder=holder)
     if figure in OTHERS_FIGURES:  # the receiving desk's work for other units (reports.figures.received_for_others)
         return Dossier.objects.filter(others_conditions(scope, period)[figure])
     if figure == "apologies":

@@ -18,6 +18,7 @@ from motcua.models import AdministrativeUnit
 from motcua.periods import Period
 from motcua.scope import Scope
 from procedures.models import stage_holder_label
+from procedures.parsing import STAGE_HOLDER_WORDS
 
 from .figures import counted
 
@@ -51,12 +52,17 @@ class StageRow:
     unit_id: int
     agency_id: int | None
     holder: str
-    holder_name: str
+    holder_name: str  # for the screens (translated)
+    holder_words: str  # for the documents (Vietnamese whatever the interface says)
     counts: dict
 
     @property
     def late_share(self) -> int:
         return self.counts["late"] + self.counts["held_overdue"]
+
+    def as_dict(self) -> dict:
+        return {"unit_id": self.unit_id, "agency_id": self.agency_id, "holder": self.holder,
+                "holder_name": str(self.holder_name), "holder_words": self.holder_words, **self.counts}
 
 
 def stage_figures(unit: AdministrativeUnit, period: Period) -> list[StageRow]:
@@ -73,9 +79,12 @@ def stage_figures(unit: AdministrativeUnit, period: Period) -> list[StageRow]:
         counts = {key: row[key] for key in STAGE_KEYS}
         if not counts["ended"] and not counts["held"]:
             continue
-        name = row["agency__name"] or (f"{stage_holder_label(row['holder'])} – {row['unit__name']}"
-                                       if row["unit__name"] else stage_holder_label(row["holder"]))
-        result.append(StageRow(row["unit_id"], row["agency_id"], row["holder"], name, counts))
+        label, words = stage_holder_label(row["holder"]), STAGE_HOLDER_WORDS.get(row["holder"], row["holder"])
+        if row["agency__name"]:
+            label = words = row["agency__name"]
+        elif row["unit__name"]:
+            label, words = f"{label} – {row['unit__name']}", f"{words} – {row['unit__name']}"
+        result.append(StageRow(row["unit_id"], row["agency_id"], row["holder"], label, words, counts))
     return sorted(result, key=lambda r: (-r.late_share, -r.counts["ended"], r.holder_name))
 
 

@@ -101,6 +101,12 @@ FIGURE_LABELS = {
     "received_for_others": gettext_lazy("Received here for other units"),
     "returned_for_others": gettext_lazy("Results of other units returned here"),
     "waiting_to_return": gettext_lazy("Results of other units waiting here to be returned"),
+    "stage_ended": gettext_lazy("With a stage ended in the window"),
+    "stage_early": gettext_lazy("With a stage ended early"),
+    "stage_on_time": gettext_lazy("With a stage ended on time"),
+    "stage_late": gettext_lazy("With a stage that used more than its share"),
+    "stage_held": gettext_lazy("With a stage held at the end"),
+    "stage_held_overdue": gettext_lazy("With a stage held past its share at the end"),
 }
 
 # The rates: (label, numerator's figure and value path, denominator's figure and value path, rate key).
@@ -434,6 +440,12 @@ def _agency_param(request: HttpRequest) -> int | str | None:
     return int(value) if value.isdigit() else None
 
 
+def _stage_holder_param(request: HttpRequest) -> tuple[int | None, str | None]:
+    """?stage_unit=<id>&holder=<kind>: a row of the table by stage holder (reports.stages)."""
+    unit, holder = request.GET.get("stage_unit", "").strip(), request.GET.get("holder", "").strip()[:20]
+    return (int(unit) if unit.isdigit() else None), (holder or None)
+
+
 @login_required
 @require_GET
 def dossiers(request: HttpRequest) -> HttpResponse:
@@ -458,7 +470,8 @@ def dossiers(request: HttpRequest) -> HttpResponse:
     own = request.GET.get("own") == "1"
     rows = (
         figure_dossiers(unit, period, figure, field_code=field_code, child=child, own=own,
-                        reason=request.GET.get("reason", "")[:2000] or None, agency=_agency_param(request))
+                        reason=request.GET.get("reason", "")[:2000] or None, agency=_agency_param(request),
+                        stage_holder=_stage_holder_param(request))
         .select_related("procedure", "procedure__field", "handling_unit")
         .order_by("received_at", "id")
     )

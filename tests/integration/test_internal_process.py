@@ -228,3 +228,39 @@ def test_the_report_names_the_holder_that_ran_late_and_lists_its_dossiers(
     # The commune's desk held the first stage of both and the return of one: its row belongs to the
     # dossiers the district handles.
     assert rows[("desk", commune_a.pk)]["ended"] == 3
+
+
+def test_the_report_screen_pdf_and_workbook_carry_the_stages_by_holder(
+        client, desk_a, commune_a, district, district_office, procedure, justice_office, justice_officer):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from motcua.periods import parse_period
+    from reports.formatters import pdf_context, to_xlsx
+    from reports.report import build_report
+
+    dossier = _receive(desk_a, commune_a, district, procedure, vn(2026, 11, 2, 7, 30))
+    services.dossier_transfer(dossier=dossier, by=desk_a, to_unit=district, agency=justice_office, at=vn(2026, 11, 2, 10, 0))
+    services.dossier_hand_on(dossier=dossier, by=justice_officer, at=vn(2026, 11, 5, 10, 0))
+    period = parse_period("cal:2026-11")
+
+    data = build_report(district, period)
+    office = next(row for row in data.stages if row["agency_id"] == justice_office.pk)
+    assert (office["ended"], office["late"]) == (1, 1)
+    sentence = next(line for line in pdf_context(data)["agencies"] if line.startswith("Theo quy trình nội bộ"))
+    assert "Phòng Tư pháp huyện Tứ Kỳ: 1 bước chậm, 0 bước đang quá thời gian" in sentence
+    assert "Lãnh đạo – Huyện Tứ Kỳ: 0 bước chậm, 1 bước đang quá thời gian" in sentence
+    sheet = load_workbook(BytesIO(to_xlsx(data)))["Theo bước"]
+    rows = {row[1]: row[2:8] for row in sheet.iter_rows(values_only=True) if isinstance(row[0], int)}
+    assert rows["Phòng Tư pháp huyện Tứ Kỳ"] == (1, 0, 0, 1, 0, 0)
+    # The leader holds the third stage at the end of November, past its 4 hours.
+    assert rows["Lãnh đạo – Huyện Tứ Kỳ"] == (0, 0, 0, 0, 1, 1)
+
+    client.force_login(district_office)
+    page = client.get(reverse("reports:index"), {"unit": district.code, "period": period.key}).content.decode()
+    assert 'data-testid="by-stage"' in page and 'data-figure="stage-late"' in page
+    listing = client.get(reverse("reports:dossiers"), {
+        "unit": district.code, "period": period.key, "figure": "stage_late", "stage_unit": district.pk,
+        "holder": AgencyKind.SPECIALISED_OFFICE, "agency": justice_office.pk})
+    assert [row.code for row in listing.context["page"].object_list] == [dossier.code]
