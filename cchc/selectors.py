@@ -241,19 +241,13 @@ def home_duty_block(user, unit, now) -> dict:
 
 def receipt_officer(unit, day, received_by) -> str:
     """The "người tiếp nhận hồ sơ" printed on a receipt slip (dossiers.printing.extensions), the one rule:
-
-    - the receiving account's full name when the desk roster of the receipt's week names that person (or
-      names nobody: no roster kept that week);
-    - the roster's officer of that week when the roster names someone else, or when no account received the
-      dossier (an imported one): the counter is the rostered officer's that week. With several counters, the
-      first by counter.
-    ``""`` when neither says anything (the slip prints the account's name, if any)."""
-    from motcua.text import person_name, search_key
+    the officer who received the dossier signs the slip, so it is the receiving account's full name; only
+    a dossier no account received (one imported from the previous software) falls back to the desk roster's
+    officer of the receipt's week (with several counters, the first by counter). ``""`` when neither is known."""
+    from motcua.text import person_name
 
     name = person_name(received_by)
-    desk = duty_of(unit, day)["desk"] if unit is not None else []
-    if not desk:
+    if name or unit is None:
         return name
-    if name and any(search_key(a.person) == search_key(name) for a in desk):
-        return name
-    return desk[0].person
+    desk = duty_of(unit, day)["desk"]
+    return desk[0].person if desk else ""
