@@ -37,6 +37,7 @@ from .services import monthly_counts, submission_deadline
 from .targets import target_for, target_rows
 from .extensions import pending_work
 from .figures import received_for_others
+from .stages import stage_figures
 from .views import PAGE_SIZE, _chosen_period, _chosen_unit
 from .warnings import QUALITY_CHECKS, WARNINGS, quality_check, quality_counts, warning_check, warning_counts
 
@@ -211,6 +212,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         # The receiving desk's work for units outside the subtree: its own table, never in the index's figures.
         "for_others": received_for_others(unit, period),
         "by_agency": index.figures.by_agency,
+        "by_stage": [row.as_dict() for row in stage_figures(unit, period)],  # who used more than their share
         "report_query": urlencode({"unit": unit.code, "period": period.key}),
         "trend": trend_chart(months),
         "outcome_rows": outcome_chart(index.facts),

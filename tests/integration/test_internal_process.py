@@ -264,3 +264,6 @@ def test_the_report_screen_pdf_and_workbook_carry_the_stages_by_holder(
         "unit": district.code, "period": period.key, "figure": "stage_late", "stage_unit": district.pk,
         "holder": AgencyKind.SPECIALISED_OFFICE, "agency": justice_office.pk})
     assert [row.code for row in listing.context["page"].object_list] == [dossier.code]
+    # The dashboard shows the same rows, from the same query.
+    board = client.get(reverse("reports:dashboard"), {"unit": district.code, "period": period.key})
+    assert board.context["by_stage"] == data.stages and 'data-testid="by-stage"' in board.content.decode()
