@@ -45,12 +45,12 @@ from motcua.models import (
 from motcua.periods import day_bounds
 from motcua.selectors import work_calendar
 from motcua.text import search_key
-from procedures.models import Posting, Procedure, ProcedureComponent
+from procedures.models import Posting, Procedure, ProcedureComponent, ProcedureVersion, StageHolder
 from procedures.services import CatalogueError, procedure_terms_at
 
 from .models import (
-    Apology, Channel, DailyCounter, Digitisation, Dossier, DossierEvent, Pause, PauseKind, ReceivedComponent, ReceivedForm,
-    ReturnChannel, Status,
+    Apology, Channel, DailyCounter, Digitisation, Dossier, DossierEvent, DossierStage, Pause, PauseKind, ReceivedComponent,
+    ReceivedForm, ReturnChannel, Status,
 )
 from .numbering import format_code, is_safe_code
 from .services import HANDOVER_NOTE
@@ -636,9 +636,11 @@ def demo_seed(tree: str = DEFAULT_TREE) -> dict[str, int]:
     _insert(Apology, apologies, now=now)
     received = _received_components(plans, ids)
     _insert(ReceivedComponent, received, now=now)
+    stages = _stages(plans, ids, calendar, now)
+    _insert(DossierStage, stages, now=now)
     _save_counters(counters)
     summary = {"dossiers": len(plans), "events": len(events), "pauses": len(pauses), "apologies": len(apologies),
-               "components": len(received)}
+               "components": len(received), "stages": len(stages)}
     if len(periods) > 1:
         summary["by_period"] = {f"{p.first:%d/%m/%Y}–{p.last:%d/%m/%Y}": n for p, n in zip(periods, per_period)}
     return summary
@@ -679,6 +681,69 @@ def _received_components(plans: list[tuple[_Unit, _Plan]], ids: dict[str, int]) 
                 copies = max(1, paper["copies"])
             rows.append(dict(dossier_id=dossier_id, component_id=paper["id"], position=position, name=paper["name"],
                              required=paper["required"], form=form, copies=copies))
+    return rows
+
+
+def _stages(plans: list[tuple[_Unit, _Plan]], ids: dict[str, int], cal: WorkCalendar, now: datetime) -> list[dict]:
+    """The stages of the demo dossiers whose procedure version has an internal process, as the steps
+    would have moved them (dossiers.stages): the desk's first stage until the transfer, the stages between
+    the transfer and the result sharing that time by their hours, the desk's last stage from the result to
+    its return. Each stage's due moment and outcome come from the same functions as a real dossier's."""
+    processes = {
+        (row["procedure_id"], row["number"]): row["terms"]["stages"]
+        for row in ProcedureVersion.objects.filter(procedure_id__in={plan.dossier["procedure_id"] for _, plan in plans})
+        .values("procedure_id", "number", "terms") if row["terms"].get("stages")
+    }
+    if not processes:
+        return []
+    agencies: dict[tuple[int, str], int] = {}
+    for agency in Agency.objects.filter(is_active=True).order_by("-pk").values("id", "unit_id", "kind"):
+        agencies[(agency["unit_id"], agency["kind"])] = agency["id"]  # the first by id wins
+    rows = []
+    for _, plan in plans:
+        d = plan.dossier
+        process = processes.get((d["procedure_id"], d["procedure_version"]))
+        if not process:
+            continue
+        moments = {event["action"]: event["at"] for event in reversed(plan.events)}  # each step's first moment
+        handed = moments.get("transfer") or moments.get("start")
+        closed = d.get("resolved_at")
+        pauses = [(plan.pause["started_at"], plan.pause["ended_at"])] if plan.pause else []
+        last_is_return = len(process) > 1 and process[-1]["holder"] == StageHolder.DESK
+        middle = process[1:-1] if last_is_return else process[1:]
+        spans: list[tuple[datetime | None, datetime | None]] = [(d["received_at"], handed or closed)]
+        if handed is None:
+            spans += [(None, None)] * len(middle)
+        else:
+            until = closed or now
+            total = cal.working_time_between(handed, until).total_seconds() / 3600
+            weights = [Decimal(stage["hours"]) for stage in middle]
+            start, used = handed, Decimal(0)
+            for index, weight in enumerate(weights):
+                used += weight
+                end = cal.add_working_time(handed, hours=_hours(total * float(used / sum(weights))))
+                last = index == len(weights) - 1
+                spans.append((start, (closed if last else end) if closed or end <= now else None))
+                if not closed and end > now:  # the stage held now
+                    spans += [(None, None)] * (len(weights) - index - 1)
+                    break
+                start = end
+        if last_is_return:
+            returning = closed if closed is not None and d["status"] in (Status.RESOLVED, Status.RETURNED) else None
+            spans.append((returning, d.get("returned_at") if returning else None))
+        for position, (stage, (started, ended)) in enumerate(zip(process, spans)):
+            holder, due = stage["holder"], None
+            unit_id = d["receiving_unit_id"] if holder == StageHolder.DESK else d["handling_unit_id"]
+            if started is not None:
+                count_from = d["counting_from"] if position == 0 else started
+                due = deadlines.stage_due(count_from, Decimal(stage["hours"]), cal, pauses=pauses, now=ended or now)
+            rows.append(dict(
+                dossier_id=ids[d["code"]], position=position, name=stage["name"], holder=holder, hours=Decimal(stage["hours"]),
+                unit_id=unit_id if started is not None else None,
+                agency_id=agencies.get((d["handling_unit_id"], holder)) if started is not None else None,
+                started_at=started, due_at=due, ended_at=ended,
+                outcome=deadlines.classify_outcome(ended, due, cal) if ended is not None else "",
+            ))
     return rows
 
 

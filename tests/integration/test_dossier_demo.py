@@ -118,3 +118,19 @@ def test_codes_are_unique_and_the_daily_counters_continue_the_sequence(seeded):
     taken_in = dossier_receive(unit=unit, procedure=procedure, applicant=Applicant(name="Trần Văn Bình"), by=None,
                                received_at=last.received_at)
     assert taken_in.code.endswith(f"-{day}-{highest[(unit_id, day)] + 1:04d}")
+
+
+def test_the_dossiers_of_a_procedure_with_an_internal_process_have_its_stages(seeded):
+    """Land registration at the district follows its four stages; each ended stage is judged by the same
+    function as a real one, and the report's table by stage holder counts them."""
+    from dossiers.models import DossierStage
+    from motcua import deadlines
+    from motcua.selectors import work_calendar
+
+    land = Dossier.objects.filter(procedure__code="1.012753")
+    assert land.exists() and not land.filter(stages__isnull=True).exists()
+    assert set(land.values_list("stages__position", flat=True)) == {0, 1, 2, 3}
+    calendar = work_calendar()
+    for stage in DossierStage.objects.filter(ended_at__isnull=False).order_by("?")[:200]:
+        assert stage.outcome == deadlines.classify_outcome(stage.ended_at, stage.due_at, calendar), stage
+    assert not Dossier.objects.filter(procedure__stages=[]).filter(stages__isnull=False).exists()
