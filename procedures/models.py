@@ -65,9 +65,9 @@ class StageHolder(models.TextChoices):
     """Who holds a stage of a procedure's internal process (quy trình nội bộ), besides the agencies of the
     handling unit (``motcua.models.AgencyKind``: a specialised office, the police, social insurance …)."""
 
-    DESK = "desk", _("One-stop desk of the receiving unit")
-    LEADER = "leader", _("Leader of the handling unit")
-    UNIT = "unit", _("The competent unit (another level)")
+    DESK = "desk", _("One-stop desk")  # of the receiving unit
+    LEADER = "leader", _("Leader")  # of the handling unit
+    UNIT = "unit", _("Competent unit")  # the handling unit, at another level
 
 
 def stage_holder_label(holder: str) -> str:
@@ -97,9 +97,9 @@ class ProcedureQuerySet(models.QuerySet):
         live = Q(status__in=LIVE_STATUSES)
         if day is None:
             return self.filter(live)
+        # The interval is a unit's (motcua.models.in_force_q, both ends inclusive) on the procedure's own days.
         return self.filter(
-            Q(effective_from__isnull=True) | Q(effective_from__lte=day),
-            Q(effective_until__isnull=True) | Q(effective_until__gte=day),
+            in_force_q(day, start="effective_from", end="effective_until"),
             live | Q(effective_until__isnull=False),
         )
 

@@ -37,6 +37,7 @@ from motcua.models import Agency, AgencyKind
 from motcua.selectors import work_calendar
 from motcua.text import person_name
 from procedures.exports import processing_time_text
+from procedures.parsing import STAGE_HOLDER_WORDS
 
 from motcua import deadlines
 from dossiers.models import ApplicantKind, Dossier, DossierEvent, PauseKind, ReceivedForm, Status
@@ -416,11 +417,13 @@ def control_stages(dossier: Dossier) -> list[ControlStage]:
     for stage in stages:
         day = local(stage.started_at or dossier.received_at).date()
         if stage.unit is None:
-            office = stage.holder_label
+            office = STAGE_HOLDER_WORDS.get(stage.holder, stage.holder)  # a stage not reached: only its holder
         elif stage.holder == "desk":
             office = desk_title(stage.unit, day)
+        elif stage.agency is not None:
+            office = stage.agency.name
         else:
-            office = stage.agency.name if stage.agency is not None else stage.unit.name
+            office = f"{STAGE_HOLDER_WORDS.get(stage.holder, stage.holder)} – {stage.unit.name}"
         rows.append(ControlStage(
             number=stage.position + 1, name=stage.name, office=office, by=person_name(stage.ended_by),
             started=local(stage.started_at), due=local(stage.due_at), ended=local(stage.ended_at),

@@ -120,7 +120,7 @@ def test_each_stage_is_judged_on_its_own_share_and_the_late_one_is_named(
     assert [(row.name, row.office, row.outcome) for row in slip["stages"]] == [
         ("Tiếp nhận, chuyển hồ sơ", desk, "Đúng hạn"),
         ("Thẩm định, đề xuất", "Phòng Tư pháp huyện Tứ Kỳ", "Quá hạn"),
-        ("Phê duyệt", "Huyện Tứ Kỳ", "Đúng hạn"),
+        ("Phê duyệt", "Lãnh đạo – Huyện Tứ Kỳ", "Đúng hạn"),
         ("Trả kết quả", desk, "Đúng hạn"),
     ]
     assert slip["stages"][1].apologies == [apology]
