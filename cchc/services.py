@@ -93,9 +93,11 @@ def scheme_open(*, scheme: Scheme, by, now: datetime | None = None) -> Scheme:
         raise CchcError(_("The scheme has no criterion yet: import or enter them first."))
     scheme.status = SchemeStatus.OPEN
     scheme.save(update_fields=["status"])
-    for unit in units_scored(scheme):
-        scorecard = Scorecard.objects.create(scheme=scheme, unit=unit)
-        Score.objects.bulk_create([Score(scorecard=scorecard, criterion=criterion) for criterion in criteria])
+    # One insert of the scorecards, one of their scores (the audit trigger records bulk inserts too).
+    scorecards = Scorecard.objects.bulk_create([Scorecard(scheme=scheme, unit=unit) for unit in units_scored(scheme)])
+    _ensure_scorecard_pks(scheme, scorecards)
+    Score.objects.bulk_create([Score(scorecard=card, criterion=criterion) for card in scorecards for criterion in criteria],
+                              batch_size=1000)
     scores_compute(scheme=scheme, by=by, now=now)
     return scheme
 
@@ -118,8 +120,21 @@ def scheme_publish(*, scheme: Scheme, by, now: datetime | None = None) -> Scheme
 # -- scores ----------------------------------------------------------------------------------------------
 
 
+def _change(score: Score, stage: str, before: Decimal | None, after: Decimal | None, reason: str, by, at) -> ScoreChange:
+    """One line of a score's history (unsaved: ``_record`` writes one, ``scores_compute`` many at once)."""
+    return ScoreChange(score=score, stage=stage, points_before=before, points=after, reason=reason, by=by, at=at)
+
+
 def _record(score: Score, stage: str, before: Decimal | None, after: Decimal | None, reason: str, by, at) -> None:
-    ScoreChange.objects.create(score=score, stage=stage, points_before=before, points=after, reason=reason, by=by, at=at)
+    _change(score, stage, before, after, reason, by, at).save()
+
+
+def _ensure_scorecard_pks(scheme: Scheme, scorecards: list[Scorecard]) -> None:
+    """Databases that cannot return ids from a bulk insert: read them back by unit."""
+    if any(card.pk is None for card in scorecards):
+        ids = dict(Scorecard.objects.filter(scheme=scheme).values_list("unit_id", "pk"))
+        for card in scorecards:
+            card.pk = ids[card.unit_id]
 
 
 def _check_points(criterion: Criterion, points: Decimal) -> Decimal:
@@ -143,26 +158,33 @@ def scores_compute(*, scheme: Scheme, by=None, scorecards=None, now: datetime | 
     sent = reports_sent(scheme.unit, scheme.year) if needs_reports else {}
     fixes = fixes_on_time(scheme.year, [card.unit_id for card in scorecards], now) \
         if any(criterion.metric == "fixes_on_time" for criterion in computed) else {}
-    changed = 0
     period = year_period(scheme.year)
+    # A computed criterion added after the scheme opened has no score yet: all of them made in one insert.
+    existing = set(Score.objects.filter(scorecard__in=scorecards, criterion__in=computed).values_list("scorecard_id", "criterion_id"))
+    Score.objects.bulk_create([Score(scorecard=card, criterion=criterion) for card in scorecards for criterion in computed
+                               if (card.pk, criterion.pk) not in existing], batch_size=1000)
+    scores = {(score.scorecard_id, score.criterion_id): score
+              for score in Score.objects.filter(scorecard__in=scorecards, criterion__in=computed)}
+    updated, history = [], []
+    reason = _("Computed from the records of %(period)s") % {"period": period.key}
     for scorecard in scorecards:
         data = build_report(scorecard.unit, period, now=now)
         extra = {"reports": sent.get(scorecard.unit_id, (0, 0)), "fixes": fixes.get(scorecard.unit_id, (0, 0))}
-        scores = {score.criterion_id: score for score in scorecard.scores.filter(criterion__in=computed)}
         for criterion in computed:
-            score = scores.get(criterion.pk) or Score.objects.create(scorecard=scorecard, criterion=criterion)
+            score = scores[scorecard.pk, criterion.pk]
             result = measure(criterion.metric, scorecard.unit, scheme.year, data=data, extra=extra)
             points = points_for(criterion.rule, result.value, criterion.max_points)
             inputs = {**result.inputs, "links": result.links}
             if score.self_points != points or score.value != result.value or score.inputs != inputs:
                 before = score.self_points
                 score.value, score.inputs, score.self_points = result.value, inputs, points
-                score.save(update_fields=["value", "inputs", "self_points"])
+                updated.append(score)
                 if before != points:
-                    _record(score, Stage.COMPUTED, before, points, _("Computed from the records of %(period)s")
-                            % {"period": period.key}, by, now)
-                    changed += 1
-    return changed
+                    history.append(_change(score, Stage.COMPUTED, before, points, reason, by, now))
+    # One update of the scores that changed and one insert of their history, not a query per score.
+    Score.objects.bulk_update(updated, ["value", "inputs", "self_points"], batch_size=500)
+    ScoreChange.objects.bulk_create(history, batch_size=1000)
+    return len(history)
 
 
 def fixes_on_time(year: int, unit_ids: list[int], now: datetime) -> dict[int, tuple[int, int]]:

@@ -30,11 +30,10 @@ from .models import (
     ReturnChannel,
 )
 from .files import FileRefused, expected_form, prepare, prepare_result
-from .selectors import default_handling_unit, handling_units_for, normalise_phone
+from .selectors import PHONE_PATTERN, default_handling_unit, handling_units_for, normalise_phone
 
 # The first three digits of a CCCD are the province code of the place of birth registration: 001–096.
 PROVINCE_CODE_MIN, PROVINCE_CODE_MAX = 1, 96
-PHONE_PATTERN = re.compile(r"^0\d{9}$")
 # How far ahead of the server's clock a typed moment may be (two clocks never agree exactly).
 CLOCK_TOLERANCE = timedelta(minutes=2)
 MOMENT_HELP = _("dd/mm/yyyy hh:mm, e.g. 16/01/2026 15:45")

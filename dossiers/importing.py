@@ -28,12 +28,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua import deadlines
 from motcua.calendar import VN_TZ, WorkCalendar
-from motcua.models import KEY_SEPARATOR, AdministrativeUnit, Agency, AgencyKind, StaffMembership, UnitSuccession, today
+from motcua.models import KEY_SEPARATOR, AdministrativeUnit, Agency, AgencyKind, StaffMembership, UnitLineage, today
 from motcua.periods import local_day
 from motcua.selectors import work_calendar
 from motcua.tabular import Row
@@ -700,15 +701,13 @@ def _hand_over(dossiers: list[Dossier]) -> int:
     ended = list(AdministrativeUnit.objects.filter(pk__in=units, valid_to__lt=today()).values_list("pk", flat=True))
     if not ended:
         return 0
-    successor = dict(UnitSuccession.objects.filter(primary=True).values_list("predecessor_id", "successor_id"))
-    pairs: dict[int, int] = {}  # ended unit → the unit that took over its dossiers
-    cursor = list(ended)
-    while cursor:
-        unit_id = cursor.pop()
-        if unit_id in pairs or unit_id not in successor:
-            continue
-        pairs[unit_id] = successor[unit_id]
-        cursor.append(successor[unit_id])  # if it ended too, its own successor follows
+    # The chain of each ended unit is its lineage (motcua.models.UnitLineage: the units that took over its
+    # dossiers, at distance 1, 2 …); each link of a chain is a lineage row at distance 1.
+    chain = UnitLineage.objects.filter(predecessor_id__in=ended).values("unit_id")
+    pairs: dict[int, int] = dict(  # ended unit, or a unit of its chain → the unit that took over its dossiers
+        UnitLineage.objects.filter(Q(predecessor_id__in=ended) | Q(predecessor_id__in=chain), distance=1)
+        .values_list("predecessor_id", "unit_id")
+    )
     by_id = AdministrativeUnit.objects.in_bulk([*pairs, *pairs.values()])
     changes: dict[date, list[tuple[AdministrativeUnit, AdministrativeUnit]]] = defaultdict(list)
     for unit_id, successor_id in pairs.items():

@@ -29,7 +29,7 @@ from motcua.models import LEVEL_RANK, AdministrativeUnit, Agency, StaffMembershi
 from motcua.permissions import RULES, handled_by
 from motcua.scope import Scope
 from motcua.selectors import work_calendar
-from motcua.text import search_key
+from motcua.text import search_key, vn_moment
 
 from procedures.models import Posting, Procedure
 from procedures.services import procedure_terms_at
@@ -167,6 +167,8 @@ def _sqlite_search_key(value):
 
 
 _PHONE_PUNCTUATION = re.compile(r"[\s.\-()]")
+# A Vietnamese phone number once normalised: 10 digits starting with 0 (the desk form's rule, and the SMS's).
+PHONE_PATTERN = re.compile(r"^0\d{9}$")
 
 
 def normalise_phone(text: str) -> str:
@@ -177,6 +179,14 @@ def normalise_phone(text: str) -> str:
     elif digits.startswith("84") and len(digits) == 11:
         digits = "0" + digits[2:]
     return digits
+
+
+def sms_phone(text: str) -> str | None:
+    """The number an SMS goes to, as the gateway takes it ('0912345678'), from what a dossier or a ticket
+    holds ('+84 912 345 678', '0912.345.678', '84912345678' from the old software); None when it is not
+    a Vietnamese phone number (empty, an e-mail address, too short)."""
+    phone = normalise_phone((text or "").strip())
+    return phone if PHONE_PATTERN.match(phone) else None
 
 
 def search_dossiers(user, query: str) -> QuerySet[Dossier]:
@@ -342,7 +352,7 @@ def format_moment(moment: datetime) -> str:
 
 
 def format_short(moment: datetime) -> str:
-    return date_format(timezone.localtime(moment, VN_TZ), "H:i d/m/Y")
+    return vn_moment(moment)
 
 
 def format_days(days) -> str:

@@ -99,11 +99,24 @@ def today() -> date:
     return local_day(timezone.now())
 
 
-def in_force_q(on: date | None = None, prefix: str = "") -> models.Q:
-    """The condition "in force on ``on``" on a unit (``prefix`` reaches it through a relation)."""
+def after_today(day: date | None) -> str | None:
+    """Why ``day`` may not be given, being after today (in Vietnam); None for today, an earlier day or no
+    day. The one rule and wording for every day that must have come already (a posting's days in its form,
+    a catalogue import's posting day, the services that change a posting)."""
+    now = today()
+    if day is None or day <= now:
+        return None
+    return _("%(day)s is after today (%(today)s): give today or an earlier day.") % {
+        "day": f"{day:%d/%m/%Y}", "today": f"{now:%d/%m/%Y}"}
+
+
+def in_force_q(on: date | None = None, prefix: str = "", *, start: str = "valid_from", end: str = "valid_to") -> models.Q:
+    """The condition "in force on ``on``" (today by default) on a unit (``prefix`` reaches it through a
+    relation), or on any row with a validity of two days, both inclusive, empty for "always" (``start`` and
+    ``end`` name them: a posting's are the unit's, a procedure's are effective_from/effective_until)."""
     on = on or today()
-    return (models.Q(**{f"{prefix}valid_from__isnull": True}) | models.Q(**{f"{prefix}valid_from__lte": on})) & (
-        models.Q(**{f"{prefix}valid_to__isnull": True}) | models.Q(**{f"{prefix}valid_to__gte": on})
+    return (models.Q(**{f"{prefix}{start}__isnull": True}) | models.Q(**{f"{prefix}{start}__lte": on})) & (
+        models.Q(**{f"{prefix}{end}__isnull": True}) | models.Q(**{f"{prefix}{end}__gte": on})
     )
 
 

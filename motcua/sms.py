@@ -21,8 +21,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 DEFAULT_SMS_BACKEND = "motcua.sms.ConsoleSMSBackend"
-# How much of a gateway's answer is kept as the reason of a failure.
-REASON_CHARS = 300
+# How much of a failure's reason is kept: of a gateway's answer here, of any error in the message log
+# (notices.services). One length for both, so a gateway's reason is never cut twice.
+REASON_CHARS = 500
 
 
 class SMSBackend(Protocol):

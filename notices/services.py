@@ -25,10 +25,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from dossiers.models import Apology, Dossier, DossierEvent, FeedbackTicket, Pause, PauseKind, TicketEvent
-from dossiers.selectors import normalise_phone
+from dossiers.selectors import sms_phone
 from motcua.documents import committee_short, desk_title
 from motcua.periods import VN_TZ, local_day
-from motcua.sms import get_sms_backend
+from motcua.sms import REASON_CHARS, get_sms_backend
+from motcua.text import vn_moment
 
 from .models import Kind, Message, MessageChannel, MessageStatus, MessageTemplate
 from .wording import render, sms_text
@@ -45,8 +46,6 @@ FAILURES_PER_ROUND = 3
 # A queued message whose task has not run this long after it was handed to the broker is taken as
 # lost (Redis restarted empty), and one "sending" this long as a dead worker's: the sweep sends them.
 LOST_AFTER = timedelta(minutes=5)
-# What a gateway's reason may hold in the log.
-REASON_CHARS = 500
 
 # The dossier's steps that tell the applicant (a pause is a request for supplements or another pause).
 DOSSIER_KINDS = {
@@ -90,10 +89,6 @@ def retry_delay(attempts: int) -> timedelta:
 # -- making the messages of a step ----------------------------------------------------------------
 
 
-def _moment(value: datetime) -> str:
-    return timezone.localtime(value, VN_TZ).strftime("%H:%M %d/%m/%Y")
-
-
 def dossier_kind(event: DossierEvent) -> str | None:
     kind = DOSSIER_KINDS.get(event.action)
     if kind == Kind.PAUSED:
@@ -106,14 +101,14 @@ def dossier_kind(event: DossierEvent) -> str | None:
 def dossier_values(dossier: Dossier, kind: str, event: DossierEvent) -> dict[str, str]:
     """The placeholders' values for a step of the dossier (notices.wording.PLACEHOLDERS)."""
     unit = dossier.receiving_unit
-    values = {"office": committee_short(unit), "code": dossier.code, "appointment": _moment(dossier.due_at),
+    values = {"office": committee_short(unit), "code": dossier.code, "appointment": vn_moment(dossier.due_at),
               "missing": event.note, "reason": event.note}
     if kind in (Kind.SUPPLEMENT, Kind.RESULT_READY, Kind.RETURNED_UNRESOLVED):
         values["place"] = desk_title(unit, local_day(event.at))
     if kind == Kind.LATE:
         apology = Apology.objects.filter(dossier_id=dossier.pk).first()
         if apology is not None:
-            values["new_date"], values["reason"] = _moment(apology.new_due_at), apology.reason
+            values["new_date"], values["reason"] = vn_moment(apology.new_due_at), apology.reason
     return values
 
 
@@ -124,7 +119,8 @@ def messages_for_step(sender=None, *, event, **kwargs) -> list[Message]:
         dossier = event.dossier
         if kind is None or dossier.notify_opt_out:
             return []
-        recipients = {MessageChannel.SMS: dossier.applicant_phone.strip(), MessageChannel.EMAIL: dossier.applicant_email.strip()}
+        recipients = {MessageChannel.SMS: sms_phone(dossier.applicant_phone) or "",
+                      MessageChannel.EMAIL: dossier.applicant_email.strip()}
         if not any(recipients.values()):
             return []
         return _make(kind, recipients, lambda: dossier_values(dossier, kind, event), at=event.at,
@@ -144,8 +140,8 @@ def ticket_recipients(ticket: FeedbackTicket) -> dict[str, str]:
     contact = ticket.sender_contact.strip()
     if "@" in contact:
         return {MessageChannel.EMAIL: contact}
-    phone = normalise_phone(contact)
-    return {MessageChannel.SMS: phone} if phone.isdigit() and len(phone) == 10 else {}
+    phone = sms_phone(contact)
+    return {MessageChannel.SMS: phone} if phone else {}
 
 
 def ticket_values(ticket: FeedbackTicket) -> dict[str, str]:

@@ -13,8 +13,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from motcua.forms import EmptyChoiceMixin
-from motcua.models import AdministrativeUnit, UnitLevel
-from motcua.models import today as local_today
+from motcua.models import AdministrativeUnit, UnitLevel, after_today
 from motcua.selectors import work_calendar
 
 from .models import Field, OnlineLevel, Posting, Procedure, ProcedureStatus, Sector
@@ -284,11 +283,10 @@ class PostingForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        today = local_today()
         for name in ("valid_from", "valid_to"):
-            day = cleaned.get(name)
-            if day is not None and day > today:
-                self.add_error(name, _("This day is after today."))
+            refusal = after_today(cleaned.get(name))
+            if refusal:
+                self.add_error(name, refusal)
         if cleaned.get("is_active") and cleaned.get("valid_to"):
             self.add_error("valid_to", _("Leave this empty while the unit handles the procedure, or untick “%(label)s”.")
                            % {"label": self.fields["is_active"].label})

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources
 from import_export.results import RowResult
 
-from motcua.models import today as local_today
+from motcua.models import after_today
 from motcua.permissions import can
 from motcua.selectors import work_calendar
 from motcua.tabular import cell_text
@@ -213,9 +213,8 @@ class ProcedureResource(resources.ModelResource):
                 parsing.check_stage_hours(stages, days, work_calendar().hours_per_day)
             except parsing.CellError as exc:
                 errors.setdefault("process", []).append(str(exc))
-        if posted_on is not None and posted_on > local_today():
-            errors.setdefault("posted_on", []).append(
-                _("%(day)s is after today: a procedure is posted on today or an earlier day") % {"day": f"{posted_on:%d/%m/%Y}"})
+        if after_today(posted_on):
+            errors.setdefault("posted_on", []).append(after_today(posted_on))
         if errors:
             raise ValidationError(errors)
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.models import AdministrativeUnit, UnitLevel
+from motcua.models import after_today
 from motcua.models import today as local_today
 from motcua.permissions import can
 
@@ -233,9 +234,8 @@ def _day(value: date | None) -> date:
     today = local_today()
     if value is None:
         return today
-    if value > today:
-        raise CatalogueError(_("The day %(day)s is after today: a posting changes on today or an earlier day.")
-                             % {"day": f"{value:%d/%m/%Y}"})
+    if after_today(value):
+        raise CatalogueError(after_today(value))
     return value
 
 

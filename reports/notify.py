@@ -26,7 +26,7 @@ from motcua.models import AdministrativeUnit, StaffMembership
 from motcua.periods import VN_TZ, local_day
 from motcua.selectors import work_calendar
 from motcua.sms import DEFAULT_SMS_BACKEND, ConsoleSMSBackend, HTTPSMSBackend, SMSBackend, get_sms_backend  # noqa: F401
-from motcua.text import person_name
+from motcua.text import person_name, vn_moment
 
 from .extensions import pending_work
 from .warnings import WARNINGS, Check, warning_counts
@@ -106,7 +106,7 @@ def _site_url() -> str:
 
 
 def _moment(value: datetime | None) -> str:
-    return timezone.localtime(value, VN_TZ).strftime("%H:%M %d/%m/%Y") if value else "—"
+    return vn_moment(value) or "—"
 
 
 def digest_subject(digest: Digest) -> str:

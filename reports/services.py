@@ -33,6 +33,7 @@ from motcua.periods import VN_TZ, Period, parse_period, quarter_containing
 from motcua.permissions import RULES
 from motcua.scope import reference_day
 from motcua.signing import identity_of, sign_pdf, verify_pdf
+from motcua.text import vn_moment
 
 from .figures import compute_figures, conditions, counted, dossiers_behind, dossiers_counted, others_conditions
 
@@ -703,7 +704,7 @@ def submission_remind_missing(*, today: date) -> list[AdministrativeUnit]:
                   "The deadline is %(deadline)s.") % {
                     "unit": unit.name, "period": period.key, "first": f"{period.first_day:%d/%m/%Y}",
                     "last": f"{period.last_day:%d/%m/%Y}", "parent": unit.parent.name,
-                    "deadline": f"{deadline:%H:%M %d/%m/%Y}",
+                    "deadline": vn_moment(deadline),
                 },
                 settings.DEFAULT_FROM_EMAIL,
                 sorted(set(emails[unit.pk])),

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from motcua.models import AdministrativeUnit, AgencyKind
 from motcua.periods import day_bounds
+from motcua.text import vn_moment
 from procedures.models import Field
 from procedures.parsing import escape_formula
 
@@ -154,10 +155,6 @@ class RegisterRow:
         ]
 
 
-def _short(moment: datetime) -> str:
-    return timezone.localtime(moment).strftime("%H:%M %d/%m/%Y")
-
-
 def _note(dossier: Dossier) -> str:
     parts = []
     if dossier.status in (Status.RESOLVED, Status.RETURNED, Status.RETURNED_UNRESOLVED, Status.WITHDRAWN):
@@ -168,9 +165,9 @@ def _note(dossier: Dossier) -> str:
     else:
         parts.append(STATUS_NOTES.get(dossier.status, ""))
     if dossier.resolved_at is None and dossier.supplement_at is not None:
-        parts.append(f"Yêu cầu bổ sung {_short(dossier.supplement_at)}")
+        parts.append(f"Yêu cầu bổ sung {vn_moment(dossier.supplement_at)}")
     if dossier.new_due_at is not None:
-        parts.append(f"Xin lỗi, hẹn lại {_short(dossier.new_due_at)}")
+        parts.append(f"Xin lỗi, hẹn lại {vn_moment(dossier.new_due_at)}")
     if dossier.is_interconnected:
         parts.append("Liên thông")
     return "; ".join(part for part in parts if part)

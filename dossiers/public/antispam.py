@@ -4,7 +4,7 @@ Three layers, each cheap for a citizen and costly for a robot:
 
 - a honeypot: a text field hidden by CSS (``.hp`` in app.css) that a person never sees nor fills,
   while form-filling robots do;
-- a signed form token (``django.core.signing``) issued with the page: a submission must come at
+- a signed form token (``motcua.tokens.TICKET_FORM``) issued with the page: a submission must come at
   least ``MIN_AGE`` seconds after the page was served (robots post at once) and at most ``MAX_AGE``
   later (no harvesting of tokens); a token that already created a ticket is refused, so a double
   click or a reload does not send the same feedback twice (the used tokens are kept in the database,
@@ -18,12 +18,10 @@ import hashlib
 import secrets
 import time
 
-from django.core import signing
-
 from dossiers.public.ratelimit import Rate
+from motcua import tokens
 from motcua.throttling import claim_once, was_claimed
 
-TOKEN_SALT = "dossiers.tickets.form-token"
 MIN_AGE = 3  # seconds: a person needs longer than this to read and fill the form
 MAX_AGE = 2 * 60 * 60  # seconds: a page left open longer gets a fresh token
 HONEYPOT_FIELD = "homepage"
@@ -50,7 +48,7 @@ class Suspicious(Exception):
 def issue_token(*, at: float | None = None) -> str:
     """A signed token carrying the moment the form was served and a nonce."""
     issued = int(at if at is not None else time.time())
-    return signing.dumps({"t": issued, "n": secrets.token_hex(8)}, salt=TOKEN_SALT, compress=False)
+    return tokens.sign(tokens.TICKET_FORM, {"t": issued, "n": secrets.token_hex(8)})
 
 
 def _used_key(token: str) -> str:
@@ -61,10 +59,11 @@ def check(*, token: str, honeypot: str, now: float | None = None) -> None:
     """Raise ``Suspicious`` unless the honeypot is empty and the token is genuine, old enough and fresh."""
     if honeypot.strip():
         raise Suspicious(HONEYPOT)
+    # No age limit on the signature: the age is judged below from the moment it carries (too fast, expired).
+    payload = tokens.unsign(tokens.TICKET_FORM, token, max_age=None)
     try:
-        payload = signing.loads(token or "", salt=TOKEN_SALT)
         issued = int(payload["t"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError):  # None (forged, another kind) or not a form token's value
         raise Suspicious(INVALID) from None
     age = (now if now is not None else time.time()) - issued
     if age < MIN_AGE:

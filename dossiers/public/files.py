@@ -10,7 +10,6 @@ personal data (motcua.audit), as the officers' downloads are.
 """
 from __future__ import annotations
 
-from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import path
@@ -18,23 +17,20 @@ from django.views.decorators.http import require_safe
 
 from dossiers.models import DossierFile, FileRole, Status
 from dossiers.public.views import _private, checked_lookup
+from motcua import tokens
 from motcua.audit import log_access
 
-SALT = "dossiers.public.result-file"
 MAX_AGE = 30 * 60  # seconds
 # A result the citizen may download: the dossier is resolved (result ready) or the result was returned.
 FINISHED = (Status.RESOLVED, Status.RETURNED)
 
 
 def issue(dossier_file: DossierFile, code: str) -> str:
-    return signing.dumps({"f": dossier_file.pk, "c": code}, salt=SALT, compress=False)
+    return tokens.sign(tokens.RESULT_FILE, {"f": dossier_file.pk, "c": code})
 
 
 def _file_of(token: str) -> DossierFile | None:
-    try:
-        data = signing.loads(token or "", salt=SALT, max_age=MAX_AGE)
-    except signing.BadSignature:  # SignatureExpired is one
-        return None
+    data = tokens.unsign(tokens.RESULT_FILE, token, max_age=MAX_AGE)
     if not isinstance(data, dict) or not isinstance(data.get("f"), int) or not isinstance(data.get("c"), str):
         return None
     return (

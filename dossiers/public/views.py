@@ -8,26 +8,23 @@ same answer after the same work, and lookups are rate-limited per client address
 """
 from __future__ import annotations
 
-import hmac
 import math
-import re
 from dataclasses import dataclass
 
-from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_safe
 
 from dossiers.models import Dossier, DossierEvent, Pause, PauseKind, Status
 from dossiers.public import passes
+from dossiers.public.forms import CODE_MAX_LENGTH, CodeAndDigitsForm, digits_match
 from dossiers.public.ratelimit import LOOKUP_PER_ADDRESS, LOOKUP_PER_CODE, client_address, hit
 from motcua.deadlines import TimeLeft, time_left
 from motcua.selectors import work_calendar
-
-CODE_MAX_LENGTH = 48
 
 # What the public may see of a dossier, and nothing else (the query selects only these).
 PUBLIC_DOSSIER_FIELDS = (
@@ -66,24 +63,8 @@ PAUSE_EXPLAINED = {
     PauseKind.LEGAL: _("Processing is paused as the law provides."),
 }
 
-_NO_DIGITS = "\x00" * 4  # compared against when no dossier has the code, so both branches do the same work
-
-
-class LookupForm(forms.Form):
-    code = forms.CharField(label=_("Dossier code"), max_length=CODE_MAX_LENGTH)
-    phone4 = forms.RegexField(
-        label=_("Last 4 digits of your phone number"),
-        regex=r"^\d{4}$",
-        error_messages={"invalid": _("Enter the last 4 digits of the phone number you gave when you submitted the dossier.")},
-    )
-
-    def clean_code(self) -> str:
-        return re.sub(r"\s+", "", self.cleaned_data["code"])
-
-
-def _last_four_digits(phone: str) -> str:
-    digits = re.sub(r"\D", "", phone or "")
-    return digits[-4:] if len(digits) >= 4 else _NO_DIGITS
+class LookupForm(CodeAndDigitsForm):
+    """The dossier code and the last 4 digits of the phone given at the desk (dossiers.public.forms)."""
 
 
 def _public_dossier(code: str, phone4: str) -> dict | None:
@@ -99,9 +80,7 @@ def _public_dossier(code: str, phone4: str) -> dict | None:
         .values("pk", "applicant_phone", *PUBLIC_DOSSIER_FIELDS)
         .first()
     )
-    stored = _last_four_digits(row["applicant_phone"]) if row else _NO_DIGITS
-    matches = hmac.compare_digest(stored.encode(), phone4.encode())
-    if row is None or not matches:
+    if not digits_match(row["applicant_phone"] if row else None, phone4):
         return None
     statuses = dict(Status.choices)
     return {
@@ -149,23 +128,19 @@ def countdown(dossier: dict, *, now=None) -> TimeLeft | None:
 
 
 def countdown_text(left: TimeLeft) -> str:
-    """"Còn 1 ngày 3 giờ làm việc", "Quá hạn 2 ngày làm việc": whole working days and hours, the zero parts left out."""
-    values = {"days": left.days, "hours": left.hours}
-    if left.overdue:
-        if left.days and left.hours:
-            return _("Overdue by %(days)s working days %(hours)s hours") % values
-        if left.days:
-            return _("Overdue by %(days)s working days") % values
-        if left.hours:
-            return _("Overdue by %(hours)s working hours") % values
-        return _("Overdue")
-    if left.days and left.hours:
-        return _("%(days)s working days %(hours)s hours left") % values
+    """"Còn 1 ngày 3 giờ làm việc", "Quá hạn 2 ngày làm việc": whole working days and hours, the zero parts
+    left out; each count worded with ngettext ("1 day", "2 days"), the sentence around them once."""
+    parts = []
     if left.days:
-        return _("%(days)s working days left") % values
+        parts.append(ngettext("%(count)s day", "%(count)s days", left.days) % {"count": left.days})
     if left.hours:
-        return _("%(hours)s working hours left") % values
-    return _("Less than one working hour left")
+        parts.append(ngettext("%(count)s hour", "%(count)s hours", left.hours) % {"count": left.hours})
+    if not parts:
+        return gettext("Overdue") if left.overdue else gettext("Less than one working hour left")
+    span = " ".join(parts)
+    if left.overdue:
+        return gettext("Overdue by %(time)s of working time") % {"time": span}
+    return gettext("%(time)s of working time left") % {"time": span}
 
 
 def _private(response: HttpResponse) -> HttpResponse:

@@ -6,7 +6,6 @@ the leader's page, one SQL query per breakdown. Writes of ratings go through dos
 """
 from __future__ import annotations
 
-import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +20,7 @@ from motcua.periods import local_day
 from motcua.targets import LAND_GROUP_SATISFACTION, SATISFACTION, province_targets
 
 from dossiers.ratings.services import SatisfactionFigures, land_group_filter, ratings_in, satisfaction_by, satisfaction_figures
+from dossiers.public.forms import digits_match
 from dossiers.models import Dossier, KioskDevice, Rating, RatingChannel, RatingCriterion, RatingLevel, Status
 
 # -- the unit a staff page opens on -----------------------------------------------------------------
@@ -45,14 +45,6 @@ def dossier_of_unit(unit: AdministrativeUnit, code: str) -> Dossier | None:
     )
 
 
-_NO_DIGITS = "\x00" * 4
-
-
-def _last_four_digits(phone: str) -> str:
-    digits = re.sub(r"\D", "", phone or "")
-    return digits[-4:] if len(digits) >= 4 else _NO_DIGITS
-
-
 def dossier_for_citizen(code: str, phone4: str) -> Dossier | None:
     """The dossier with this code whose phone ends with these digits, or None.
 
@@ -65,9 +57,7 @@ def dossier_for_citizen(code: str, phone4: str) -> Dossier | None:
         .select_related("procedure", "receiving_unit")
         .first()
     )
-    stored = _last_four_digits(dossier.applicant_phone) if dossier else _NO_DIGITS
-    matches = hmac.compare_digest(stored.encode(), phone4.encode())
-    if dossier is None or not matches:
+    if not digits_match(dossier.applicant_phone if dossier else None, phone4):
         return None
     return dossier
 

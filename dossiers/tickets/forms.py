@@ -19,6 +19,7 @@ from motcua.periods import quarter_containing
 from procedures.models import Procedure
 
 from dossiers.public import antispam
+from dossiers.public.forms import CodeAndDigitsForm
 from dossiers.forms import AgencyField, clean_phone
 from dossiers.models import Dossier, FeedbackTicket, TicketChannel, TicketClass
 from dossiers.printing.register import PeriodForm, _date_field
@@ -275,16 +276,9 @@ class FiguresForm(PeriodForm):
         self.fields["to"] = _date_field(_("To"))
 
 
-class TicketLookupForm(forms.Form):
+class TicketLookupForm(CodeAndDigitsForm):
     """A sender follows a ticket: its code and the last 4 digits of the phone given with it (the dossier
-    lookup's rule: dossiers.public.views.LookupForm)."""
+    lookup's form: dossiers.public.forms)."""
 
-    code = forms.CharField(label=_("Feedback code"), max_length=48)
-    phone4 = forms.RegexField(
-        label=_("Last 4 digits of your phone number"),
-        regex=r"^\d{4}$",
-        error_messages={"invalid": _("Enter the last 4 digits of the phone number you gave with your feedback.")},
-    )
-
-    def clean_code(self) -> str:
-        return re.sub(r"\s+", "", self.cleaned_data["code"])
+    code_label = _("Feedback code")
+    digits_message = _("Enter the last 4 digits of the phone number you gave with your feedback.")

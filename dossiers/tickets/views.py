@@ -10,13 +10,11 @@ the services, redirect by URL name.
 """
 from __future__ import annotations
 
-import hmac
 import math
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -28,11 +26,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from motcua import tokens
 from motcua.access import get_unit_for_user
 from motcua.audit import log_access
 from motcua.models import AdministrativeUnit
 from motcua.pdf import pdf_response, render_pdf
 from motcua.scope import Scope
+from motcua.text import vn_moment
 from motcua.periods import day_bounds
 
 from dossiers.public import antispam
@@ -42,12 +42,10 @@ from dossiers.ratings.services import FeedbackError
 from dossiers.tickets.services import STEPS, ticket_figures, ticket_receive, ticket_step, tickets_in
 from dossiers.models import FeedbackTicket, TicketChannel, TicketEvent, TicketStatus
 from dossiers.public.ratelimit import LOOKUP_PER_ADDRESS, TICKET_LOOKUP_PER_CODE, client_address, hit
-from dossiers.public.views import _NO_DIGITS, CODE_MAX_LENGTH
-from dossiers.public.views import _last_four_digits as _phone_digits
+from dossiers.public.forms import CODE_MAX_LENGTH, digits_match
 from dossiers.tickets.access import get_ticket_for_user, tickets_for_user
 from dossiers.tickets.forms import FiguresForm, PublicTicketForm, StaffTicketForm, TicketLookupForm, TicketStepForm
 
-SENT_SALT = "dossiers.tickets.sent"
 SENT_MAX_AGE = 24 * 60 * 60
 
 SPAM_MESSAGES = {
@@ -138,7 +136,7 @@ def submit(request: HttpRequest) -> HttpResponse:
     except FeedbackError as error:
         form.add_error(None, str(error))
         return _submit_page(request, form, status=400)
-    sent = signing.dumps(ticket.code, salt=SENT_SALT)
+    sent = tokens.sign(tokens.TICKET_SENT, ticket.code)
     return redirect(reverse("tickets:submitted") + "?" + urlencode({"t": sent}))
 
 
@@ -146,10 +144,9 @@ def submit(request: HttpRequest) -> HttpResponse:
 @never_cache
 def submitted(request: HttpRequest) -> HttpResponse:
     """The confirmation with the code and the due date; reached only through the signed code of the redirect."""
-    try:
-        code = signing.loads(request.GET.get("t", ""), salt=SENT_SALT, max_age=SENT_MAX_AGE)
-    except signing.BadSignature:
-        raise Http404 from None
+    code = tokens.unsign(tokens.TICKET_SENT, request.GET.get("t", ""), max_age=SENT_MAX_AGE)
+    if not isinstance(code, str):
+        raise Http404
     ticket = (
         FeedbackTicket.objects.filter(code=code)
         .values("code", "unit__name", "unit__code", "received_at", "due_at")
@@ -164,12 +161,6 @@ def submitted(request: HttpRequest) -> HttpResponse:
 
 # -- public: a sender follows a ticket ------------------------------------------------------------
 
-def _last_four_digits(contact: str) -> str:
-    """The phone's last 4 digits, as the dossier lookup reads them; a contact that is an e-mail address has
-    none (it is never matched)."""
-    return _NO_DIGITS if "@" in (contact or "") else _phone_digits(contact)
-
-
 def _public_ticket(code: str, phone4: str) -> dict | None:
     """The allow-listed view of the ticket with this code whose sender's phone ends with these digits:
     its status, unit, dates, steps (what and when, never who or the notes) and the answer once published."""
@@ -178,9 +169,9 @@ def _public_ticket(code: str, phone4: str) -> dict | None:
         .values("pk", "code", "sender_contact", "status", "unit__name", "received_at", "due_at", "answer", "published_at")
         .first()
     )
-    stored = _last_four_digits(row["sender_contact"]) if row else _NO_DIGITS
-    matches = hmac.compare_digest(stored.encode(), phone4.encode())
-    if row is None or not matches:
+    # A contact that is an e-mail address has no digits: it is never matched.
+    contact = None if row is None else "" if "@" in row["sender_contact"] else row["sender_contact"]
+    if not digits_match(contact, phone4):
         return None
     # Each step as the state it led to ("Classified", "Answered"): the citizen's words, not the desk's.
     events = TicketEvent.objects.filter(ticket_id=row["pk"]).order_by("at", "id").values("to_status", "at")
@@ -295,7 +286,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request,
                     _("Ticket %(code)s is received; the answer is due at %(due)s.")
-                    % {"code": ticket.code, "due": timezone.localtime(ticket.due_at).strftime("%H:%M %d/%m/%Y")},
+                    % {"code": ticket.code, "due": vn_moment(ticket.due_at)},
                 )
                 return redirect("tickets:detail", code=ticket.code)
         status = 400

@@ -476,3 +476,39 @@ def test_the_example_file_imports_as_it_is(client, district, commune_a, district
     report = scheme_import(scheme=scheme, source=BytesIO(example.content), filename="mau.xlsx")
     assert report.ok, report.errors
     assert report.areas == 7 and Criterion.objects.filter(scheme=scheme, method="computed").count() == 2
+
+
+def test_opening_a_scheme_writes_the_scorecards_the_scores_and_their_history_in_one_insert_each(
+    district, tu_ky_communes, commune_a, commune_b, district_office,
+):
+    """23 communes × 3 criteria: one INSERT of scorecards, one of scores, one of the computed points' history
+    (the audit trigger records bulk inserts as it records single ones)."""
+    import re
+    from collections import Counter
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    procedure = procedure_make("1.001193", "Đăng ký khai sinh", post_at=[commune_a, commune_b])
+    for unit, outcome in ((commune_a, "early"), (commune_b, "late")):
+        make_dossier(procedure=procedure, unit=unit, received_at=vn(2025, 3, 3, 8), due_at=vn(2025, 3, 6, 17),
+                     status="resolved", resolved_at=vn(2025, 3, 5, 9), outcome=outcome, channel="online")
+    scheme = services.scheme_create(unit=district, year=2025, by=district_office)
+    rows = [["1", "Công tác chỉ đạo, điều hành", 1, "", "", ""],
+            ["1.1", "Có kế hoạch CCHC năm", 1, "Tự chấm", "", ""],
+            ["3", "Cải cách thủ tục hành chính", 6, "", "", ""],
+            ["3.1", "Tỷ lệ hồ sơ giải quyết đúng hạn", 4, "Tự động", "resolved_on_time", "100"],
+            ["3.2", "Tỷ lệ hồ sơ trực tuyến", 2, "Tự động", "online", "50=1; 20=0,5"]]
+    assert scheme_import(scheme=scheme, source=BytesIO(workbook_bytes(rows)), filename="tieu-chi.xlsx").ok
+    with CaptureQueriesContext(connection) as captured:
+        services.scheme_open(scheme=scheme, by=district_office)
+    inserts = Counter(match[1] for query in captured if (match := re.match(r'INSERT INTO "(\w+)"', query["sql"])))
+    assert (inserts["cchc_scorecard"], inserts["cchc_score"], inserts["cchc_scorechange"]) == (1, 1, 1)
+    units = len(tu_ky_communes)
+    assert Scorecard.objects.filter(scheme=scheme).count() == units
+    assert Score.objects.filter(scorecard__scheme=scheme).count() == units * 3
+    # Every computed score that got points has the line of history saying so, by whom and from which records.
+    computed = Score.objects.filter(scorecard__scheme=scheme, criterion__method="computed", self_points__isnull=False)
+    history = ScoreChange.objects.filter(score__scorecard__scheme=scheme, stage="computed", by=district_office,
+                                         points_before__isnull=True, reason__contains="2025")
+    assert computed.exists() and sorted(history.values_list("score_id", flat=True)) == sorted(computed.values_list("pk", flat=True))

@@ -4,13 +4,12 @@ sign-in; signed-in staff keep their home. Every public page wears the same heade
 import re
 
 import pytest
-from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
 from dossiers.services import Applicant, dossier_receive
 from dossiers.tickets.services import ticket_receive
-from dossiers.tickets.views import SENT_SALT
+from motcua import tokens
 from tests.factories import PASSWORD, procedure_make
 
 pytestmark = pytest.mark.django_db
@@ -104,7 +103,7 @@ def public_pages(commune_a, certification, province, desk) -> list[str]:
         reverse("public:unit-procedures", args=[commune_a.code]),
         reverse("public:procedure-detail", args=[commune_a.code, certification.code]),
         reverse("tickets:submit"),
-        reverse("tickets:submitted") + "?t=" + signing.dumps(ticket.code, salt=SENT_SALT),
+        reverse("tickets:submitted") + "?t=" + tokens.sign(tokens.TICKET_SENT, ticket.code),
         reverse("tickets:public"),
         reverse("tickets:lookup"),
         reverse("tickets:lookup") + f"?code={ticket.code}&phone4=0111",

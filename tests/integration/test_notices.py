@@ -215,6 +215,28 @@ def test_a_dossier_returned_unresolved_and_a_pause_tell_the_reason(
     assert set(Message.objects.filter(dossier=dossier).values_list("channel", flat=True)) == {MessageChannel.SMS}
 
 
+@pytest.mark.parametrize("stored", ["+84 912 345 678", "0912.345.678", "84912345678", " 0912 345 678 "])
+def test_a_phone_written_the_old_software_s_way_gets_its_sms_at_the_normalised_number(
+    gateway, celery_in_process, any_hour, committed, commune_a, birth_registration, desk, stored,
+):
+    """Dossiers imported from the old software keep the phone as it was typed there (dossiers.selectors.sms_phone)."""
+    dossier = late_dossier(committed, commune_a, birth_registration, desk, applicant=Applicant(name="Lê Thị Hoa", phone=stored))
+    assert dossier.applicant_phone == stored
+    sms = Message.objects.get(dossier=dossier, channel=MessageChannel.SMS)
+    assert sms.recipient == PHONE and sms.status == MessageStatus.SENT
+    assert len(gateway.texts_to(PHONE)) == 1 and {item["phone"] for item in gateway.received} == {PHONE}
+
+
+@pytest.mark.parametrize("stored", ["091234567", "1912345678", "không có"])
+def test_a_phone_that_is_no_vietnamese_number_gets_no_sms(
+    gateway, celery_in_process, any_hour, committed, commune_a, birth_registration, desk, stored,
+):
+    dossier = late_dossier(committed, commune_a, birth_registration, desk,
+                           applicant=Applicant(name="Lê Thị Hoa", phone=stored, email=EMAIL))
+    assert set(Message.objects.filter(dossier=dossier).values_list("channel", flat=True)) == {MessageChannel.EMAIL}
+    assert gateway.received == []
+
+
 # -- never twice, never lost ------------------------------------------------------------------------------
 
 
@@ -238,6 +260,20 @@ def test_a_step_recorded_twice_makes_one_message_per_channel(gateway, any_hour, 
     event = dossier.events.get()
     step_recorded.send(sender=Dossier, event=event)  # a second delivery of the same step
     assert Message.objects.filter(dossier=dossier).count() == 2
+
+
+def test_a_long_gateway_answer_is_kept_up_to_the_one_reason_length(
+    gateway, celery_in_process, any_hour, committed, commune_a, birth_registration, desk,
+):
+    """The gateway's reason (motcua.sms) and the log's (notices.services) are cut at the same length."""
+    from motcua.sms import REASON_CHARS
+
+    words = " ".join(f"lỗi-{n}" for n in range(400))  # far longer than any reason kept
+    gateway.refuse = (500, json.dumps({"error": words}, ensure_ascii=False))
+    dossier = late_dossier(committed, commune_a, birth_registration, desk, applicant=Applicant(name="An", phone=PHONE))
+    sms = Message.objects.get(dossier=dossier)
+    assert sms.status == MessageStatus.FAILED
+    assert len(sms.reason) == REASON_CHARS and sms.reason == ("HTTP 500: " + words)[:REASON_CHARS]
 
 
 def test_a_gateway_error_is_logged_with_its_reason_and_retried_until_it_is_sent(

@@ -122,6 +122,18 @@ def test_a_past_report_counts_the_catalogue_in_force_that_day(commune_a):
     assert list(Procedure.objects.posted_in(commune_a, on=date(2021, 12, 31)).in_force()) == [abolished]
 
 
+def test_a_procedure_is_in_force_on_its_first_and_its_last_day_as_a_unit_is():
+    """The interval of Procedure.objects.in_force(on) is motcua.models.in_force_q's: both ends inclusive."""
+    bounded = procedure_make("1.000003", "Thủ tục có thời hạn", status=ProcedureStatus.ABOLISHED,
+                             effective_from=date(2023, 1, 1), effective_until=date(2023, 12, 31))
+    open_ended = procedure_make("1.000004", "Thủ tục không thời hạn")
+    in_force_on = lambda day: set(Procedure.objects.in_force(day))  # noqa: E731
+    assert in_force_on(date(2022, 12, 31)) == {open_ended}
+    assert in_force_on(date(2023, 1, 1)) == in_force_on(date(2023, 12, 31)) == {bounded, open_ended}
+    assert in_force_on(date(2024, 1, 1)) == {open_ended}
+    assert set(Procedure.objects.in_force()) == {open_ended}  # today: by status only
+
+
 # -- the seeds' shape by level -----------------------------------------------------------------------
 
 
@@ -206,6 +218,31 @@ def test_days_that_would_overlap_or_lie_ahead_are_refused_and_change_nothing(com
     other = procedure_make("1.000894", "Thủ tục đăng ký kết hôn")
     assert posting_set(unit=commune_a, procedure=other, is_active=False) is None
     assert not Posting.objects.filter(procedure=other).exists()
+
+
+def test_a_day_ahead_is_refused_in_the_same_words_by_the_form_the_import_and_the_service(client, commune_a, focal_a, birth):
+    """One rule, one wording (motcua.models.after_today): the posting form, the catalogue import, posting_set."""
+    from motcua.models import after_today
+
+    ahead = local_today() + timedelta(days=2)
+    said = after_today(ahead)
+    assert said and ahead.strftime("%d/%m/%Y") in said and local_today().strftime("%d/%m/%Y") in said
+    assert after_today(local_today()) is None and after_today(None) is None
+
+    with pytest.raises(CatalogueError) as refused:
+        posting_set(unit=commune_a, procedure=birth, since=ahead)
+    assert str(refused.value) == said
+
+    client.login(username=focal_a.username, password=PASSWORD)
+    form = client.post(reverse("procedures:posting-edit", args=[birth.code]),
+                       {"is_active": "on", "valid_from": ahead.strftime("%d/%m/%Y")}).context["posting_form"]
+    assert form.errors["valid_from"] == [said]
+
+    header = "code,name,field_code,field_name,level,processing_days,Ngày niêm yết\n"
+    report = procedures_import(source=BytesIO((header + f"1.004194,Đăng ký thường trú,CTR,Cư trú,xã,7,{ahead:%d/%m/%Y}\n").encode()),
+                               filename="danh-muc.csv", unit=commune_a)
+    assert not report.ok and said in report.errors[0]
+    assert not Posting.objects.filter(unit=commune_a).exists()
 
 
 def test_the_screens_record_the_days_and_show_them_dd_mm_yyyy(client, commune_a, focal_a, birth):

@@ -290,6 +290,12 @@ def test_a_forged_or_expired_pass_asks_for_the_digits_and_records_nothing(client
     forged = signing.dumps(returned_dossier.code, salt="another-salt")
     page = client.get(reverse("ratings:online"), {"t": forged})
     assert page.context["stage"] == "check" and page.context["pass_expired"]
+    # The confirmation of a ticket sent with this code is no pass either: one kind of token, one use.
+    from motcua import tokens
+
+    other_kind = tokens.sign(tokens.TICKET_SENT, returned_dossier.code)
+    assert passes.code_of(other_kind) is None
+    assert client.get(reverse("ratings:online"), {"t": other_kind}).context["stage"] == "check"
     expired = passes.issue(returned_dossier.code)
     assert passes.code_of(expired, max_age=-1) is None
     refused = client.post(reverse("ratings:online"), {"t": forged, "step": "rate", "level": "satisfied"})
@@ -361,13 +367,13 @@ def test_a_ticket_lookup_is_rate_limited_with_the_dossier_lookup(client, answere
 
 
 def test_the_submitted_page_shows_the_code_and_how_to_follow_it(client, commune_a):
-    from django.core import signing
-
     from dossiers.tickets.services import ticket_receive
-    from dossiers.tickets.views import SENT_SALT
+    from motcua import tokens
 
     ticket = ticket_receive(unit=commune_a, channel="website", sender_name="Lê Văn C", sender_contact="0912000111",
                             content="Góp ý.")
-    page = client.get(reverse("tickets:submitted"), {"t": signing.dumps(ticket.code, salt=SENT_SALT)}).content.decode()
+    # A token of another kind for the same code opens nothing.
+    assert client.get(reverse("tickets:submitted"), {"t": tokens.sign(tokens.RATING_PASS, ticket.code)}).status_code == 404
+    page = client.get(reverse("tickets:submitted"), {"t": tokens.sign(tokens.TICKET_SENT, ticket.code)}).content.decode()
     assert ticket.code in page and 'data-testid="ticket-follow"' in page
     assert f'{TICKET_URL}?code={ticket.code}' in page

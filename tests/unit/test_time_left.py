@@ -54,3 +54,45 @@ def test_a_shorter_working_day_counts_its_own_hours():
     short = WorkCalendar(sessions=(("07:30", "11:30"), ("13:30", "17:00")), hours_per_day=Decimal("7.5"))
     # Tuesday 07:30 → Wednesday 11:30: 7.5 h + 4 h = 1 day 4 hours.
     assert time_left(vn(2026, 1, 21, 11, 30), vn(2026, 1, 20, 7, 30), short) == TimeLeft(False, 1, 4)
+
+
+# -- the words of the countdown (dossiers.public.views.countdown_text) -----------------------------------------
+
+
+def _words(left: TimeLeft) -> str:
+    from django.utils import translation
+
+    from dossiers.public.views import countdown_text
+
+    with translation.override(None):  # the English source, untranslated
+        return countdown_text(left)
+
+
+def test_the_countdown_counts_days_and_hours_in_the_singular_and_the_plural():
+    assert _words(TimeLeft(False, 1, 3)) == "1 day 3 hours of working time left"
+    assert _words(TimeLeft(False, 2, 1)) == "2 days 1 hour of working time left"
+    assert _words(TimeLeft(False, 1, 0)) == "1 day of working time left"
+    assert _words(TimeLeft(False, 0, 1)) == "1 hour of working time left"
+    assert _words(TimeLeft(False, 0, 0)) == "Less than one working hour left"
+
+
+def test_an_overdue_countdown_says_by_how_much():
+    assert _words(TimeLeft(True, 2, 0)) == "Overdue by 2 days of working time"
+    assert _words(TimeLeft(True, 1, 1)) == "Overdue by 1 day 1 hour of working time"
+    assert _words(TimeLeft(True, 0, 5)) == "Overdue by 5 hours of working time"
+    assert _words(TimeLeft(True, 0, 0)) == "Overdue"
+
+
+def test_the_countdown_words_each_count_with_ngettext(monkeypatch):
+    """A language with other plural forms gets them from the catalogue: every count goes through ngettext."""
+    from dossiers.public import views
+
+    asked = []
+
+    def ngettext(singular, plural, number):
+        asked.append((singular, plural, number))
+        return (singular if number == 1 else plural)
+
+    monkeypatch.setattr(views, "ngettext", ngettext)
+    _words(TimeLeft(False, 3, 2))
+    assert asked == [("%(count)s day", "%(count)s days", 3), ("%(count)s hour", "%(count)s hours", 2)]
