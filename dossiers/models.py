@@ -291,7 +291,7 @@ class DossierStage(models.Model):
     audited = True  # every change recorded by the audit trigger (motcua.audit)
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="stages")
-    position = models.PositiveSmallIntegerField(_("position"))
+    position = models.PositiveSmallIntegerField(_("stage number"))
     name = models.CharField(_("stage"), max_length=200)
     holder = models.CharField(_("held by"), max_length=20, help_text=_("procedures.StageHolder or an agency kind."))
     hours = models.DecimalField(_("share (working hours)"), max_digits=8, decimal_places=2)

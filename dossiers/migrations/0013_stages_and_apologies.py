@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
             name='DossierStage',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(verbose_name='position')),
+                ('position', models.PositiveSmallIntegerField(verbose_name='stage number')),
                 ('name', models.CharField(max_length=200, verbose_name='stage')),
                 ('holder', models.CharField(help_text='procedures.StageHolder or an agency kind.', max_length=20, verbose_name='held by')),
                 ('hours', models.DecimalField(decimal_places=2, max_digits=8, verbose_name='share (working hours)')),
