@@ -380,6 +380,8 @@ class ReviewItem(models.Model):
     proposed_days = models.DecimalField(_("proposed time (days)"), max_digits=6, decimal_places=2, null=True, blank=True)
     proposed_fee = models.PositiveBigIntegerField(_("proposed fee (đồng)"), null=True, blank=True)
     components_removed = models.TextField(_("components to remove"), blank=True)
+    # A shorter internal process, as the catalogue writes it (procedures.parsing.format_stages); empty: none proposed.
+    proposed_stages = models.TextField(_("proposed internal process"), blank=True)
     reason = models.TextField(_("reason"), blank=True)
     yearly_saving = models.PositiveBigIntegerField(
         _("estimated yearly saving (đồng)"), null=True, blank=True, help_text=_("Compliance cost saved per year.")

@@ -35,6 +35,7 @@ ROUND_COLUMNS = [
     ("Thành phần hồ sơ cắt giảm", 32),
     ("Lý do", 40),
     ("Chi phí tiết kiệm/năm", 16),
+    ("Quy trình nội bộ đề xuất", 40),
 ]
 OVERVIEW_TITLE = "TỔNG HỢP KẾT QUẢ RÀ SOÁT, ĐÁNH GIÁ THỦ TỤC HÀNH CHÍNH NĂM {year}"
 OVERVIEW_COLUMNS = [
@@ -167,6 +168,7 @@ def round_workbook(*, round_: ReviewRound, items: Iterable[ReviewItem], totals: 
                 item.components_removed or None,
                 item.reason or None,
                 item.yearly_saving if simplify else None,
+                item.proposed_stages or None,
             ],
             formats,
         )

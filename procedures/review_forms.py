@@ -9,9 +9,11 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .models import ReviewItem
+from .parsing import CellError, format_stages, parse_stages
 
 # 8000, 8.000, 8,000, 1.200.000, with or without "đồng" / "đ" / "VND" after it.
 _AMOUNT = re.compile(r"(\d{1,3}(?:([.,\s])\d{3})(?:\2\d{3})*|\d+)")
@@ -70,6 +72,13 @@ class ReviewItemForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("One per line, as they are named in the posted procedure."),
     )
+    proposed_stages = forms.CharField(
+        label=_("Proposed internal process"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "Thẩm định [Phòng chuyên môn] 12 giờ"}),
+        help_text=_("Shorter stages, one per line as in the catalogue, e.g. “Thẩm định [Phòng chuyên môn] 12 giờ”; "
+                    "their hours add up to the proposed (or current) processing time."),
+    )
     reason = forms.CharField(
         label=_("Reason"),
         required=False,
@@ -90,9 +99,18 @@ class ReviewItemForm(forms.Form):
             "proposed_days": item.proposed_days.normalize() if item.proposed_days is not None else None,
             "proposed_fee": item.proposed_fee,
             "components_removed": item.components_removed,
+            "proposed_stages": item.proposed_stages.replace(" ; ", "\n"),
             "reason": item.reason,
             "yearly_saving": item.yearly_saving,
         }
+
+    def clean_proposed_stages(self) -> str:
+        """Read like the catalogue reads it, and written back the catalogue's way (the hours are checked
+        against the time with the other proposals, by the service)."""
+        try:
+            return format_stages(parse_stages(self.cleaned_data["proposed_stages"]))
+        except CellError as error:
+            raise forms.ValidationError(capfirst(str(error)) + ".") from None
 
     def disable(self) -> None:
         for field in self.fields.values():

@@ -10,12 +10,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from motcua.models import AdministrativeUnit, UnitLevel
 from motcua.models import after_today
 from motcua.models import today as local_today
 from motcua.permissions import can
+from motcua.selectors import work_calendar
 
 from .models import (
     Field,
@@ -27,7 +29,10 @@ from .models import (
     ReviewItem,
     ReviewRound,
 )
-from .parsing import ComponentSpec, FeeSpec, StageSpec, format_components, format_days, format_fees, format_stages
+from .parsing import (
+    CellError, ComponentSpec, FeeSpec, StageSpec, check_stage_hours, format_components, format_days, format_fees,
+    format_stages, parse_stages,
+)
 
 # The procedure's own columns that a version records (fees and components are added as text).
 TRACKED_FIELDS = [
@@ -376,14 +381,25 @@ def review_item_record(
     proposed_days: Decimal | None = None,
     proposed_fee: int | None = None,
     components_removed: str = "",
+    proposed_stages: str = "",
     reason: str = "",
     yearly_saving: int | None = None,
 ) -> ReviewItem:
     if item.round.status != ReviewRound.Status.OPEN:
         raise CatalogueError(_("This review round has been submitted and can no longer change."))
     if decision == ReviewItem.Decision.SIMPLIFY:
-        if proposed_days is None and proposed_fee is None and not components_removed.strip():
-            raise CatalogueError(_("A simplification must propose a shorter time, a lower fee or fewer components."))
+        if proposed_days is None and proposed_fee is None and not components_removed.strip() and not proposed_stages:
+            raise CatalogueError(_("A simplification must propose a shorter time, a lower fee, fewer components or "
+                                   "shorter stages."))
+        if proposed_stages:
+            stages, days = parse_stages(proposed_stages), item.current_days if proposed_days is None else proposed_days
+            try:
+                check_stage_hours(stages, days, work_calendar().hours_per_day)
+            except CellError as error:
+                raise CatalogueError(capfirst(str(error)) + ".") from None
+            current = stages_of(item.procedure)
+            if current and sum(s.hours for s in stages) > sum(s.hours for s in current):
+                raise CatalogueError(_("The proposed stages cannot take longer than the current ones."))
         if proposed_days is not None and proposed_days > item.current_days:
             raise CatalogueError(_("The proposed time cannot be longer than the current one."))
         if proposed_fee is not None and proposed_fee > item.current_fee:
@@ -392,11 +408,12 @@ def review_item_record(
             raise CatalogueError(_("Give the reason for the simplification."))
     else:
         proposed_days = proposed_fee = yearly_saving = None
-        components_removed = ""
+        components_removed = proposed_stages = ""
     item.decision = decision
     item.proposed_days = proposed_days
     item.proposed_fee = proposed_fee
     item.components_removed = components_removed.strip()
+    item.proposed_stages = proposed_stages
     item.reason = reason.strip()
     item.yearly_saving = yearly_saving
     item.reviewed_by = by

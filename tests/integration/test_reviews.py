@@ -55,7 +55,7 @@ def item_of(round_: ReviewRound, code: str) -> ReviewItem:
 def simplify(client, round_, code, **fields):
     item = item_of(round_, code)
     data = {"decision": "simplify", "proposed_days": "", "proposed_fee": "", "components_removed": "", "reason": "",
-            "yearly_saving": "", **fields}
+            "yearly_saving": "", "proposed_stages": "", **fields}
     return client.post(reverse("reviews:item-edit", args=[round_.pk, item.pk]), data)
 
 
@@ -268,6 +268,7 @@ def test_the_review_form_in_excel_names_the_unit_the_codes_and_the_totals(client
     assert rows[header] == (
         "STT", "Mã TTHC", "Tên TTHC", "Thời hạn hiện hành", "Phí hiện hành", "Đề xuất (giữ nguyên / đơn giản hóa)",
         "Thời hạn đề xuất", "Phí đề xuất", "Thành phần hồ sơ cắt giảm", "Lý do", "Chi phí tiết kiệm/năm",
+        "Quy trình nội bộ đề xuất",
     )
     body = rows[header + 1: header + 5]
     assert sorted(r[1] for r in body) == ["1.000894", "1.001022", "1.001193", "2.000908"]
@@ -319,3 +320,28 @@ def test_the_review_link_is_in_the_menu_of_focal_officers_not_desk_officers(clie
     assert f'href="{reverse("reviews:round-list")}"' in client.get(reverse("motcua:home")).content.decode()
     client.force_login(desk_officer_a)
     assert f'href="{reverse("reviews:round-list")}"' not in client.get(reverse("motcua:home")).content.decode()
+
+
+def test_the_yearly_review_proposes_shorter_stages_of_the_internal_process(client, focal_a, round_a):
+    """Marriage (7 days = 56 hours) checked by the commune's officer in 40 hours: the review proposes 5 days
+    with the check cut to 24 hours; stages that do not add up to the proposed time are refused, kept as typed."""
+    client.force_login(focal_a)
+    wrong = simplify(client, round_a, "1.000894", proposed_days="5", reason="Rút ngắn thẩm định",
+                     proposed_stages="Tiếp nhận [Bộ phận một cửa] 8 giờ\nThẩm định [Phòng chuyên môn] 40 giờ")
+    assert wrong.status_code == 200 and "48" in str(wrong.context["form"].non_field_errors())
+    assert "Thẩm định [Phòng chuyên môn] 40 giờ" in wrong.content.decode()
+    assert item_of(round_a, "1.000894").reviewed_at is None
+    response = simplify(client, round_a, "1.000894", proposed_days="5", reason="Rút ngắn thẩm định",
+                        proposed_stages="Tiếp nhận [Bộ phận một cửa] 8 giờ\nThẩm định [Phòng chuyên môn] 24 giờ\n"
+                                        "Phê duyệt [Lãnh đạo] 8 giờ")
+    assert response.status_code == 302
+    item = item_of(round_a, "1.000894")
+    assert item.proposed_stages == ("Tiếp nhận [Bộ phận một cửa] 8 giờ ; Thẩm định [Phòng chuyên môn] 24 giờ ; "
+                                    "Phê duyệt [Lãnh đạo] 8 giờ")
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(BytesIO(client.get(reverse("reviews:round-xlsx", args=[round_a.pk])).content))
+    cells = [cell for row in workbook.active.iter_rows(values_only=True) for cell in row]
+    assert item.proposed_stages in cells

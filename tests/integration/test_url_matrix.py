@@ -323,7 +323,7 @@ def test_commune_b_staff_never_reach_commune_a(client, world, commune_b, role, t
 
 # A processing step belongs to the unit that handles the dossier; the receiving desk keeps intake, the
 # transfer and the return to the citizen (motcua.permissions.RULES: HANDLING, RECEIVING, DOSSIER_SIDES).
-PROCESSING_STEPS = ["start", "pause", "resume", "resolve", "return_unresolved"]
+PROCESSING_STEPS = ["start", "hand_on", "pause", "resume", "resolve", "return_unresolved"]
 
 
 @pytest.mark.parametrize("role", OUTSIDER_ROLES)
