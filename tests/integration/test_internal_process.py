@@ -71,9 +71,9 @@ def test_the_stages_are_read_and_written_like_the_rest_of_the_catalogue():
         ("desk", 4), (AgencyKind.SPECIALISED_OFFICE, 12), ("leader", 4), ("desk", 4)]
     assert parse_stages(format_stages(stages)) == stages
     check_stage_hours(stages, Decimal(3), Decimal(8))  # 24 hours: the three days
-    with pytest.raises(CellError, match="24 working hours, but the processing time is 2 working days"):
+    with pytest.raises(CellError, match="cộng lại là 24 giờ làm việc, nhưng thời hạn giải quyết là 2 ngày làm việc"):
         check_stage_hours(stages, Decimal(2), Decimal(8))
-    with pytest.raises(CellError, match="not who may hold a stage"):
+    with pytest.raises(CellError, match="không phải nơi thực hiện một bước"):
         parse_stages("Thẩm định [Sở Xây dựng] 8 giờ")
 
 
@@ -144,7 +144,7 @@ def test_one_apology_per_late_stage_and_no_second_for_the_same_stage(
     assert (second.stage.position, second.agency) == (1, justice_office)
     dossier.refresh_from_db()
     assert dossier.apology == second  # the latest appointment is the one the citizen holds
-    with pytest.raises(TransitionError, match="already has its apology"):
+    with pytest.raises(TransitionError, match="đã có phiếu xin lỗi"):
         services.dossier_apologise(dossier=dossier, by=justice_officer, reason="Lần nữa",
                                    new_due_at=vn(2026, 11, 12, 16, 0), at=vn(2026, 11, 9, 9, 30))
     assert apology_context(dossier, number=1)["issuer"] == desk_title(commune_a, date(2026, 11, 9))
