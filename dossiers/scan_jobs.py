@@ -19,11 +19,11 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from motcua.audit import audit_context
+from motcua.jobs import job_claim, job_send
 from motcua.models import JobStatus
 
 from . import files as dossier_files
@@ -81,27 +81,12 @@ def scan_job_send(job_id: int) -> bool:
     the job stays queued and unsent (its page sends it again)."""
     from .tasks import run_scan_job
 
-    try:
-        with transaction.atomic():
-            if not ScanJob.objects.filter(pk=job_id, status=JobStatus.QUEUED, sent_at__isnull=True).update(
-                sent_at=timezone.now()
-            ):
-                return False
-            run_scan_job.delay(job_id)
-    except Exception as error:  # kombu/redis raise several kinds when the broker is unreachable
-        logger.warning("Scan job %s stays queued: the broker is unavailable (%s)", job_id, error)
-        return False
-    return True
+    sendable = ScanJob.objects.filter(status=JobStatus.QUEUED, sent_at__isnull=True)
+    return job_send(sendable, job_id, run_scan_job, what="Scan job")
 
 
 def _claim(job_id: int) -> int | None:
-    now = timezone.now()
-    claimable = Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, started_at__lt=now - STALE_AFTER)
-    if not ScanJob.objects.filter(claimable, pk=job_id).update(
-        status=JobStatus.RUNNING, started_at=now, progress=1, pages_done=0, attempts=F("attempts") + 1,
-    ):
-        return None
-    return ScanJob.objects.filter(pk=job_id).values_list("attempts", flat=True).get()
+    return job_claim(ScanJob, job_id, stale_after=STALE_AFTER, progress=1, pages_done=0)
 
 
 def _delete_parts(parts) -> None:

@@ -17,9 +17,9 @@ from io import BytesIO
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
+from motcua.jobs import job_claim, job_send
 from motcua.models import AdministrativeUnit
 from motcua.tabular import TabularError
 
@@ -90,27 +90,12 @@ def catalogue_import_send(job_id: int) -> bool:
     the transaction rolls back and the step stays queued and unsent (its page sends it again)."""
     from .tasks import run_catalogue_import
 
-    try:
-        with transaction.atomic():
-            if not CatalogueImport.objects.filter(pk=job_id, status=ImportStatus.QUEUED, sent_at__isnull=True).update(
-                sent_at=timezone.now()
-            ):
-                return False
-            run_catalogue_import.delay(job_id)
-    except Exception as error:  # kombu/redis raise several kinds when the broker is unreachable
-        logger.warning("Catalogue import %s stays queued: the broker is unavailable (%s)", job_id, error)
-        return False
-    return True
+    sendable = CatalogueImport.objects.filter(status=ImportStatus.QUEUED, sent_at__isnull=True)
+    return job_send(sendable, job_id, run_catalogue_import, what="Catalogue import")
 
 
 def _claim(job_id: int) -> int | None:
-    now = timezone.now()
-    claimable = Q(status=ImportStatus.QUEUED) | Q(status=ImportStatus.RUNNING, started_at__lt=now - STALE_AFTER)
-    if not CatalogueImport.objects.filter(claimable, pk=job_id).update(
-        status=ImportStatus.RUNNING, started_at=now, progress=10, attempts=F("attempts") + 1,
-    ):
-        return None
-    return CatalogueImport.objects.filter(pk=job_id).values_list("attempts", flat=True).get()
+    return job_claim(CatalogueImport, job_id, stale_after=STALE_AFTER, progress=10)
 
 
 def catalogue_import_run(job_id: int) -> CatalogueImport | None:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from dossiers.models import Dossier
 from motcua.db import VietnameseOrder
+from motcua.jobs import job_send
 from motcua.models import AdministrativeUnit, Agency, StaffMembership, in_force_q
 from motcua.periods import VN_TZ, Period, parse_period, quarter_containing
 from motcua.permissions import RULES
@@ -257,15 +258,7 @@ def _enqueue(run_id: int, *, sent_before: datetime | None = None) -> bool:
     unsent = Q(sent_at__isnull=True)
     if sent_before is not None:
         unsent |= Q(sent_at__lt=sent_before)
-    try:
-        with transaction.atomic():
-            if not ReportRun.objects.filter(unsent, pk=run_id, status=RunStatus.QUEUED).update(sent_at=timezone.now()):
-                return False
-            generate_report.delay(run_id)
-    except Exception as error:  # kombu/redis raise several kinds when the broker is unreachable
-        logger.warning("Report run %s stays queued: the broker is unavailable (%s)", run_id, error)
-        return False
-    return True
+    return job_send(ReportRun.objects.filter(unsent, status=RunStatus.QUEUED), run_id, generate_report, what="Report run")
 
 
 def report_requeue_waiting(*, older_than=timedelta(minutes=2)) -> int:

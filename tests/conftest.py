@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 
-from tests.factories import AgencyFactory, UnitFactory, UserFactory, birth_registration_make, staff
-from motcua.models import Role
+from tests.factories import AgencyFactory, MembershipFactory, UnitFactory, UserFactory, birth_registration_make, staff
+from motcua.models import AgencyKind, Role
 
 
 def pytest_configure(config):
@@ -191,6 +191,20 @@ def district_officer(district_office):
     return district_office
 
 
+@pytest.fixture
+def justice_office(district):
+    """The district's Phòng Tư pháp, a specialised office (phòng chuyên môn) that holds stages."""
+    return AgencyFactory(unit=district, kind=AgencyKind.SPECIALISED_OFFICE, name="Phòng Tư pháp huyện Tứ Kỳ",
+                         identifier="000.00.05.H23")
+
+
+@pytest.fixture
+def justice_officer(district, justice_office):
+    """A processing officer of the district's Phòng Tư pháp: Lê Thị Hằng (tu.phap)."""
+    return MembershipFactory(unit=district, agency=justice_office, role=Role.PROCESSING_OFFICER,
+                             user__username="tu.phap", user__first_name="Hằng", user__last_name="Lê Thị").user
+
+
 # -- procedures -----------------------------------------------------------------------------------------
 
 
@@ -201,3 +215,21 @@ def birth_registration(commune_a):
     A test that needs another shape calls ``birth_registration_make(days=.., fees=.., components=..)``.
     """
     return birth_registration_make(post_at=[commune_a])
+
+
+# The internal process of an inter-level procedure: the desk's 4 hours, a phòng's 12, the chairman's 4 and
+# the desk's 4 to return the result (3 working days).
+INTER_LEVEL_PROCESS = ("Tiếp nhận, chuyển hồ sơ [Bộ phận một cửa] 4 giờ ; Thẩm định, đề xuất [Phòng chuyên môn] 12 giờ ; "
+                       "Phê duyệt [Lãnh đạo] 4 giờ ; Trả kết quả [Bộ phận một cửa] 4 giờ")
+
+
+@pytest.fixture
+def inter_level_procedure(district, commune_a, agency_a, agency_b):
+    """A district procedure inter-connected with the communes (1.000893, 3 days) with INTER_LEVEL_PROCESS,
+    posted at the district; the communes' People's Committees exist to number their dossiers."""
+    from procedures.parsing import parse_stages
+    from tests.factories import procedure_make
+
+    return procedure_make("1.000893", "Cấp bản sao trích lục hộ tịch (liên thông)", level="district", days=3,
+                          interconnected_with="commune", post_at=[district],
+                          stages=[stage.as_json() for stage in parse_stages(INTER_LEVEL_PROCESS)])

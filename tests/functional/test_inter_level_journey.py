@@ -10,38 +10,13 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from dossiers.models import Dossier, Status
-from motcua.models import AgencyKind, Role
-from procedures.parsing import parse_stages
-from tests.factories import AgencyFactory, MembershipFactory, procedure_make
 from tests.functional.test_journeys import pdf_text, sign_in, sign_out
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PROCESS = ("Tiếp nhận, chuyển hồ sơ [Bộ phận một cửa] 4 giờ ; Thẩm định, đề xuất [Phòng chuyên môn] 12 giờ ; "
-           "Phê duyệt [Lãnh đạo] 4 giờ ; Trả kết quả [Bộ phận một cửa] 4 giờ")
-
-
-@pytest.fixture
-def justice_office(district):
-    return AgencyFactory(unit=district, kind=AgencyKind.SPECIALISED_OFFICE, name="Phòng Tư pháp huyện Tứ Kỳ",
-                         identifier="000.00.05.H23")
-
-
-@pytest.fixture
-def justice_officer(district, justice_office):
-    return MembershipFactory(unit=district, agency=justice_office, role=Role.PROCESSING_OFFICER,
-                             user__username="tu.phap", user__first_name="Hằng", user__last_name="Lê Thị").user
-
-
-@pytest.fixture
-def copy_of_civil_status(district, commune_a):
-    return procedure_make("1.000893", "Cấp bản sao trích lục hộ tịch", level="district", days=3,
-                          interconnected_with="commune", post_at=[district],
-                          stages=[stage.as_json() for stage in parse_stages(PROCESS)])
-
 
 def test_an_inter_level_dossier_through_the_screens_of_both_units(
-        page, desk_a, desk_b, agency_a, agency_b, district_leader, justice_office, justice_officer, copy_of_civil_status):
+        page, desk_a, desk_b, agency_a, agency_b, district_leader, justice_office, justice_officer, inter_level_procedure):
     # The commune's desk takes in the district's procedure; the district handles it.
     sign_in(page, "desk.a")
     page.goto("/ho-so/tiep-nhan/")

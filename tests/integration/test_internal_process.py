@@ -22,18 +22,10 @@ from motcua.documents import desk_title
 from motcua.models import AgencyKind, Role
 from procedures.parsing import CellError, check_stage_hours, format_stages, parse_stages
 from procedures.services import procedure_terms_at
-from tests.factories import PASSWORD, AgencyFactory, MembershipFactory, procedure_make, vn
+from tests.conftest import INTER_LEVEL_PROCESS
+from tests.factories import PASSWORD, AgencyFactory, MembershipFactory, vn
 
 pytestmark = pytest.mark.django_db
-
-PROCESS = ("Tiếp nhận, chuyển hồ sơ [Bộ phận một cửa] 4 giờ ; Thẩm định, đề xuất [Phòng chuyên môn] 12 giờ ; "
-           "Phê duyệt [Lãnh đạo] 4 giờ ; Trả kết quả [Bộ phận một cửa] 4 giờ")
-
-
-@pytest.fixture
-def justice_office(district):
-    return AgencyFactory(unit=district, kind=AgencyKind.SPECIALISED_OFFICE, name="Phòng Tư pháp huyện Tứ Kỳ",
-                         identifier="000.00.05.H23")
 
 
 @pytest.fixture
@@ -43,21 +35,14 @@ def land_office(district):
 
 
 @pytest.fixture
-def justice_officer(district, justice_office):
-    return MembershipFactory(unit=district, agency=justice_office, role=Role.PROCESSING_OFFICER,
-                             user__username="tu.phap", user__first_name="Hằng", user__last_name="Lê Thị").user
-
-
-@pytest.fixture
 def land_officer(district, land_office):
     return MembershipFactory(unit=district, agency=land_office, role=Role.PROCESSING_OFFICER,
                              user__username="dat.dai", user__first_name="Quang", user__last_name="Vũ Văn").user
 
 
 @pytest.fixture
-def procedure(district, commune_a, agency_a, agency_b):
-    return procedure_make("1.000893", "Cấp bản sao trích lục hộ tịch (liên thông)", level="district", days=3,
-                          interconnected_with="commune", post_at=[district], stages=[stage.as_json() for stage in parse_stages(PROCESS)])
+def procedure(inter_level_procedure):
+    return inter_level_procedure
 
 
 def _receive(desk, commune, district, procedure, at):
@@ -66,7 +51,7 @@ def _receive(desk, commune, district, procedure, at):
 
 
 def test_the_stages_are_read_and_written_like_the_rest_of_the_catalogue():
-    stages = parse_stages(PROCESS)
+    stages = parse_stages(INTER_LEVEL_PROCESS)
     assert [(s.holder, s.hours) for s in stages] == [
         ("desk", 4), (AgencyKind.SPECIALISED_OFFICE, 12), ("leader", 4), ("desk", 4)]
     assert parse_stages(format_stages(stages)) == stages
