@@ -27,6 +27,7 @@ import io
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
+from dataclasses import replace as dataclass_replace
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -265,10 +266,31 @@ def _store(*, dossier: Dossier, role: str, component: ReceivedComponent | None, 
     return row
 
 
-def store_result(*, dossier: Dossier, prepared: Prepared, by) -> DossierFile:
+def store_result(*, dossier: Dossier, prepared: Prepared, by, sign: bool = False) -> DossierFile:
     """The result file of a dossier being resolved (``dossiers.services.dossier_resolve``, inside the
-    step's transaction and ``removed_on_error``); the caller sets ``result_digitised``."""
+    step's transaction and ``removed_on_error``); the caller sets ``result_digitised``. ``sign``: a PDF
+    result is signed first with the handling unit's certificate (motcua.signing; PAdES with its signing
+    time and signer), so the citizen receives it signed; refused when the unit has no signing identity."""
+    if sign:
+        prepared = sign_result(dossier, prepared)
     return _store(dossier=dossier, role=FileRole.RESULT, component=None, prepared=prepared, by=by)
+
+
+def sign_result(dossier: Dossier, prepared: Prepared) -> Prepared:
+    """The result signed by the handling unit (a signature already in it stays; this one is added)."""
+    from motcua.signing import SigningError, identity_of, sign_pdf
+
+    if prepared.content_type != PDF:
+        raise FileRefused(_("Only a PDF result can be signed: scan the reply as a PDF, or attach it unsigned."))
+    identity = identity_of(dossier.handling_unit)
+    if identity is None:
+        raise FileRefused(_("%(unit)s has no signing certificate: ask the administrator to set one up, or attach the "
+                            "result unsigned.") % {"unit": dossier.handling_unit.name})
+    try:
+        content = sign_pdf(prepared.content, identity, reason=f"Kết quả giải quyết hồ sơ {dossier.code}")
+    except SigningError as error:
+        raise FileRefused(str(error)) from None
+    return dataclass_replace(prepared, content=content)
 
 
 def refresh_digitisation(dossier: Dossier) -> None:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from motcua.calendar import VN_TZ
 from motcua.models import AdministrativeUnit, Agency, StaffMembership
 from motcua.periods import local_day
+from motcua.signing import identity_of
 from motcua.text import person_name
 from procedures.models import Procedure
 
@@ -360,7 +361,16 @@ class ResolveForm(StepForm):
         help_text=_("The signed decision, certificate or reply: one PDF (or JPEG/PNG image), kept as it is."),
         widget=forms.ClearableFileInput(attrs={"accept": FILE_ACCEPT}),
     )
+    sign_result = forms.BooleanField(
+        label=_("Sign the result with the unit's certificate"), required=False, initial=True,
+        help_text=_("The PDF is signed (ký số) before it is stored: the citizen downloads it signed."),
+    )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, dossier: Dossier, **kwargs):
+        super().__init__(*args, dossier=dossier, **kwargs)
+        if identity_of(dossier.handling_unit) is None:  # nothing to sign with: no box to tick
+            del self.fields["sign_result"]
 
     def clean_result_file(self):
         upload = self.cleaned_data.get("result_file")

@@ -270,17 +270,20 @@ def _close(dossier: Dossier, *, at: datetime) -> list[str]:
 
 def dossier_resolve(
     *, dossier: Dossier, by, at: datetime | None = None, result_digitised: bool = False, note: str = "",
-    result_file: dossier_files.Prepared | None = None,
+    result_file: dossier_files.Prepared | None = None, sign_result: bool = False,
 ) -> Dossier:
     """The result is ready; the outcome (early / on time / late) is fixed against the due moment.
 
-    ``result_file`` (checked by ``dossiers.files.prepare_result``) is stored as the result and makes the
-    result digitised (measured); ``result_digitised`` without a file is for demo data and imports only."""
+    ``result_file`` (checked by ``dossiers.files.prepare_result``) is stored as the result, signed first
+    with the handling unit's certificate when ``sign_result``, and makes the result digitised (measured); ``result_digitised`` without a file is for demo data and imports only."""
 
     def change(dossier: Dossier, at: datetime) -> list[str]:
         _check_moment(dossier, at)
         if result_file is not None:
-            dossier_files.store_result(dossier=dossier, prepared=result_file, by=by)
+            try:
+                dossier_files.store_result(dossier=dossier, prepared=result_file, by=by, sign=sign_result)
+            except dossier_files.FileRefused as refused:
+                raise TransitionError(str(refused)) from None
         dossier.result_digitised = result_digitised or result_file is not None
         return [*_close(dossier, at=at), "result_digitised"]
 

@@ -215,3 +215,36 @@ def test_the_citizen_downloads_the_signed_result_and_sees_its_signature(
     page = client.get(reverse("lookup:lookup"), {"code": dossier.code, "phone4": "5678"}).content.decode()
     assert 'data-testid="lookup-result-files"' in page and 'data-state="valid"' in page
     assert "UBND xã Ngọc Kỳ" in page
+
+
+def test_the_desk_signs_the_result_with_the_unit_token_as_it_resolves(
+        client, token_identity, trusted, commune_a, agency_a, processing_a, report_pdf):
+    """Resolved with an unsigned PDF and "sign" ticked: the stored result carries the unit's signature, valid,
+    with its signer; a unit without a certificate is not offered the box."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from dossiers.models import DossierFile, FileRole, Status
+    from dossiers.services import Applicant, dossier_receive
+    from tests.factories import PASSWORD, procedure_make
+
+    birth = procedure_make("1.001193", "Đăng ký khai sinh", post_at=[commune_a])
+    dossier = dossier_receive(unit=commune_a, procedure=birth, by=processing_a, applicant=Applicant(name="Lê Văn An"))
+    client.login(username=processing_a.username, password=PASSWORD)
+    page = client.get(reverse("dossiers:detail", kwargs={"code": dossier.code})).content.decode()
+    assert 'name="resolve-sign_result"' in page
+    response = client.post(reverse("dossiers:action", kwargs={"code": dossier.code, "action": "resolve"}), {
+        "resolve-result_file": SimpleUploadedFile("giay-khai-sinh.pdf", report_pdf, "application/pdf"),
+        "resolve-sign_result": "on"})
+    assert response.status_code == 302
+    dossier.refresh_from_db()
+    result = DossierFile.objects.get(dossier=dossier, role=FileRole.RESULT)
+    assert (dossier.status, dossier.result_digitised) == (Status.RESOLVED, True)
+    assert (result.signature, result.signature_detail["signer"]) == (VALID, "UBND xã Ngọc Kỳ")
+    assert result.size > len(report_pdf)
+
+    token_identity.is_active = False
+    token_identity.save()
+    other = dossier_receive(unit=commune_a, procedure=birth, by=processing_a, applicant=Applicant(name="Lê Thị Bình"))
+    page = client.get(reverse("dossiers:detail", kwargs={"code": other.code})).content.decode()
+    assert 'name="resolve-sign_result"' not in page
