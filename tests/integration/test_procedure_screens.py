@@ -19,8 +19,8 @@ from pypdf import PdfReader
 
 from procedures.importing import procedures_import
 from procedures.models import Posting, Procedure, ProcedureVersion
-from procedures.parsing import ComponentSpec, FeeSpec
-from procedures.services import field_get_or_create, posting_set, procedure_save
+from procedures.parsing import ComponentSpec, FeeSpec, format_stages
+from procedures.services import field_get_or_create, posting_set, procedure_save, stages_of
 from procedures.views import counts_sentence
 from tests.factories import PASSWORD
 
@@ -95,6 +95,7 @@ def edit_data(procedure: Procedure, **changes) -> dict:
         "effective_from": "", "effective_until": "", "replaced_by": "",
         "fees": "\n".join(f"{f.name}: {f.amount:,} đồng".replace(",", ".") for f in procedure.fees.all()),
         "components": "\n".join(f"{c.name} ({c.originals} bản chính, {c.copies} bản sao)" for c in procedure.components.all()),
+        "process": "\n".join(format_stages([stage]) for stage in stages_of(procedure)),
     }
     if procedure.cutoff_applies:
         data["cutoff_applies"] = "on"
@@ -264,6 +265,29 @@ def test_saving_the_form_unchanged_records_no_version(client, focal_a, catalogue
     response = login(client, focal_a).post(reverse("procedures:procedure-edit", args=[MARRIAGE]), edit_data(marriage))
     assert response.status_code == 302
     assert marriage.versions.count() == 1
+
+
+def test_the_internal_process_is_typed_on_the_form_and_recorded_in_a_version(client, focal_a, catalogue):
+    """Marriage takes 3 days = 24 working hours: stages adding up to 20 are refused on the field, kept as
+    typed, nothing saved; adding up to 24 they are saved as a new version the dossiers will copy."""
+    marriage = catalogue[MARRIAGE]
+    short = "Tiếp nhận [Bộ phận một cửa] 4 giờ\nThẩm định [Phòng chuyên môn] 12 giờ\nPhê duyệt [Lãnh đạo] 4 giờ"
+    response = login(client, focal_a).post(reverse("procedures:procedure-edit", args=[MARRIAGE]),
+                                           edit_data(marriage, process=short))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Các bước cộng lại là 20 giờ làm việc" in page and "Thẩm định [Phòng chuyên môn] 12 giờ" in page
+    assert marriage.versions.count() == 1
+    whole = short.replace("Thẩm định [Phòng chuyên môn] 12 giờ", "Thẩm định [Phòng chuyên môn] 16 giờ")
+    assert client.post(reverse("procedures:procedure-edit", args=[MARRIAGE]),
+                       edit_data(marriage, process=whole)).status_code == 302
+    marriage.refresh_from_db()
+    latest = marriage.versions.get(number=2)
+    assert [(stage["holder"], stage["hours"]) for stage in latest.terms["stages"]] == [
+        ("desk", "4"), ("phong", "16"), ("leader", "4")]
+    assert latest.changes["stages"][1].startswith("Tiếp nhận [Bộ phận một cửa] 4 giờ ; Thẩm định")
+    detail = client.get(reverse("procedures:procedure-detail", args=[MARRIAGE])).content.decode()
+    assert 'id="process"' in detail and "Phê duyệt" in detail
 
 
 def test_a_bad_fee_line_is_shown_on_the_form_and_keeps_what_was_typed(client, focal_a, catalogue):
