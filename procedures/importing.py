@@ -13,7 +13,7 @@ from import_export.results import RowResult
 from motcua.models import AdministrativeUnit
 from motcua.tabular import TabularError, read_rows
 
-from .resources import COLUMNS, COLUMN_LABELS, HEADER_ALIASES, REQUIRED_COLUMNS, ProcedureResource
+from .resources import COLUMN_LABELS, COLUMNS, HEADER_ALIASES, KEPT_WHEN_ABSENT, REQUIRED_COLUMNS, ProcedureResource
 
 
 @dataclass
@@ -70,9 +70,11 @@ def procedures_import(
     rows = read_rows(source, filename=filename, required=REQUIRED_COLUMNS, aliases=HEADER_ALIASES)
     if not rows:
         raise TabularError(_("The file has a header but no procedure below it."))
-    dataset = tablib.Dataset(headers=list(COLUMNS))
+    # The internal process is a column of its own: a file without it keeps the stages stored (resources).
+    columns = [c for c in COLUMNS if c not in KEPT_WHEN_ABSENT or any(c in row.values for row in rows)]
+    dataset = tablib.Dataset(headers=columns)
     for row in rows:
-        dataset.append([row.get(column) for column in COLUMNS])
+        dataset.append([row.get(column) for column in columns])
     lines = {number: row.line for number, row in enumerate(rows, start=1)}
     resource = ProcedureResource(unit=unit, user=user, lines=lines)
     result = resource.import_data(dataset, dry_run=dry_run, use_transactions=True, rollback_on_validation_errors=True)

@@ -42,6 +42,8 @@ OPTIONAL_COLUMNS = (
     "components", "result", "legal_basis", "decision_number", "decision_date", "status", "posted_on", "process",
 )
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+# Columns a file may leave out without clearing what is stored (every other optional column empty clears it).
+KEPT_WHEN_ABSENT = ("process",)
 
 # Headings an officer would type, mapped to the columns (compared without diacritics or case).
 HEADER_ALIASES = {

@@ -195,3 +195,26 @@ def test_an_xml_entity_bomb_inside_an_xlsx_is_refused():
     with pytest.raises(TabularError):
         procedures_import(source=BytesIO(buffer.getvalue()), filename="entity.xlsx")
     assert Procedure.objects.count() == 0
+
+
+def test_the_internal_process_column_is_imported_all_rows_or_none_and_kept_when_absent():
+    """'Quy trình nội bộ': the stages of each row, their hours adding up to its time; one row whose stages do
+    not is refused with the whole file, named; a later file without the column keeps the stages."""
+    header = "Mã TTHC,Tên TTHC,Mã lĩnh vực,Lĩnh vực,Cấp thực hiện,Thời hạn giải quyết,Quy trình nội bộ\n"
+    good = header + (
+        '1.004194,Đăng ký thường trú,CTR,Cư trú,xã,3,"Tiếp nhận [Bộ phận một cửa] 4 giờ ; Xác minh [Công an] 16 giờ ; '
+        'Trả kết quả [Bộ phận một cửa] 4 giờ"\n'
+        "1.001193,Đăng ký khai sinh,HT,Hộ tịch,xã,0,\n"
+    )
+    bad = good.replace("Xác minh [Công an] 16 giờ", "Xác minh [Công an] 12 giờ")
+    report = run(bad)
+    assert not report.ok and report.errors[0].startswith("Dòng 2") and "20 giờ làm việc" in report.errors[0]
+    assert Procedure.objects.count() == 0
+    assert run(good).ok
+    residence = Procedure.objects.get(code="1.004194")
+    assert [(s["holder"], s["hours"]) for s in residence.stages] == [("desk", "4"), ("cong_an", "16"), ("desk", "4")]
+    assert Procedure.objects.get(code="1.001193").stages == []
+    without = "Mã TTHC,Tên TTHC,Mã lĩnh vực,Lĩnh vực,Cấp thực hiện,Thời hạn giải quyết\n1.004194,Đăng ký thường trú,CTR,Cư trú,xã,3\n"
+    assert run(without).ok
+    residence.refresh_from_db()
+    assert len(residence.stages) == 3 and residence.version == 1
