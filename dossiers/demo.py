@@ -33,7 +33,7 @@ from decimal import Decimal
 from itertools import accumulate
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from motcua import deadlines
@@ -638,6 +638,9 @@ def demo_seed(tree: str = DEFAULT_TREE) -> dict[str, int]:
     _insert(ReceivedComponent, received, now=now)
     stages = _stages(plans, ids, calendar, now)
     _insert(DossierStage, stages, now=now)
+    held = DossierStage.objects.filter(dossier=OuterRef("pk"), started_at__isnull=False, ended_at__isnull=True)
+    Dossier.objects.filter(pk__in=[row["dossier_id"] for row in stages if row["started_at"] and not row["ended_at"]]).update(
+        stage_holder=Subquery(held.order_by("position").values("holder")[:1]))  # as dossiers.stages keeps it
     _save_counters(counters)
     summary = {"dossiers": len(plans), "events": len(events), "pauses": len(pauses), "apologies": len(apologies),
                "components": len(received), "stages": len(stages)}

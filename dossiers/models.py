@@ -135,6 +135,10 @@ class Dossier(models.Model):
     agency = models.ForeignKey(
         Agency, verbose_name=_("processing agency"), null=True, blank=True, on_delete=models.PROTECT, related_name="dossiers"
     )
+    # Who holds the stage of the internal process held now (procedures.StageHolder or an agency kind; ""
+    # without a process or between stages), kept by dossiers.stages: motcua.permissions lets a member of
+    # an agency act only while an agency's stage is held.
+    stage_holder = models.CharField(_("stage held by"), max_length=20, blank=True, default="", db_default="")
     officer = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("processing officer"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="assigned_dossiers",

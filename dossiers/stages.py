@@ -45,7 +45,17 @@ def stages_create(dossier: Dossier, stages, *, at: datetime) -> list[DossierStag
         for i, s in enumerate(stages)
     )
     _begin(dossier, rows[0], at=at, count_from=dossier.counting_from)
+    _hold(dossier)
     return rows
+
+
+def _hold(dossier: Dossier) -> None:
+    """Write who holds the stage held now on the dossier (``Dossier.stage_holder``, read by the permissions)."""
+    held = held_stage(dossier)
+    holder = held.holder if held is not None else ""
+    if dossier.stage_holder != holder:
+        Dossier.objects.filter(pk=dossier.pk).update(stage_holder=holder)
+        dossier.stage_holder = holder
 
 
 def held_stage(dossier: Dossier) -> DossierStage | None:
@@ -122,6 +132,7 @@ def follow(dossier: Dossier, step: str, *, at: datetime, by) -> None:
             _begin(dossier, last, at=at)
     elif step in ENDING and held is not None:
         _end(held, at=at, by=by)
+    _hold(dossier)
 
 
 def apology_stage(dossier: Dossier, now: datetime) -> DossierStage | None:

@@ -8,8 +8,9 @@ for them:
 - ``OWN_UNIT``: their own unit only (a report is submitted by the unit it is about);
 - ``HANDLING``: the unit and agency that hold the dossier (a processing step belongs to the unit
   handling it; a staff member attached to an agency of that unit acts only on the dossiers of that
-  agency or not yet assigned to one, while the unit's staff without an agency — leader, desk — act on
-  all of them). ``handled_by(user)`` is the same condition for a queryset (the processing queue);
+  agency or not yet assigned to one, and not while the desk or the leader holds the stage of its
+  internal process, while the unit's staff without an agency or in its People's Committee — leader,
+  desk — act on all of them). ``handled_by(user)`` is the same condition for a queryset (the processing queue);
 - ``RECEIVING``: the unit whose desk received the dossier (intake, the return to the citizen);
 - ``DOSSIER_SIDES``: either of those two (a transfer, a withdrawal, an apology); when one unit both
   received and handles the dossier, the handling side's agency condition decides;
@@ -34,7 +35,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import LEVEL_RANK, AdministrativeUnit, Role, membership_of
+from .models import LEVEL_RANK, AdministrativeUnit, AgencyKind, Role, membership_of
 from .scope import Scope
 
 __all__ = ["RULES", "Rule", "can", "require", "actions_of", "handled_by"]
@@ -135,13 +136,26 @@ def _unit_of(target) -> AdministrativeUnit | None:
     return getattr(target, "unit", None)
 
 
+# The stages an agency's member may act in (dossiers.stages): none held (no internal process, or between
+# stages) or an agency's own stage; not the desk's, the leader's or the competent unit's.
+AGENCY_STAGES = ("", *(kind for kind in AgencyKind.values if kind != AgencyKind.PEOPLES_COMMITTEE))
+
+
+def _in_an_agency(membership) -> bool:
+    """A member of one of the unit's agencies (a phòng, a vertical-sector agency). The People's Committee is
+    the unit itself: its members (the chairman, the desk) act on all the unit's dossiers."""
+    return membership.agency_id is not None and membership.agency.kind != AgencyKind.PEOPLES_COMMITTEE
+
+
 def _handling_terms(membership) -> dict[str, tuple]:
     """The one condition of the handling side, as ``{dossier field: allowed values}``: the dossier is
-    handled by the member's unit and, for a member attached to an agency, assigned to that agency or
-    to none yet. Asked of one dossier by ``can`` and turned into a queryset filter by ``handled_by``."""
+    handled by the member's unit and, for a member of one of its agencies, assigned to that agency or
+    to none yet, and not in a stage of its internal process held by the desk or the leader. Asked of one
+    dossier by ``can`` and turned into a queryset filter by ``handled_by``."""
     terms = {"handling_unit_id": _own_units(membership)}
-    if membership.agency_id is not None:
+    if _in_an_agency(membership):
         terms["agency_id"] = (None, membership.agency_id)
+        terms["stage_holder"] = AGENCY_STAGES
     return terms
 
 

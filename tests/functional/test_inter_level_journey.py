@@ -56,7 +56,7 @@ def test_an_inter_level_dossier_through_the_screens_of_both_units(
     page.locator("#id_hand_on-note").fill("Đủ điều kiện, trình lãnh đạo ký")
     page.get_by_test_id("do-hand_on").click()
     expect(stages.nth(2)).to_have_class("current")
-    expect(page.get_by_test_id("step-resolve")).to_have_count(1)  # an officer of the handling unit may resolve
+    expect(page.get_by_test_id("step-resolve")).to_have_count(0)  # the chairman's stage now: not the Phòng's to act
     sign_out(page)
 
     # The chairman resolves it.

@@ -134,3 +134,5 @@ def test_the_dossiers_of_a_procedure_with_an_internal_process_have_its_stages(se
     for stage in DossierStage.objects.filter(ended_at__isnull=False).order_by("?")[:200]:
         assert stage.outcome == deadlines.classify_outcome(stage.ended_at, stage.due_at, calendar), stage
     assert not Dossier.objects.filter(procedure__stages=[]).filter(stages__isnull=False).exists()
+    held = DossierStage.objects.filter(started_at__isnull=False, ended_at__isnull=True)
+    assert held.exists() and not held.exclude(dossier__stage_holder=F("holder")).exists()  # as the permissions read it

@@ -176,6 +176,20 @@ def test_only_the_agency_holding_the_stage_acts_on_it_through_the_screens(
     assert dossier.stages.get(position=1).ended_by == justice_officer
     assert dossier.stages.get(position=2).started_at is not None
 
+    # Now the chairman's stage: the Phòng's officer may no longer act on it; the chairman may, even when his
+    # account sits in the district's People's Committee (the unit itself, not one of its agencies).
+    from motcua.models import Agency
+    from motcua.permissions import can
+
+    dossier.refresh_from_db()
+    assert dossier.stage_holder == "leader"
+    assert not can(justice_officer, "dossier.resolve", dossier)
+    assert client.post(reverse("dossiers:action", kwargs={"code": dossier.code, "action": "resolve"})).status_code == 403
+    committee = Agency.objects.create(unit=district, kind=AgencyKind.PEOPLES_COMMITTEE, name="UBND huyện Tứ Kỳ",
+                                      identifier="000.00.12.H23")
+    chairman = MembershipFactory(unit=district, agency=committee, role=Role.UNIT_LEADER, user__username="chu.tich").user
+    assert can(chairman, "dossier.resolve", dossier)
+
     # The receiving desk follows the whole path of the dossier it received.
     client.force_login(desk_a)
     page = client.get(reverse("dossiers:detail", kwargs={"code": dossier.code}))
