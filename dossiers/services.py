@@ -335,11 +335,10 @@ def dossier_apologise(*, dossier: Dossier, by, reason: str, new_due_at: datetime
         appointment = max(dossier.due_at, latest.new_due_at) if latest is not None else dossier.due_at
         if new_due_at <= at or new_due_at <= appointment:
             raise TransitionError(_("The new appointment must be later than now and than the original one."))
-        stage = None
-        if dossier.stages.exists():
-            stage = dossier_stages.apology_stage(dossier, at)
-            if stage is None:
-                raise TransitionError(STAGES_APOLOGISED)
+        refusal = _apology_quota_refusal(dossier, at)
+        if refusal:
+            raise TransitionError(refusal)
+        stage = dossier_stages.apology_stage(dossier, at)
         unit, agency = (stage.unit, stage.agency) if stage is not None else (dossier.handling_unit, dossier.agency)
         apologies.append(Apology.objects.create(
             dossier=dossier, stage=stage, unit=unit, agency=agency, reason=reason.strip(), new_due_at=new_due_at,
@@ -361,11 +360,17 @@ def _apology_refusal(dossier: Dossier) -> str | None:
     if dossier.status in PENDING and work_calendar().add_working_time(now, days=1) < dossier.due_at:
         return _("This dossier is on time: an apology is issued from one working day before its appointment, "
                  "when it will be late.")
-    if dossier.stages.exists():
-        if dossier_stages.apology_stage(dossier, now) is None:
-            return str(STAGES_APOLOGISED)
+    return _apology_quota_refusal(dossier, now)
+
+
+def _apology_quota_refusal(dossier: Dossier, at: datetime) -> str | None:
+    """With an internal process, one apology per stage that ran late (``dossiers.stages.apology_stage``);
+    without one (or when no stage ran late although the dossier did), one per dossier, by the handling unit."""
+    if dossier_stages.apology_stage(dossier, at) is not None:
         return None
-    if Apology.objects.filter(dossier_id=dossier.pk).exists():
+    if dossier.stages.filter(outcome=Outcome.LATE).exists():
+        return str(STAGES_APOLOGISED)
+    if Apology.objects.filter(dossier_id=dossier.pk, stage__isnull=True).exists():
         return _("This dossier already has an apology; only one is allowed.")
     return None
 
