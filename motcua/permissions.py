@@ -192,8 +192,8 @@ def _where_holds(where: str, membership, target) -> bool:
     unit = membership.unit
     if where == LEVEL:
         return LEVEL_RANK[target.level] >= LEVEL_RANK[unit.level]
-    if where == OWN_AGENCY:  # the target is an agency (motcua.models.Agency): the member's own
-        return membership.agency_id is not None and membership.agency_id == target.pk and target.unit_id == unit.pk
+    if where == OWN_AGENCY:  # the target is an agency (motcua.models.Agency): the member's own, not the committee
+        return _in_an_agency(membership) and membership.agency_id == target.pk and target.unit_id == unit.pk
     if where in (HANDLING, RECEIVING, DOSSIER_SIDES):
         handles = _terms_hold(_handling_terms(membership), target)
         receives = target.receiving_unit_id in _own_units(membership)

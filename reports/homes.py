@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from dossiers import selectors as dossier_selectors
-from motcua.models import AdministrativeUnit
+from motcua.models import AdministrativeUnit, Agency, membership_of
 from motcua.periods import Period, local_day, quarter_containing
 from motcua.permissions import can
 from procedures.models import ReviewRound
@@ -111,8 +111,24 @@ def my_work(user, *, now: datetime) -> dict:
 # -- the focal officer ------------------------------------------------------------------------------
 
 
-def _first_submission(unit: AdministrativeUnit, period: Period) -> ReportSubmission | None:
-    return ReportSubmission.objects.filter(unit=unit, agency__isnull=True, period_key=period.key).order_by("version").first()
+def _first_submission(unit: AdministrativeUnit, period: Period, agency: Agency | None = None) -> ReportSubmission | None:
+    return ReportSubmission.objects.filter(unit=unit, agency=agency, period_key=period.key).order_by("version").first()
+
+
+def agency_report_duty(agency: Agency, *, now: datetime) -> dict:
+    """An agency's own report to its unit (reports:agency): the window it owes next, by the same 17th, and
+    whether it was sent, on time or late."""
+    period = last_closed_quarter(local_day(now))
+    if now > submission_deadline(period) and _first_submission(agency.unit, period, agency) is not None:
+        period = quarter_containing(local_day(now))  # the last one is sent: the current one is next
+    first = _first_submission(agency.unit, period, agency)
+    deadline = submission_deadline(period)
+    if first is None:
+        state = SubmissionState.LATE if now > deadline else SubmissionState.MISSING
+    else:
+        state = SubmissionState.ON_TIME if first.submitted_at <= deadline else SubmissionState.LATE
+    return {"agency": agency, "period_title": period_title(period), "deadline": deadline, "submitted": first,
+            "state": state, "url": _url("reports:agency", agency=agency.pk, period=period.key)}
 
 
 def next_report(unit: AdministrativeUnit, *, now: datetime) -> tuple[Period, ReportSubmission | None, Period | None]:
@@ -211,6 +227,9 @@ def home_for(user, unit: AdministrativeUnit | None, *, now: datetime) -> Home:
             home.mine = mine
     if can(user, "report.prepare", unit):
         home.report = report_duties(unit, now=now)
+        membership = membership_of(user)
+        if membership is not None and membership.agency_id and can(user, "report.submit_agency", membership.agency):
+            home.report["agency_report"] = agency_report_duty(membership.agency, now=now)
     if watching:
         home.watch = overview(unit, now=now)
     return home

@@ -196,3 +196,28 @@ def test_an_agency_report_matches_the_unit_report_row_for_row(district, agencies
     no_agency = next(row for row in whole.by_agency if row["agency_id"] is None)
     for key in ("received", "resolved", "pending"):
         assert sum(r["totals"][key]["total"] for r in reports) + no_agency[key]["total"] == whole.totals[key]["total"]
+
+
+def test_the_agency_focal_officer_s_home_shows_its_own_report_to_send_and_the_committee_has_none(
+        client, district, agencies, land_focal, district_committee_member):
+    from reports.homes import agency_report_duty
+    from reports.numbers import period_title
+
+    land = agencies[0]
+    client.force_login(land_focal)
+    page = client.get(reverse("motcua:home")).content.decode()
+    assert 'data-testid="home-agency-report"' in page and land.name in page
+    assert f"?agency={land.pk}" in page
+    duty = agency_report_duty(land, now=vn(2023, 3, 16, 9))  # before the 17th: the quarter just closed
+    assert (duty["period_title"], duty["state"]) == (period_title(Q1), SubmissionState.MISSING)
+    # The district's committee is the district itself: no agency report for its members.
+    committee = district_committee_member.membership.agency
+    assert not can(district_committee_member, "report.submit_agency", committee)
+    client.force_login(district_committee_member)
+    assert 'data-testid="home-agency-report"' not in client.get(reverse("motcua:home")).content.decode()
+
+
+@pytest.fixture
+def district_committee_member(district):
+    committee = AgencyFactory(unit=district, name="Ủy ban nhân dân huyện Tứ Kỳ", kind=AgencyKind.PEOPLES_COMMITTEE)
+    return member(district, Role.FOCAL_OFFICER, "committee.focal", committee)
