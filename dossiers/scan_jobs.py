@@ -35,6 +35,21 @@ logger = logging.getLogger(__name__)
 # in one transaction, so doing it again is safe).
 STALE_AFTER = timedelta(minutes=15)
 PARTS_PREFIX = "scan-jobs"
+# A job and the parts it kept are forgotten a day after it was started, done or not (its file, if it made
+# one, is the dossier's: a DossierFile, never touched here).
+KEEP_RECORDS = timedelta(days=1)
+
+
+def scan_job_purge(*, now=None) -> int:
+    """Delete the jobs started more than a day ago with the uploaded parts they still keep (a job whose
+    broker was down and whose page nobody opened again). Asked at every new job, as the catalogue import
+    purges its uploads."""
+    old = ScanJob.objects.filter(created_at__lt=(now or timezone.now()) - KEEP_RECORDS).exclude(
+        status=JobStatus.RUNNING, started_at__gte=(now or timezone.now()) - STALE_AFTER)
+    for parts in old.values_list("parts", flat=True):
+        _delete_parts(parts or [])
+    deleted, _by_model = old.delete()
+    return deleted
 
 
 def needs_job(uploads) -> bool:
@@ -47,6 +62,7 @@ def needs_job(uploads) -> bool:
 def scan_job_start(*, dossier: Dossier, component: ReceivedComponent, uploads, by,
                    replaces: DossierFile | None = None, reason: str = "") -> ScanJob:
     """Keep the uploaded parts and queue the job that checks and joins them (sent after commit)."""
+    scan_job_purge()
     if component.dossier_id != dossier.pk:
         raise dossier_files.FileRefused(_("This component belongs to another dossier."))
     uploads = [upload for upload in uploads if upload]

@@ -272,3 +272,25 @@ def test_the_reuse_list_on_the_dossier_page_is_logged_once_per_view(client, comm
     client.get(reverse("dossiers:detail", kwargs={"code": dossier.code}))
     assert logged.count() == 2
 
+
+
+def test_a_job_left_for_more_than_a_day_is_forgotten_with_its_parts_when_the_next_starts(commune_a, birth, desk):
+    """Its broker was down and nobody opened its page again: the next job's start deletes it and its parts."""
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from dossiers.scan_jobs import scan_job_purge
+
+    dossier = receive_with(commune_a, birth, desk, received={FORM: ("original", 1)})
+    form = components_of(dossier)[FORM]
+    part = default_storage.save("scan-jobs/left/0000", ContentFile(b"%PDF-1.4 a page"))
+    left = ScanJob.objects.create(dossier=dossier, component=form, parts=[{"name": part, "original": "a.pdf"}],
+                                  status=JobStatus.QUEUED, pages_total=1)
+    fresh = ScanJob.objects.create(dossier=dossier, component=form, status=JobStatus.QUEUED)
+    ScanJob.objects.filter(pk=left.pk).update(created_at=timezone.now() - timedelta(days=2))
+    assert scan_job_purge() == 1
+    assert not ScanJob.objects.filter(pk=left.pk).exists() and ScanJob.objects.filter(pk=fresh.pk).exists()
+    assert not default_storage.exists(part)
