@@ -234,7 +234,8 @@ class IntakeForm(forms.Form):
             allowed = handling_units_for(self.unit, procedure)
             chosen = data.get("handling_unit")
             if chosen is None:
-                data["handling_unit"] = default_handling_unit(self.unit, procedure, allowed)
+                data["handling_unit"] = default_handling_unit(self.unit, procedure, allowed,
+                                                              address=data.get("applicant_address") or "")
             elif chosen.pk not in {u.pk for u in allowed}:
                 self.add_error(
                     "handling_unit",

@@ -330,11 +330,32 @@ def handling_units_for(unit: AdministrativeUnit, procedure: Procedure | None) ->
     return units
 
 
-def default_handling_unit(unit: AdministrativeUnit, procedure: Procedure, units: list[AdministrativeUnit] | None = None):
-    """The user's unit; the parent unit for an inter-connected procedure (liên thông)."""
+# The words a unit's name starts with that an address may leave out ("Thôn Đông, Tứ Kỳ").
+UNIT_PREFIXES = ("xa ", "phuong ", "thi tran ", "dac khu ", "huyen ", "quan ", "thi xa ", "thanh pho ", "tinh ")
+
+
+def unit_in_address(address: str, units: list[AdministrativeUnit]) -> AdministrativeUnit | None:
+    """The unit among ``units`` the applicant's address names ("xóm 2, thị trấn Tứ Kỳ" → Thị trấn Tứ Kỳ),
+    compared without diacritics, case or the unit's kind; the longest name wins; None when none is named."""
+    words = f" {search_key(address)} ".replace(",", " ").replace(".", " ")
+    words = " " + " ".join(words.split()) + " "
+    found = []
+    for unit in units:
+        name = search_key(unit.name)
+        bare = next((name[len(prefix):] for prefix in UNIT_PREFIXES if name.startswith(prefix)), name)
+        if bare and f" {bare} " in words:
+            found.append((len(name) if f" {name} " in words else len(bare), unit))
+    return max(found, key=lambda item: item[0])[1] if found else None
+
+
+def default_handling_unit(unit: AdministrativeUnit, procedure: Procedure, units: list[AdministrativeUnit] | None = None,
+                          *, address: str = ""):
+    """The user's unit; the parent unit for an inter-connected procedure (liên thông); for a location-
+    independent procedure the desk's unit does not handle, the competent unit the applicant's address
+    names, else the first."""
     units = units if units is not None else handling_units_for(unit, procedure)
     if unit not in units:  # a location-independent procedure the desk's unit does not handle
-        return units[0]
+        return unit_in_address(address, units) or units[0]
     if procedure.interconnected_with and len(units) > 1:
         return units[1]
     if len(units) > 1 and LEVEL_RANK[procedure.level] < LEVEL_RANK[unit.level]:

@@ -51,3 +51,29 @@ def test_the_commune_desk_takes_in_a_location_independent_dossier_for_another_co
     assert response.status_code == 302, [str(e) for e in response.context["form"].errors.items()]
     dossier = Dossier.objects.get()
     assert (dossier.receiving_unit, dossier.handling_unit) == (commune_a, commune_b)
+
+
+def test_the_competent_unit_is_the_one_the_applicant_s_address_names(
+        client, desk_a, agency_a, agency_b, commune_a, commune_b, district, catalogue):
+    """Two communes post the location-independent procedure, Ngọc Kỳ does not: left to itself, the desk's
+    form sends the dossier to the commune named in the address, written without diacritics or its kind."""
+    from dossiers.selectors import unit_in_address
+    from procedures.services import posting_set
+    from tests.factories import AgencyFactory, UnitFactory
+
+    *_, anywhere = catalogue
+    quang_phuc = UnitFactory(code="11095", name="Xã Quang Phục", level="commune", parent=district)
+    AgencyFactory(unit=quang_phuc, identifier="000.03.12.H23", name="Ủy ban nhân dân xã Quang Phục")
+    posting_set(unit=quang_phuc, procedure=anywhere)
+    units = [commune_b, quang_phuc]
+    assert unit_in_address("Thôn Đông, xa quang phuc, huyện Tứ Kỳ", units) == quang_phuc
+    assert unit_in_address("Khu 3, Thị trấn Tứ Kỳ", units) == commune_b
+    assert unit_in_address("Hà Nội", units) is None
+    client.login(username=desk_a.username, password=PASSWORD)
+    response = client.post(reverse("dossiers:intake"), {
+        "procedure": anywhere.code, "applicant_name": "Vũ Văn Nam", "applicant_id_number": "", "applicant_phone": "",
+        "applicant_address": "Thôn Đông, Quang Phục", "applicant_email": "", "applicant_kind": "person",
+        "channel": "direct", "handling_unit": "", "received_at": "", "notes": "", "refusal_reason": "", "receive": "1",
+    })
+    assert response.status_code == 302, [str(e) for e in response.context["form"].errors.items()]
+    assert Dossier.objects.get().handling_unit == quang_phuc
