@@ -35,7 +35,7 @@ from .dashboard import compute_index
 from .extensions import home_blocks
 from .models import ReportSubmission
 from .numbers import period_title
-from .services import SubmissionState, submission_deadline, submission_rows
+from .services import SubmissionState, submission_deadline, submission_rows, submission_state
 from .warnings import QUALITY_CHECKS, quality_counts, warning_counts
 
 MY_DOSSIERS_SHOWN = 10
@@ -115,6 +115,13 @@ def _first_submission(unit: AdministrativeUnit, period: Period, agency: Agency |
     return ReportSubmission.objects.filter(unit=unit, agency=agency, period_key=period.key).order_by("version").first()
 
 
+def _state_of(first: ReportSubmission | None, period: Period, now: datetime) -> str:
+    """A report's state on the home page: the submissions list's (services.submission_state), and a report
+    not sent once its deadline has passed is late already."""
+    state = submission_state(first.submitted_at if first else None, period)
+    return SubmissionState.LATE if state == SubmissionState.MISSING and now > submission_deadline(period) else state
+
+
 def agency_report_duty(agency: Agency, *, now: datetime) -> dict:
     """An agency's own report to its unit (reports:agency): the window it owes next, by the same 17th, and
     whether it was sent, on time or late."""
@@ -123,10 +130,7 @@ def agency_report_duty(agency: Agency, *, now: datetime) -> dict:
         period = quarter_containing(local_day(now))  # the last one is sent: the current one is next
     first = _first_submission(agency.unit, period, agency)
     deadline = submission_deadline(period)
-    if first is None:
-        state = SubmissionState.LATE if now > deadline else SubmissionState.MISSING
-    else:
-        state = SubmissionState.ON_TIME if first.submitted_at <= deadline else SubmissionState.LATE
+    state = _state_of(first, period, now)
     return {"agency": agency, "period_title": period_title(period), "deadline": deadline, "submitted": first,
             "state": state, "url": _url("reports:agency", agency=agency.pk, period=period.key)}
 
@@ -148,10 +152,7 @@ def report_duties(unit: AdministrativeUnit, *, now: datetime) -> dict:
     catalogue ones apart), the open review round."""
     period, first, owed = next_report(unit, now=now)
     deadline = submission_deadline(period)
-    if first is None:
-        state = SubmissionState.LATE if now > deadline else SubmissionState.MISSING
-    else:
-        state = SubmissionState.ON_TIME if first.submitted_at <= deadline else SubmissionState.LATE
+    state = _state_of(first, period, now)
     query = {"unit": unit.code, "period": period.key}
     counts = quality_counts(unit, period, now=now)
     checks = [
