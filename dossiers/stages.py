@@ -7,7 +7,9 @@ transition mechanism (``dossiers.steps.StepTable.take``) calls ``follow`` after 
 step's transaction:
 
 - a transfer, the start of processing after the desk's stage, and the hand-on to the next stage end the
-  stage being held and begin the next one;
+  stage being held and begin the next one; a transfer within the held stage's kind of holder (the
+  district's desk sending on to the right phòng, another agency of the same kind) keeps the stage and
+  moves its holder;
 - the result (resolve) ends the stage being held; the stages not reached are left not carried out, and
   a last stage held by the desk (the return of the result) begins;
 - the return of the result, a return without resolution and a withdrawal end the stage being held;
@@ -114,6 +116,14 @@ def follow(dossier: Dossier, step: str, *, at: datetime, by) -> None:
         count_from = dossier.counting_from if held.position == 0 else held.started_at
         held.due_at = deadlines.stage_due(count_from, held.hours, work_calendar(), pauses=pauses, now=at)
         held.save(update_fields=["due_at"])
+        return
+    if step == "transfer" and held is not None and held.holder != StageHolder.DESK and (
+            dossier.agency_id is None or dossier.agency.kind == held.holder):
+        # Moved within the stage's holder (the district's desk sends it on to the right phòng, another officer
+        # of the same kind takes it): the stage goes on, held by where the dossier is now.
+        held.unit, held.agency = holder_of(dossier, held.holder)
+        held.save(update_fields=["unit", "agency"])
+        _hold(dossier)
         return
     advancing = step in ADVANCING or (step == "start" and held is not None and held.holder == StageHolder.DESK
                                       and held.position == 0)

@@ -266,3 +266,22 @@ def test_the_report_screen_pdf_and_workbook_carry_the_stages_by_holder(
     # The dashboard shows the same rows, from the same query.
     board = client.get(reverse("reports:dashboard"), {"unit": district.code, "period": period.key})
     assert board.context["by_stage"] == data.stages and 'data-testid="by-stage"' in board.content.decode()
+
+
+def test_a_transfer_within_the_stage_s_holder_keeps_the_stage_and_moves_it(
+        desk_a, district_desk, commune_a, district, procedure, justice_office, justice_officer):
+    """The commune's desk sends the dossier to the district without choosing a phòng; the district's desk
+    sends it on to the Phòng Tư pháp: still the check-and-propose stage, now held by that Phòng."""
+    from tests.factories import AgencyFactory
+
+    finance = AgencyFactory(unit=district, kind=AgencyKind.SPECIALISED_OFFICE, name="Phòng Tài chính - Kế hoạch",
+                            identifier="000.00.04.H23")
+    dossier = _receive(desk_a, commune_a, district, procedure, vn(2026, 11, 2, 7, 30))
+    services.dossier_transfer(dossier=dossier, by=desk_a, to_unit=district, at=vn(2026, 11, 2, 10, 0))
+    services.dossier_transfer(dossier=dossier, by=district_desk, agency=finance, at=vn(2026, 11, 2, 11, 0))
+    services.dossier_transfer(dossier=dossier, by=district_desk, agency=justice_office, at=vn(2026, 11, 2, 14, 0))
+    check = dossier.stages.get(position=1)
+    assert (check.started_at, check.ended_at, check.agency) == (vn(2026, 11, 2, 10, 0), None, justice_office)
+    assert dossier.stages.filter(started_at__isnull=False).count() == 2
+    services.dossier_hand_on(dossier=dossier, by=justice_officer, at=vn(2026, 11, 3, 9, 0))
+    assert dossier.stages.get(position=1).ended_at == vn(2026, 11, 3, 9, 0)
