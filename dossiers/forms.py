@@ -395,6 +395,17 @@ class ApologyForm(StepForm):
     reason = forms.CharField(label=_("Reason for the delay"), widget=forms.Textarea(attrs={"rows": 2}))
     new_due_at = MomentField(label=_("New appointment"))
 
+    def __init__(self, *args, dossier: Dossier, **kwargs):
+        super().__init__(*args, dossier=dossier, **kwargs)
+        from .stages import apology_stage  # with an internal process, the letter is the late stage's holder's
+
+        stage = apology_stage(dossier, timezone.now()) if dossier.stages.exists() else None
+        if stage is not None:
+            holder = stage.agency.name if stage.agency else stage.unit.name if stage.unit else stage.holder_label
+            self.fields["reason"].help_text = _(
+                "Issued by %(holder)s for the stage “%(stage)s”, which used more than its share of the time."
+            ) % {"holder": holder, "stage": stage.name}
+
     def clean_new_due_at(self) -> datetime:
         # The service's own rule, said here beside the field so that the reason and the date typed stay.
         moment = self.cleaned_data["new_due_at"]

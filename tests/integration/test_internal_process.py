@@ -170,6 +170,8 @@ def test_only_the_agency_holding_the_stage_acts_on_it_through_the_screens(
 
     client.login(username=justice_officer.username, password=PASSWORD)
     page = client.get(reverse("dossiers:detail", kwargs={"code": dossier.code}))
+    # Past its share (Tuesday 16:00): the apology form says the Phòng issues it, for its stage.
+    assert "Phòng Tư pháp huyện Tứ Kỳ" in page.context["actions"][-1]["form"]["reason"].help_text
     assert b'data-testid="stages"' in page.content and b'data-testid="step-hand_on"' in page.content
     response = client.post(url, {"hand_on-note": "Trình lãnh đạo ký"})
     assert response.status_code == 302
