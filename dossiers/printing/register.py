@@ -25,7 +25,7 @@ from motcua.text import vn_moment
 from procedures.models import Field
 from procedures.parsing import escape_formula
 
-from dossiers.models import Apology, Dossier, DossierEvent, Outcome, Pause, PauseKind, Status
+from dossiers.models import Dossier, DossierEvent, Outcome, Pause, PauseKind, Status
 
 HTML_LIMIT = 500
 # WeasyPrint lays out about 60 register lines a second on our 2-core servers (300 lines took 5 s, the
@@ -118,13 +118,12 @@ def register_queryset(
         qs = qs.filter(procedure__field=field)
     first_transfer = DossierEvent.objects.filter(dossier=OuterRef("pk"), action="transfer").order_by("at", "pk")
     last_supplement = Pause.objects.filter(dossier=OuterRef("pk"), kind=PauseKind.SUPPLEMENT).order_by("-started_at", "-pk")
-    new_due = Apology.objects.filter(dossier=OuterRef("pk"))
     return (
         qs.select_related("procedure", "handling_unit", "agency")
+        .with_latest_apology()  # the appointment the citizen holds now: the latest apology's
         .annotate(
             transferred_at=Subquery(first_transfer.values("at")[:1]),
             supplement_at=Subquery(last_supplement.values("started_at")[:1]),
-            new_due_at=Subquery(new_due.values("new_due_at")[:1]),
         )
         .order_by("received_at", "pk")
     )
@@ -166,8 +165,8 @@ def _note(dossier: Dossier) -> str:
         parts.append(STATUS_NOTES.get(dossier.status, ""))
     if dossier.resolved_at is None and dossier.supplement_at is not None:
         parts.append(f"Yêu cầu bổ sung {vn_moment(dossier.supplement_at)}")
-    if dossier.new_due_at is not None:
-        parts.append(f"Xin lỗi, hẹn lại {vn_moment(dossier.new_due_at)}")
+    if dossier.latest_new_due_at is not None:
+        parts.append(f"Xin lỗi, hẹn lại {vn_moment(dossier.latest_new_due_at)}")
     if dossier.is_interconnected:
         parts.append("Liên thông")
     return "; ".join(part for part in parts if part)

@@ -133,6 +133,11 @@ def test_one_apology_per_late_stage_and_no_second_for_the_same_stage(
         services.dossier_apologise(dossier=dossier, by=justice_officer, reason="Lần nữa",
                                    new_due_at=vn(2026, 11, 12, 16, 0), at=vn(2026, 11, 9, 9, 30))
     assert apology_context(dossier, number=1)["issuer"] == desk_title(commune_a, date(2026, 11, 9))
+    # The register (sổ theo dõi) notes the appointment the citizen holds now: the latest.
+    from dossiers.printing.register import register_queryset, register_rows
+
+    rows = list(register_rows(register_queryset(Dossier.objects.all(), start=date(2026, 11, 2), end=date(2026, 11, 2))))
+    assert "Xin lỗi, hẹn lại 16:00 11/11/2026" in rows[0].note
 
 
 def test_a_dossier_of_a_procedure_without_a_process_keeps_its_one_apology(desk_a, commune_a, agency_a, birth_registration):
