@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from dossiers.models import Apology, Dossier, DossierEvent, FeedbackTicket, Pause, PauseKind, TicketEvent
+from dossiers.models import Dossier, DossierEvent, FeedbackTicket, Pause, PauseKind, TicketEvent
 from dossiers.selectors import sms_phone
 from motcua.documents import committee_short, desk_title
 from motcua.periods import VN_TZ, local_day
@@ -106,7 +106,7 @@ def dossier_values(dossier: Dossier, kind: str, event: DossierEvent) -> dict[str
     if kind in (Kind.SUPPLEMENT, Kind.RESULT_READY, Kind.RETURNED_UNRESOLVED):
         values["place"] = desk_title(unit, local_day(event.at))
     if kind == Kind.LATE:
-        apology = Apology.objects.filter(dossier_id=dossier.pk).first()
+        apology = dossier.apology  # the one just issued: the latest, with the appointment the citizen holds now
         if apology is not None:
             values["new_date"], values["reason"] = vn_moment(apology.new_due_at), apology.reason
     return values

@@ -133,6 +133,11 @@ def test_one_apology_per_late_stage_and_no_second_for_the_same_stage(
         services.dossier_apologise(dossier=dossier, by=justice_officer, reason="Lần nữa",
                                    new_due_at=vn(2026, 11, 12, 16, 0), at=vn(2026, 11, 9, 9, 30))
     assert apology_context(dossier, number=1)["issuer"] == desk_title(commune_a, date(2026, 11, 9))
+    # The applicant's SMS of the second apology gives its own new appointment.
+    from notices.models import Message
+
+    texts = list(Message.objects.filter(dossier=dossier, kind="late").order_by("pk").values_list("text", flat=True))
+    assert len(texts) == 2 and "16:00 11/11/2026" in texts[1] and "16:00 11/11/2026" not in texts[0]
     # The register (sổ theo dõi) notes the appointment the citizen holds now: the latest.
     from dossiers.printing.register import register_queryset, register_rows
 
