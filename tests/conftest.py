@@ -205,6 +205,25 @@ def justice_officer(district, justice_office):
                              user__username="tu.phap", user__first_name="Hằng", user__last_name="Lê Thị").user
 
 
+# -- Celery ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def celery_in_process():
+    """No worker runs in the test process: tasks run in-process (after commit), as without a broker."""
+    from motcua.celery import app
+
+    previous = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    pools = (app._pool, app.amqp._producer_pool)
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+    # An eager apply_async still acquires a producer, which builds the app's broker pools (kombu keeps
+    # them in a process-wide registry). Leave the app as it was, pools not built: a later test that
+    # force-closes `app.pool` (tests/integration/test_redis_down.py) must not close the real broker's.
+    app._pool, app.amqp._producer_pool = pools
+
+
 # -- procedures -----------------------------------------------------------------------------------------
 
 

@@ -394,22 +394,6 @@ def test_journey_of_a_catalogue_file_with_a_bad_row_then_corrected(
 
 
 @pytest.fixture
-def celery_in_process():
-    """No worker runs in the test process: the report jobs run in the request, as without a broker."""
-    from motcua.celery import app
-
-    previous = (app.conf.task_always_eager, app.conf.task_eager_propagates)
-    pools = (app._pool, app.amqp._producer_pool)
-    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = previous
-    # An eager apply_async still acquires a producer, which builds the app's broker pools (kombu keeps
-    # them in a process-wide registry). Leave the app as it was, pools not built: a later test that
-    # force-closes `app.pool` (tests/integration/test_redis_down.py) must not close the real broker's.
-    app._pool, app.amqp._producer_pool = pools
-
-
-@pytest.fixture
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT

@@ -97,19 +97,6 @@ def gateway(settings):
 
 
 @pytest.fixture
-def celery_in_process():
-    """No worker runs in the test process: the tasks run in-process after commit, as without a broker."""
-    from motcua.celery import app
-
-    previous = (app.conf.task_always_eager, app.conf.task_eager_propagates)
-    pools = (app._pool, app.amqp._producer_pool)
-    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = previous
-    app._pool, app.amqp._producer_pool = pools  # as tests/functional/test_journeys.py: leave the pools unbuilt
-
-
-@pytest.fixture
 def any_hour(settings):
     """The messages go at once whatever the hour the suite runs at; the night has its own tests."""
     settings.NOTICE_QUIET_HOURS = None

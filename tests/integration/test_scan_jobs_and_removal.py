@@ -47,16 +47,8 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def celery_in_process():
-    """No worker runs in the test process: the jobs run in-process after commit, as without a broker."""
-    from motcua.celery import app
-
-    previous = (app.conf.task_always_eager, app.conf.task_eager_propagates)
-    pools = (app._pool, app.amqp._producer_pool)
-    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = previous
-    app._pool, app.amqp._producer_pool = pools  # as tests/functional/test_journeys.py: leave the pools unbuilt
+def _jobs_in_process(celery_in_process):
+    """The scan jobs run in-process after commit, as without a broker (tests/conftest.py)."""
 
 
 @pytest.fixture
