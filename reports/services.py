@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from dossiers.models import Dossier
 from motcua.db import VietnameseOrder
 from motcua.jobs import job_send
-from motcua.models import AdministrativeUnit, Agency, StaffMembership, in_force_q
+from motcua.models import AdministrativeUnit, Agency, AgencyKind, StaffMembership, in_force_q
 from motcua.periods import VN_TZ, Period, parse_period, quarter_containing
 from motcua.permissions import RULES
 from motcua.scope import reference_day
@@ -670,7 +670,9 @@ def agency_submission_rows(unit: AdministrativeUnit, period: Period) -> list[Sub
 def submission_remind_missing(*, today: date) -> list[AdministrativeUnit]:
     """On the 17th of March, June, September and December: every active unit that has not yet
     submitted the quarter that closed on the 14th is reminded (logged, and e-mailed to its leaders
-    and focal officers when they have an address). Returns the units reminded."""
+    and focal officers when they have an address); and every agency of a unit that reports by agency
+    (one has submitted its own report once) and has not yet submitted to its unit, its own leaders and
+    focal officers. Returns the units reminded."""
     if today.day != SUBMISSION_DEADLINE_DAY or today.month not in (3, 6, 9, 12):
         return []
     period = quarter_containing(today - timedelta(days=3))
@@ -681,26 +683,50 @@ def submission_remind_missing(*, today: date) -> list[AdministrativeUnit]:
         .select_related("parent")
         .order_by("path")
     )
-    emails: dict[int, list[str]] = {}
-    for unit_id, email in (
-        StaffMembership.objects.filter(unit__in=missing, role__in=RULES["report.prepare"].roles)
-        .exclude(user__email="").filter(user__is_active=True).values_list("unit_id", "user__email")
-    ):
-        emails.setdefault(unit_id, []).append(email)
     deadline = timezone.localtime(submission_deadline(period), VN_TZ)
+    roles = RULES["report.prepare"].roles
+    # The unit's own people (not those of its phòng or agencies, who are reminded of their agency's report).
+    unit_people = Q(agency__isnull=True) | Q(agency__kind=AgencyKind.PEOPLES_COMMITTEE)
+    emails = _emails_of(StaffMembership.objects.filter(unit_people, unit__in=missing, role__in=roles), "unit_id")
     for unit in missing:
         logger.warning("report %s of %s (%s) not yet submitted to %s", period.key, unit.name, unit.code, unit.parent.name)
-        if emails.get(unit.pk):
-            send_mail(
-                _("Report %(period)s not yet submitted") % {"period": period.key},
-                _("%(unit)s has not yet submitted its report for %(period)s (%(first)s – %(last)s) to %(parent)s. "
-                  "The deadline is %(deadline)s.") % {
-                    "unit": unit.name, "period": period.key, "first": f"{period.first_day:%d/%m/%Y}",
-                    "last": f"{period.last_day:%d/%m/%Y}", "parent": unit.parent.name,
-                    "deadline": vn_moment(deadline),
-                },
-                settings.DEFAULT_FROM_EMAIL,
-                sorted(set(emails[unit.pk])),
-                fail_silently=True,
-            )
+        _remind(emails.get(unit.pk), period, deadline, sender=unit.name, to=unit.parent.name)
+    agencies = list(_agencies_owing(period).select_related("unit"))
+    emails = _emails_of(StaffMembership.objects.filter(agency__in=agencies, role__in=RULES["report.submit_agency"].roles),
+                        "agency_id")
+    for agency in agencies:
+        logger.warning("report %s of %s not yet submitted to %s", period.key, agency.name, agency.unit.name)
+        _remind(emails.get(agency.pk), period, deadline, sender=agency.name, to=agency.unit.name)
     return missing
+
+
+def _agencies_owing(period: Period):
+    """The agencies (not a People's Committee: that is the unit) of units whose agencies report to them (one
+    has ever sent its own report), that have not sent this window's."""
+    reporting_units = ReportSubmission.objects.filter(agency__isnull=False).values("unit_id")
+    return (Agency.objects.filter(is_active=True, unit_id__in=reporting_units, unit__valid_to__isnull=True)
+            .exclude(kind=AgencyKind.PEOPLES_COMMITTEE)
+            .exclude(Exists(ReportSubmission.objects.filter(agency=OuterRef("pk"), period_key=period.key))))
+
+
+def _emails_of(members, key: str) -> dict[int, list[str]]:
+    emails: dict[int, list[str]] = {}
+    for owner, email in members.exclude(user__email="").filter(user__is_active=True).values_list(key, "user__email"):
+        emails.setdefault(owner, []).append(email)
+    return emails
+
+
+def _remind(emails: list[str] | None, period: Period, deadline, *, sender: str, to: str) -> None:
+    if not emails:
+        return
+    send_mail(
+        _("Report %(period)s not yet submitted") % {"period": period.key},
+        _("%(unit)s has not yet submitted its report for %(period)s (%(first)s – %(last)s) to %(parent)s. "
+          "The deadline is %(deadline)s.") % {
+            "unit": sender, "period": period.key, "first": f"{period.first_day:%d/%m/%Y}",
+            "last": f"{period.last_day:%d/%m/%Y}", "parent": to, "deadline": vn_moment(deadline),
+        },
+        settings.DEFAULT_FROM_EMAIL,
+        sorted(set(emails)),
+        fail_silently=True,
+    )

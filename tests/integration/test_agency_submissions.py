@@ -221,3 +221,22 @@ def test_the_agency_focal_officer_s_home_shows_its_own_report_to_send_and_the_co
 def district_committee_member(district):
     committee = AgencyFactory(unit=district, name="Ủy ban nhân dân huyện Tứ Kỳ", kind=AgencyKind.PEOPLES_COMMITTEE)
     return member(district, Role.FOCAL_OFFICER, "committee.focal", committee)
+
+
+def test_on_the_17th_the_agencies_that_have_not_sent_are_reminded_as_units_are(
+        district, agencies, land_focal, justice_focal, quarter, mailoutbox):
+    """Once the district's agencies report to it (the land office has sent Q1), the Phòng Tư pháp, which
+    has not, is reminded on 17/03/2023 by e-mail to its focal officer, and the land office is not."""
+    from datetime import date
+
+    from reports.services import submission_remind_missing
+
+    land, justice, _resources = agencies
+    land_focal.email, justice_focal.email = "datdai@tuky.vn", "tuphap@tuky.vn"
+    land_focal.save()
+    justice_focal.save()
+    report_submit(unit=district, agency=land, period=Q1, by=land_focal)
+    submission_remind_missing(today=date(2023, 3, 17))
+    reminded = [mail for mail in mailoutbox if "tuphap@tuky.vn" in mail.to]
+    assert len(reminded) == 1 and "Phòng Tư pháp" in reminded[0].body and "Huyện Tứ Kỳ" in reminded[0].body
+    assert not [mail for mail in mailoutbox if "datdai@tuky.vn" in mail.to]
