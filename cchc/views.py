@@ -407,7 +407,6 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 
 
 def _plans_page(request: HttpRequest, form: PlanForm | None = None) -> HttpResponse:
-    Scope.of(request.user).own_unit()
     own = workplace_of(request.user)
     may_plan = own is not None and can(request.user, "cchc.inspect", own)
     context = {

@@ -401,10 +401,9 @@ class ApologyForm(StepForm):
 
         stage = apology_stage(dossier, timezone.now()) if dossier.stages.exists() else None
         if stage is not None:
-            holder = stage.agency.name if stage.agency else stage.unit.name if stage.unit else stage.holder_label
             self.fields["reason"].help_text = _(
                 "Issued by %(holder)s for the stage “%(stage)s”, which used more than its share of the time."
-            ) % {"holder": holder, "stage": stage.name}
+            ) % {"holder": stage.holder_name, "stage": stage.name}
 
     def clean_new_due_at(self) -> datetime:
         # The service's own rule, said here beside the field so that the reason and the date typed stay.

@@ -326,6 +326,13 @@ class DossierStage(models.Model):
 
         return stage_holder_label(self.holder)
 
+    @property
+    def holder_name(self) -> str:
+        """Who holds it, for the screens: the agency, else the kind of holder and its unit."""
+        if self.agency_id:
+            return self.agency.name
+        return f"{self.holder_label} – {self.unit.name}" if self.unit_id else self.holder_label
+
 
 class Apology(models.Model):
     """Phiếu xin lỗi và hẹn lại ngày trả kết quả. A dossier without an internal process has at most one;

@@ -34,7 +34,7 @@ from motcua.text import search_key, vn_moment
 from procedures.models import Posting, Procedure
 from procedures.services import procedure_terms_at
 
-from .models import Apology, Dossier, Outcome, Pause, PauseKind, Status, overdue_condition
+from .models import Dossier, Outcome, Pause, PauseKind, Status, overdue_condition
 
 PANEL_SIZE = 20
 PAGE_SIZE = 50
@@ -458,11 +458,6 @@ def dossier_events(dossier: Dossier) -> list:
         if str(event.to_status_label) == str(event.label):  # "Đã tiếp nhận / Đã tiếp nhận": said once
             event.to_status_label = ""
     return events
-
-
-def dossier_apology(dossier: Dossier) -> Apology | None:
-    """The latest apology (its new appointment is the one the citizen holds now)."""
-    return Apology.objects.filter(dossier=dossier).select_related("issued_by").order_by("-issued_at", "-pk").first()
 
 
 def transfer_units(dossier: Dossier) -> list[AdministrativeUnit]:

@@ -162,7 +162,3 @@ def apology_stage(dossier: Dossier, now: datetime) -> DossierStage | None:
         return held  # the first apology, sent before the dossier falls late, by whoever holds it then
     return None
 
-
-def late_stages(dossier: Dossier):
-    """The stages that used more than their share (ended late), in order, with who held them."""
-    return dossier.stages.filter(outcome=Outcome.LATE).select_related("unit", "agency").order_by("position")

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,7 +35,7 @@ from . import files as dossier_files
 from . import scan_jobs
 from .file_forms import FileRemoveForm, FileReplaceForm, ScanComponentForm
 from .forms import ComponentForm, IntakeForm, MomentField, ResultFileForm, StepForm
-from .models import Dossier, DossierFile, FileRole, PauseKind, ReceivedComponent, ReceivedForm, ScanJob, Status
+from .models import Apology, Dossier, DossierFile, FileRole, PauseKind, ReceivedComponent, ReceivedForm, ScanJob, Status
 from .numbering import NumberingError
 from .services import STEPS, Applicant, TransitionError, dossier_receive, dossier_refuse
 
@@ -206,7 +207,8 @@ def _action_form(action: str, dossier: Dossier, data=None, files=None) -> StepFo
 
 def _detail_context(request, dossier: Dossier, *, bound: StepForm | None = None, files: dict | None = None) -> dict:
     now = timezone.now()
-    apology = selectors.dossier_apology(dossier)
+    # The apologies once; Dossier.apology (the latest, the citizen's appointment) reads them prefetched.
+    prefetch_related_objects([dossier], Prefetch("apologies", queryset=Apology.objects.select_related("unit", "agency", "stage")))
     home = Scope.of(request.user).root
     selectors.with_states([dossier], now)
     actions = []
@@ -218,8 +220,8 @@ def _detail_context(request, dossier: Dossier, *, bound: StepForm | None = None,
         "dossier": dossier,
         "events": selectors.dossier_events(dossier),
         "pauses": pauses,
-        "apology": apology,
-        "apologies": list(dossier.apologies.select_related("unit", "agency", "stage")),
+        "apology": dossier.apology,
+        "apologies": list(dossier.apologies.all()),
         "stages": list(dossier.stages.select_related("unit", "agency", "ended_by")),
         "actions": actions,
         "just_received": request.GET.get("received") == "1",

@@ -879,9 +879,8 @@ def agency_sentences(data: ReportData) -> list[str]:
                  f", đang giải quyết quá hạn {vn_int(row['pending']['overdue'])}" for row in late[:AGENCIES_NAMED]]
         more = f"; và {vn_int(len(late) - AGENCIES_NAMED)} cơ quan khác" if len(late) > AGENCIES_NAMED else ""
         lines.append("Hồ sơ quá hạn theo cơ quan giải quyết (chi tiết tại biểu theo cơ quan): " + "; ".join(shown) + more + ".")
-    late_stages = [row for row in data.stages if row["late"] or row["held_overdue"]]
+    late_stages = [row for row in data.stages if row["late"] or row["held_overdue"]]  # most late first (reports.stages)
     if late_stages:
-        late_stages.sort(key=lambda row: (-(row["late"] + row["held_overdue"]), row["holder_words"]))
         shown = [f"{row['holder_words']}: {vn_int(row['late'])} bước chậm, {vn_int(row['held_overdue'])} bước đang quá thời gian"
                  for row in late_stages[:AGENCIES_NAMED]]
         more = f"; và {vn_int(len(late_stages) - AGENCIES_NAMED)} nơi khác" if len(late_stages) > AGENCIES_NAMED else ""
