@@ -35,7 +35,7 @@ from .dashboard import compute_index
 from .extensions import home_blocks
 from .models import ReportSubmission
 from .numbers import period_title
-from .services import SubmissionState, submission_deadline, submission_rows, submission_state
+from .services import SubmissionState, submission_deadline, submission_rows, submission_state, units_reporting_by_agency
 from .warnings import QUALITY_CHECKS, quality_counts, warning_counts
 
 MY_DOSSIERS_SHOWN = 10
@@ -229,7 +229,8 @@ def home_for(user, unit: AdministrativeUnit | None, *, now: datetime) -> Home:
     if can(user, "report.prepare", unit):
         home.report = report_duties(unit, now=now)
         membership = membership_of(user)
-        if membership is not None and membership.agency_id and can(user, "report.submit_agency", membership.agency):
+        if (membership is not None and membership.agency_id and can(user, "report.submit_agency", membership.agency)
+                and units_reporting_by_agency().filter(unit_id=unit.pk).exists()):
             home.report["agency_report"] = agency_report_duty(membership.agency, now=now)
     if watching:
         home.watch = overview(unit, now=now)

@@ -700,11 +700,16 @@ def submission_remind_missing(*, today: date) -> list[AdministrativeUnit]:
     return missing
 
 
+def units_reporting_by_agency():
+    """The units whose agencies report to them: one of their agencies has sent its own report once. Only
+    their agencies owe a report (the reminder on the 17th, the focal officer's home)."""
+    return ReportSubmission.objects.filter(agency__isnull=False).values("unit_id")
+
+
 def _agencies_owing(period: Period):
-    """The agencies (not a People's Committee: that is the unit) of units whose agencies report to them (one
-    has ever sent its own report), that have not sent this window's."""
-    reporting_units = ReportSubmission.objects.filter(agency__isnull=False).values("unit_id")
-    return (Agency.objects.filter(is_active=True, unit_id__in=reporting_units, unit__valid_to__isnull=True)
+    """The agencies (not a People's Committee: that is the unit) of units reporting by agency that have not
+    sent this window's report."""
+    return (Agency.objects.filter(is_active=True, unit_id__in=units_reporting_by_agency(), unit__valid_to__isnull=True)
             .exclude(kind=AgencyKind.PEOPLES_COMMITTEE)
             .exclude(Exists(ReportSubmission.objects.filter(agency=OuterRef("pk"), period_key=period.key))))
 

@@ -203,8 +203,11 @@ def test_the_agency_focal_officer_s_home_shows_its_own_report_to_send_and_the_co
     from reports.homes import agency_report_duty
     from reports.numbers import period_title
 
-    land = agencies[0]
+    land, justice, _resources = agencies
     client.force_login(land_focal)
+    # The district's agencies report to it once one has sent its own report (reports.services.units_reporting_by_agency).
+    assert 'data-testid="home-agency-report"' not in client.get(reverse("motcua:home")).content.decode()
+    report_submit(unit=district, agency=justice, period=Q1, by=member(district, Role.FOCAL_OFFICER, "j2", justice))
     page = client.get(reverse("motcua:home")).content.decode()
     assert 'data-testid="home-agency-report"' in page and land.name in page
     assert f"?agency={land.pk}" in page
